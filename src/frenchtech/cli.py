@@ -1,16 +1,138 @@
 """The ``frenchtech`` command line: a thin layer over the public API."""
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
 
 from frenchtech import __version__
+from frenchtech.errors import FrenchTechError
+
+DEFAULT_CAMPAIGN = "metropoles-2014"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def campaign_path(value: str) -> Path:
+    """A campaign file path, or the name of a campaign shipped in ``campaigns/``."""
+    p = Path(value)
+    if p.exists() or p.suffix == ".toml":
+        return p
+    from frenchtech.report.terminal import shipped_campaign
+
+    return shipped_campaign(value)
+
+
+class FrenchTechGroup(click.Group):
+    """Turns product errors into a clear message and exit status 2, without a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except FrenchTechError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=FrenchTechGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="frenchtech")
 def main():
-    """Run a tech-ecosystem labelling programme: generate or ingest evidence, audit a campaign,
-    verify a past audit, build composite indices, and serve the platform."""
+    """Run a tech-ecosystem labelling programme end to end.
+
+    \b
+    Typical session:
+      frenchtech demo                                   # generate 2014 evidence, audit, show the result
+      frenchtech generate --campaign C.toml --out EV    # seeded evidence in the real formats (GENERATED)
+      frenchtech audit --campaign C.toml --evidence EV --out OUT
+      frenchtech index build IDATA.csv IMETA.csv --spec SPEC.toml --out OUT.csv
+    """
+
+
+@main.command()
+@click.option("--campaign", "campaign_file", required=True, help="Campaign TOML file (or a shipped campaign name).")
+@click.option("--rows", default=200_000, show_default=True, type=click.IntRange(min=1),
+              help="Rows of the SIRENE-shaped establishment register to write.")
+@click.option("--seed", default=None, type=int, help="Random seed (default: the campaign's seed).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the evidence files into.")
+def generate(campaign_file, rows, seed, out_dir):
+    """Write GENERATED demo evidence for a campaign, in the real file formats.
+
+    The SIRENE-shaped register covers every commune of the campaign's geography, calibrated on the
+    real legal populations; funding rounds, structures, initiatives and dossiers follow. Everything
+    written is labelled as generated (comment lines, GENERATED.json, README.txt)."""
+    from frenchtech.campaign import load_campaign
+    from frenchtech.report.terminal import progress_bar
+    from frenchtech.sources.generate import generate_evidence
+
+    campaign = load_campaign(campaign_path(campaign_file))
+    seed = campaign.seed if seed is None else seed
+    with progress_bar(f"generating {rows:,} register rows", total=rows) as advance:
+        summary = generate_evidence(campaign, out_dir, rows=rows, seed=seed, progress=advance)
+    click.echo(f"GENERATED demo evidence (seed {seed}, not real figures) written to {out_dir}")
+    for name in sorted(summary.get("files", {})):
+        click.echo(f"  {name}")
+
+
+@main.command()
+@click.option("--campaign", "campaign_file", required=True, help="Campaign TOML file (or a shipped campaign name).")
+@click.option("--evidence", "evidence_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Evidence folder: StockEtablissement file, funding_rounds.csv, structures.csv, "
+                   "initiatives.csv, exchange_rates.csv, dossiers/.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (replaced atomically).")
+@click.option("--engine", default="duckdb", show_default=True, help="Query engine for the indicators.")
+def audit(campaign_file, evidence_dir, out_dir, engine):
+    """Audit a campaign: measure every candidate on the evidence, score, rank and decide.
+
+    Writes indicators.csv, scores.csv, decisions.csv and manifest.json (input hashes,
+    configuration, version, seed) to OUT and prints the ranking."""
+    from frenchtech.audit import run_audit
+    from frenchtech.campaign import load_campaign
+    from frenchtech.report.terminal import print_audit, spinner
+
+    campaign = load_campaign(campaign_path(campaign_file))
+    with spinner(f"auditing {campaign.id} on {evidence_dir}"):
+        result = run_audit(campaign, evidence_dir, out_dir, engine=engine)
+    print_audit(result)
+
+
+@main.command()
+@click.option("--campaign", "campaign_file", default=DEFAULT_CAMPAIGN, show_default=True,
+              help="Campaign TOML file (or a shipped campaign name).")
+@click.option("--rows", default=500_000, show_default=True, type=click.IntRange(min=1000),
+              help="Rows of the generated SIRENE-shaped register.")
+@click.option("--workdir", default=Path("demo"), show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Where the generated evidence and the audit go.")
+def demo(campaign_file, rows, workdir):
+    """Generate the campaign's demo evidence (GENERATED, not real figures), audit it, show the result."""
+    from frenchtech.audit import run_audit
+    from frenchtech.campaign import load_campaign
+    from frenchtech.report.terminal import print_audit, progress_bar, spinner
+    from frenchtech.sources.generate import generate_evidence
+
+    campaign = load_campaign(campaign_path(campaign_file))
+    evidence = workdir / "evidence"
+    click.secho(f"Campaign: {campaign.name} — real candidates, real {campaign.vintage} perimeters and "
+                f"legal populations", bold=True)
+    click.secho("Evidence: GENERATED demo data (seeded, calibrated on real populations) — not real figures",
+                fg="yellow", bold=True)
+    with progress_bar(f"generating {rows:,} register rows", total=rows) as advance:
+        generate_evidence(campaign, evidence, rows=rows, seed=campaign.seed, progress=advance)
+    with spinner("auditing"):
+        result = run_audit(campaign, evidence, workdir / "audit")
+    print_audit(result)
+
+
+def _register_optional():
+    """Sub-command groups that live with their domain package."""
+    try:
+        from frenchtech.index.cli import index
+    except ImportError:  # pragma: no cover - the index package is always shipped
+        return
+    main.add_command(index)
+
+
+_register_optional()
 
 
 def run():  # pragma: no cover - console entry point

@@ -1,0 +1,210 @@
+"""Run a campaign audit: evidence folder + campaign -> tables, decisions and manifest in a folder."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ibis
+import pandas as pd
+
+from frenchtech import __version__
+from frenchtech.audit.manifest import hash_later, sha256, write_manifest
+from frenchtech.audit.score import composite
+from frenchtech.errors import InputError
+from frenchtech.indicators.backends import connect
+from frenchtech.indicators.catalogue import load_catalogue
+from frenchtech.indicators.engine import Window, evaluate_source, indicator_values
+from frenchtech.labelling import decide
+from frenchtech.sources import sirene
+
+
+@dataclass
+class AuditResult:
+    campaign: object
+    measures: pd.DataFrame          # territory x measure (raw figures)
+    indicators: pd.DataFrame        # territory x indicator
+    normalised: pd.DataFrame
+    scores: pd.DataFrame            # pillars, score, rank
+    decisions: pd.DataFrame         # territory, decision, reason
+    generated: bool                 # the evidence says it is generated demo data
+    out: Path | None = None
+    timings: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+
+
+def _window(campaign) -> Window:
+    catalogue = load_catalogue()
+    return Window(campaign.window_start, campaign.window_end, tuple(catalogue.naf_codes(campaign.tech_naf_tags)))
+
+
+def _as_dates(frame: pd.DataFrame, cols) -> pd.DataFrame:
+    frame = frame.copy()
+    for c in cols:
+        frame[c] = pd.to_datetime(frame[c]).dt.date
+    return frame
+
+
+def compute_measures(con, campaign, evidence_dir: Path, small=None) -> tuple[pd.DataFrame, dict]:
+    """Every measure of the campaign's indicators per territory, one query per evidence source."""
+    catalogue = load_catalogue()
+    w = _window(campaign)
+    needed = {catalogue.indicators[c.id].measure for c in campaign.indicators}
+    # Declared figures are checked against every measure the dossiers can be compared with.
+    needed |= {m.id for m in catalogue.measures.values() if m.declared}
+    by_source: dict[str, list] = {}
+    for mid in sorted(needed):
+        m = catalogue.measures[mid]
+        by_source.setdefault(m.source, []).append(m)
+
+    geo_members = pd.DataFrame([(t.id, c) for t in campaign.territories for c in t.match_codes],
+                               columns=["territory", "commune"])
+    membership = ibis.memtable(geo_members)
+    frames = []
+    info: dict = {}
+    if "establishments" in by_source:
+        stock = sirene.find_stock(evidence_dir)
+        if stock is None:
+            raise InputError(evidence_dir, "no SIRENE stock file found",
+                             expected="StockEtablissement_utf8.csv (or .zip, .parquet) in the evidence folder")
+        src = sirene.establishments(con, stock)
+        info["establishments_file"] = stock
+        res = evaluate_source(con, src.table, membership, by_source["establishments"], w,
+                              extra=sirene.validity_counts)
+        counts = {k: int(res[k].sum()) for k in ("_bad_commune", "_bad_date")}
+        info["register_rows"] = int(res["_rows"].sum())
+        if any(counts.values()):
+            errors = sirene.first_bad_lines(con, src)
+            total = sum(counts.values())
+            raise InputError(stock, f"{total} malformed row(s); first: {errors[0]}" if errors else
+                             f"{total} malformed row(s)", expected="INSEE codes and ISO dates")
+        frames.append(res.dropna(subset=["territory"]).set_index("territory")
+                      .drop(columns=["_rows", "_bad_commune", "_bad_date"]))
+    tables = {
+        "rounds": (small.rounds, ["date"]),
+        "structures": (small.structures, ["opened", "closed"]),
+        "initiatives": (small.initiatives, ["date"]),
+    } if small is not None else {}
+    for source, (frame, date_cols) in tables.items():
+        if source not in by_source:
+            continue
+        keep = [c for c in frame.columns if c not in ("line",)]
+        t = ibis.memtable(_as_dates(frame[keep], date_cols))
+        res = evaluate_source(con, t, membership, by_source[source], w)
+        frames.append(res.dropna(subset=["territory"]).set_index("territory"))
+    measures = pd.concat(frames, axis=1) if frames else pd.DataFrame()
+    ids = [t.id for t in campaign.territories]
+    measures = measures.reindex(ids).fillna(0)
+    measures.index.name = "territory"
+    for col in measures.columns:
+        measures[col] = pd.to_numeric(measures[col])
+    return measures[sorted(measures.columns)], info
+
+
+def run_audit(campaign, evidence_dir, out_dir=None, engine: str = "duckdb", con=None) -> AuditResult:
+    """Audit ``campaign`` on the evidence folder; write the artefacts to ``out_dir`` if given."""
+    from frenchtech.sources.evidence import read_evidence_folder
+
+    evidence_dir = Path(evidence_dir)
+    t0 = time.perf_counter()
+    stock = sirene.find_stock(evidence_dir)
+    stock_hash = hash_later(stock) if stock is not None else None
+    small = read_evidence_folder(evidence_dir, campaign)
+    t1 = time.perf_counter()
+    con = con or connect(engine)
+    measures, info = compute_measures(con, campaign, evidence_dir, small)
+    t2 = time.perf_counter()
+    populations = pd.Series({t.id: t.population for t in campaign.territories})
+    indicators = indicator_values(measures, populations, [c.id for c in campaign.indicators])
+    indicators.insert(0, "population", populations.reindex(indicators.index))
+    normalised, scores = composite(indicators, campaign)
+    decisions = pd.DataFrame([d.__dict__ for d in decide(scores, campaign.specs, campaign.labelling)])
+    generated = (evidence_dir / "GENERATED.json").exists()
+    result = AuditResult(campaign, measures, indicators, normalised, scores, decisions, generated,
+                         timings={"read_small": t1 - t0, "measures": t2 - t1})
+    result.notes.append(f"register rows scanned: {info.get('register_rows', 0):,}")
+    if small is not None and getattr(small, "city_report", None):
+        result.notes.append(f"{len(small.city_report)} funding round(s) with an unresolved city (see city_report.csv)")
+    if out_dir is not None:
+        inputs = _input_hashes(campaign, evidence_dir, small, stock, stock_hash)
+        write_outputs(result, Path(out_dir), inputs, engine, small)
+    result.timings["total"] = time.perf_counter() - t0
+    return result
+
+
+def _input_hashes(campaign, evidence_dir: Path, small, stock, stock_hash) -> dict:
+    files = {}
+    if campaign.path is not None:
+        files["campaign"] = {"path": str(campaign.path), "sha256": sha256(campaign.path)}
+    paths = dict(getattr(small, "paths", {}) or {})
+    for name, p in sorted(paths.items()):
+        if p is not None and Path(p).is_file():
+            files[name] = {"path": str(p), "sha256": sha256(p)}
+    if stock is not None:
+        files["establishments"] = {"path": str(stock), "sha256": stock_hash.result()}
+    return files
+
+
+def _table_for(result: AuditResult) -> dict[str, pd.DataFrame]:
+    c = result.campaign
+    names = {t.id: t.name for t in c.territories}
+    scores = result.scores.copy()
+    scores.insert(0, "name", [names[t] for t in scores.index])
+    scores = scores.reset_index().rename(columns={"index": "territory"})
+    decisions = result.decisions.copy()
+    decisions.insert(1, "name", [names[t] for t in decisions["territory"]])
+    hist = {s.id: s.historical or "" for s in c.specs}
+    decisions["historical"] = [hist[t] for t in decisions["territory"]]
+    return {
+        "measures.csv": result.measures.reset_index(),
+        "indicators.csv": result.indicators.rename_axis("territory").reset_index(),
+        "normalised.csv": result.normalised.rename_axis("territory").reset_index(),
+        "scores.csv": scores.sort_values("rank", kind="stable"),
+        "decisions.csv": decisions,
+    }
+
+
+def write_outputs(result: AuditResult, out: Path, inputs: dict, engine: str, small=None) -> None:
+    """Write every artefact to a temporary folder, then move it into place: all or nothing."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".audit-", dir=out.parent))
+    try:
+        outputs = {}
+        for name, frame in _table_for(result).items():
+            frame.to_csv(tmp / name, index=False, float_format="%.10g", lineterminator="\n")
+        if small is not None and getattr(small, "city_report", None):
+            pd.DataFrame(small.city_report).to_csv(tmp / "city_report.csv", index=False, lineterminator="\n")
+        for f in sorted(tmp.iterdir()):
+            outputs[f.name] = sha256(f)
+        c = result.campaign
+        manifest = {
+            "campaign": c.id,
+            "generated_evidence": result.generated,
+            "software": {"frenchtech": __version__, "python": platform.python_version(),
+                         "ibis": ibis.__version__, "pandas": pd.__version__},
+            "engine": engine,
+            "seed": c.seed,
+            "configuration": c.raw,
+            "inputs": inputs,
+            "outputs": outputs,
+            "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        }
+        write_manifest(tmp / "manifest.json", manifest)
+        result.out = out
+        if out.exists():
+            old = out.with_name(out.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -1,0 +1,1 @@
+"""Reports: the terminal summary, tables, charts, the static showcase and the jury report."""

@@ -1,0 +1,71 @@
+"""What the command line shows: the ranking table, progress bars and spinners."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from frenchtech.errors import ConfigError
+
+console = Console()
+
+
+def shipped_campaign(name: str) -> Path:
+    """The path of a campaign shipped with the package, by name (e.g. ``metropoles-2014``)."""
+    base = resources.files("frenchtech") / "campaigns"
+    path = Path(str(base / f"{name}.toml"))
+    if not path.exists():
+        known = sorted(p.name[:-5] for p in base.iterdir() if p.name.endswith(".toml"))
+        raise ConfigError(name, [f"no such campaign file or shipped campaign; shipped: {', '.join(known)}"])
+    return path
+
+
+@contextmanager
+def progress_bar(description: str, total: int):
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=False) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda n: progress.advance(task, n)
+
+
+@contextmanager
+def spinner(description: str):
+    with console.status(description):
+        yield
+
+
+def print_audit(result) -> None:
+    c = result.campaign
+    if result.generated:
+        console.print("[bold yellow]GENERATED EVIDENCE — demo figures, not real data[/]")
+    table = Table(title=f"{c.name} — ranking and decisions", title_justify="left")
+    for col, kw in (("rank", {"justify": "right"}), ("territory", {}), ("population", {"justify": "right"}),
+                    ("score", {"justify": "right"})):
+        table.add_column(col, **kw)
+    has_interval = "rank_p05" in result.scores.columns
+    if has_interval:
+        table.add_column("rank 5–95 %", justify="center")
+        table.add_column("P(labelled)", justify="right")
+    table.add_column("decision")
+    table.add_column("reason")
+    table.add_column("2014 reality" if c.id.endswith("2014") else "historical")
+    decisions = result.decisions.set_index("territory")
+    hist = {s.id: s.historical or "" for s in c.specs}
+    for tid, row in result.scores.sort_values("rank", kind="stable").iterrows():
+        t = c.territory(tid)
+        d = decisions.loc[tid]
+        colour = "green" if d["decision"] == "labelled" else "red"
+        cells = [str(int(row["rank"])), t.name, f"{t.population:,}", f"{row['score']:.1f}"]
+        if has_interval:
+            cells += [f"{int(row['rank_p05'])}–{int(row['rank_p95'])}", f"{row['p_labelled']:.0%}"]
+        cells += [f"[{colour}]{d['decision']}[/]", d["reason"], hist.get(tid, "")]
+        table.add_row(*cells)
+    console.print(table)
+    for note in result.notes:
+        console.print(f"  {note}")
+    if result.out is not None:
+        console.print(f"Artefacts written to [bold]{result.out}[/] (indicators.csv, scores.csv, decisions.csv, manifest.json)")

@@ -1,0 +1,159 @@
+"""INSEE SIRENE stock files (StockEtablissement, StockUniteLegale): CSV, zipped CSV or Parquet.
+
+The register is never loaded into Python: the reader returns a lazy, typed relation of the few
+columns the indicators need, scanned by the query engine (DuckDB by default) in one streaming pass.
+Every INSEE code is read as text: Corsican communes (2A004) and leading zeros break numeric guessing.
+"""
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import ibis
+
+from frenchtech.errors import InputError
+
+# The columns of StockEtablissement the product reads, and the standard names it gives them.
+ESTABLISHMENT_FIELDS = {
+    "siren": "siren",
+    "codeCommuneEtablissement": "commune",
+    "activitePrincipaleEtablissement": "naf",
+    "dateCreationEtablissement": "created_raw",
+    "etatAdministratifEtablissement": "state",
+    "etablissementSiege": "head_office_raw",
+}
+COMMUNE_PATTERN = r"^([0-9]{5}|2[AB][0-9]{3})$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+STOCK_NAMES = ("StockEtablissement_utf8.csv", "StockEtablissement_utf8.zip", "StockEtablissement.csv",
+               "StockEtablissement.parquet", "StockEtablissement_utf8.parquet", "StockEtablissement.zip")
+
+
+def find_stock(folder: Path) -> Path | None:
+    """The StockEtablissement file of an evidence folder, if any."""
+    folder = Path(folder)
+    for name in STOCK_NAMES:
+        if (folder / name).exists():
+            return folder / name
+    hits = sorted(folder.glob("StockEtablissement*"))
+    return hits[0] if hits else None
+
+
+def _check_header(path: Path) -> None:
+    """Fail early, with the expected columns, when the header is not INSEE's."""
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        names = pq.read_schema(path).names
+    else:
+        raw = _open_text(path).readline()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(path, "the header is not UTF-8 text", line=1,
+                             expected="INSEE's UTF-8 stock file (StockEtablissement_utf8)") from None
+        names = [n.strip().strip('"') for n in text.rstrip("\r\n").split(",")]
+    missing = [c for c in ESTABLISHMENT_FIELDS if c not in names]
+    if missing:
+        raise InputError(path, f"missing column(s) {', '.join(missing)}", line=1, column=missing[0],
+                         expected="the INSEE StockEtablissement header (comma-separated, with "
+                                  + ", ".join(ESTABLISHMENT_FIELDS) + ")")
+
+
+def _open_text(path: Path):
+    if path.suffix == ".zip":
+        zf = zipfile.ZipFile(path)
+        members = [m for m in zf.namelist() if m.lower().endswith(".csv")]
+        if not members:
+            raise InputError(path, "the archive holds no CSV file", expected="a zipped StockEtablissement CSV")
+        return zf.open(members[0])
+    return open(path, "rb")
+
+
+def _zip_reader(path: Path):
+    """Stream the CSV inside a zip through Arrow without unpacking it to disk."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    cols = list(ESTABLISHMENT_FIELDS)
+    return pacsv.open_csv(
+        _open_text(path),
+        read_options=pacsv.ReadOptions(block_size=16 << 20),
+        convert_options=pacsv.ConvertOptions(include_columns=cols, column_types={c: pa.string() for c in cols},
+                                             strings_can_be_null=True),
+    )
+
+
+@dataclass
+class EstablishmentSource:
+    """A lazily scanned StockEtablissement file: ``table`` has the standard columns
+    commune, naf, created (date), active (bool), head_office (bool), siren, created_raw."""
+
+    path: Path
+    table: ibis.Table
+
+
+def establishments(con, path) -> EstablishmentSource:
+    """Open a StockEtablissement file as a typed relation on the connection's backend."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "file not found", expected="a StockEtablissement CSV, zip or Parquet file")
+    _check_header(path)
+    cols = list(ESTABLISHMENT_FIELDS)
+    if path.suffix == ".parquet":
+        raw = con.read_parquet(path)
+    elif path.suffix == ".zip":
+        name = "sirene_" + path.stem.lower().replace("-", "_")
+        con.con.register(name, _zip_reader(path))
+        raw = con.table(name)
+    else:
+        raw = _read_csv(con, path, cols)
+    return EstablishmentSource(path, standardise(raw.select(*cols)))
+
+
+def _read_csv(con, path: Path, cols):
+    if con.name == "duckdb":
+        # Every column as text: no type sniffing, and codes keep their zeros and letters.
+        return con.read_csv(path, all_varchar=True, header=True, delim=",", quote='"', escape='"',
+                            strict_mode=True, null_padding=False)
+    return con.read_csv(path, header=True)
+
+
+def standardise(raw: ibis.Table) -> ibis.Table:
+    """INSEE names -> the product's standard establishment columns."""
+    r = raw.rename({v: k for k, v in ESTABLISHMENT_FIELDS.items()})
+    created = r.created_raw.nullif("")
+    return r.select(
+        siren=r.siren,
+        commune=r.commune.nullif(""),
+        naf=r.naf.nullif(""),
+        created_raw=created,
+        created=created.try_cast("date"),
+        active=r.state == "A",
+        head_office=r.head_office_raw.lower() == "true",
+    )
+
+
+def validity_counts(t: ibis.Table) -> dict:
+    """Aggregates that count malformed values; evaluated in the same pass as the indicators."""
+    return {
+        "_rows": t.count(),
+        "_bad_commune": t.count(where=t.commune.notnull() & ~t.commune.re_search(COMMUNE_PATTERN)),
+        "_bad_date": t.count(where=t.created_raw.notnull() & t.created.isnull()),
+    }
+
+
+def first_bad_lines(con, source: EstablishmentSource, limit: int = 3) -> list[InputError]:
+    """Locate malformed rows (slow path, only when the counts say there are some)."""
+    t = source.table.mutate(_line=ibis.row_number() + 2)  # +1 for the header, +1 for 1-based lines
+    bad_c = t.filter(t.commune.notnull() & ~t.commune.re_search(COMMUNE_PATTERN)).order_by("_line").limit(limit)
+    bad_d = t.filter(t.created_raw.notnull() & t.created.isnull()).order_by("_line").limit(limit)
+    errors = []
+    for row in con.execute(bad_c).itertuples():
+        errors.append(InputError(source.path, f"bad commune code {row.commune!r}", line=row._line,
+                                 column="codeCommuneEtablissement",
+                                 expected="a 5-character INSEE code: 5 digits, or 2A/2B and 3 digits"))
+    for row in con.execute(bad_d).itertuples():
+        errors.append(InputError(source.path, f"bad date {row.created_raw!r}", line=row._line,
+                                 column="dateCreationEtablissement", expected="an ISO date YYYY-MM-DD"))
+    return errors

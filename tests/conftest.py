@@ -1,0 +1,34 @@
+"""Shared fixtures: small evidence written in the real formats, by hand or by the generator."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from frenchtech.sources.sirene_columns import ESTABLISHMENT_COLUMNS
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def write_stock(path: Path, rows: list[dict]) -> Path:
+    """A StockEtablissement CSV with INSEE's 53-column header; unspecified columns are empty."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=ESTABLISHMENT_COLUMNS, lineterminator="\n")
+        w.writeheader()
+        for i, r in enumerate(rows):
+            row = {"siren": f"{100000000 + i:09d}", "nic": "00010", "statutDiffusionEtablissement": "O",
+                   "etablissementSiege": "true", "etatAdministratifEtablissement": "A",
+                   "nomenclatureActivitePrincipaleEtablissement": "NAFRev2"}
+            row["siret"] = row["siren"] + row["nic"]
+            row.update(r)
+            w.writerow(row)
+    return path
+
+
+@pytest.fixture
+def mini_campaign():
+    from frenchtech.campaign import load_campaign
+
+    return load_campaign(FIXTURES / "mini-2014.toml")
