@@ -80,21 +80,24 @@ def read_framework(imeta: pd.DataFrame) -> Framework:
     missing = [c for c in REQUIRED if c not in imeta.columns]
     if missing:
         raise IndexInputError("iMeta", [f"missing column '{c}'" for c in missing])
-    im = imeta.copy()
-    for col in ("Level", "Direction", "Weight", "Denominator", "Parent", "Target"):
-        if col not in im.columns:
-            im[col] = np.nan
-    im["iCode"] = im["iCode"].astype(str)
+    n = len(imeta)
+    col = {c: (imeta[c].tolist() if c in imeta.columns else [np.nan] * n)
+           for c in ("iCode", "Type", "Level", "Direction", "Weight", "Denominator", "Parent", "Target")}
+    codes = [str(c) for c in col["iCode"]]
+    types = col["Type"]
 
-    dup = im["iCode"][im["iCode"].duplicated()].unique()
-    errors += [f"iCode '{c}' appears more than once" for c in dup]
-    for code, typ in zip(im["iCode"], im["Type"]):
+    seen_codes: set[str] = set()
+    for code, typ in zip(codes, types):
+        if code in seen_codes:
+            errors.append(f"iCode '{code}' appears more than once")
+        seen_codes.add(code)
         if typ not in TYPES:
             errors.append(f"iCode '{code}': unknown Type '{typ}' (expected one of {', '.join(TYPES)})")
 
-    tree = im[im["Type"].isin(["Indicator", "Aggregate"])]
+    tree = [i for i, t in enumerate(types) if t in ("Indicator", "Aggregate")]
     level: dict[str, int] = {}
-    for code, lev in zip(tree["iCode"], tree["Level"]):
+    for i in tree:
+        code, lev = codes[i], col["Level"][i]
         try:
             level[code] = int(lev)
             if level[code] != float(lev) or level[code] < 1:
@@ -105,9 +108,10 @@ def read_framework(imeta: pd.DataFrame) -> Framework:
         raise IndexInputError("iMeta", errors)
 
     nlev = max(level.values()) if level else 0
-    aggregates = set(tree["iCode"][tree["Type"] == "Aggregate"])
+    aggregates = {codes[i] for i in tree if types[i] == "Aggregate"}
     parent: dict[str, str | None] = {}
-    for code, par, typ in zip(tree["iCode"], tree["Parent"], tree["Type"]):
+    for i in tree:
+        code, par, typ = codes[i], col["Parent"][i], types[i]
         parent[code] = None if _blank(par) else str(par)
         if typ == "Indicator" and level[code] != 1:
             errors.append(f"indicator '{code}' is at Level {level[code]}; indicators must be at Level 1")
@@ -136,34 +140,35 @@ def read_framework(imeta: pd.DataFrame) -> Framework:
         elif level[par] != level[code] + 1:
             errors.append(f"'{code}' (Level {level[code]}) has Parent '{par}' at Level {level[par]}; "
                           f"expected Level {level[code] + 1}")
+    tree_codes = [codes[i] for i in tree]
     children: dict[str, list[str]] = {a: [] for a in aggregates}
-    for code in tree["iCode"]:
+    for code in tree_codes:
         if parent.get(code) in children:
             children[parent[code]].append(code)
-    errors += [f"aggregate '{a}' has no children" for a in tree["iCode"]
-               if a in aggregates and not children[a]]
+    errors += [f"aggregate '{a}' has no children" for a in tree_codes if a in aggregates and not children[a]]
 
     weight, direction, denominator, target = {}, {}, {}, {}
-    for _, r in tree.iterrows():
-        code = r["iCode"]
+    for i in tree:
+        code, wt, dirn = codes[i], col["Weight"][i], col["Direction"][i]
         try:
-            weight[code] = float(r["Weight"])
+            weight[code] = float(wt)
             if np.isnan(weight[code]) or weight[code] < 0:
                 raise ValueError
         except (TypeError, ValueError):
-            errors.append(f"'{code}': Weight '{r['Weight']}' is not a non-negative number")
-        if r["Type"] == "Indicator":
-            if r["Direction"] not in (1, -1, 1.0, -1.0):
-                errors.append(f"indicator '{code}': Direction '{r['Direction']}' must be 1 or -1")
+            errors.append(f"'{code}': Weight '{wt}' is not a non-negative number")
+        if types[i] == "Indicator":
+            if dirn not in (1, -1, 1.0, -1.0):
+                errors.append(f"indicator '{code}': Direction '{dirn}' must be 1 or -1")
             else:
-                direction[code] = int(r["Direction"])
-            denominator[code] = None if _blank(r["Denominator"]) else str(r["Denominator"])
-            target[code] = float(r["Target"]) if not _blank(r["Target"]) else np.nan
-    denoms = list(im["iCode"][im["Type"] == "Denominator"])
+                direction[code] = int(dirn)
+            den, targ = col["Denominator"][i], col["Target"][i]
+            denominator[code] = None if _blank(den) else str(den)
+            target[code] = float(targ) if not _blank(targ) else np.nan
+    denoms = [c for c, t in zip(codes, types) if t == "Denominator"]
     for code, den in denominator.items():
         if den is not None and den not in denoms:
             errors.append(f"indicator '{code}': Denominator '{den}' is not a Denominator row of iMeta")
-    indicators = list(tree["iCode"][tree["Type"] == "Indicator"])
+    indicators = [codes[i] for i in tree if types[i] == "Indicator"]
     if not indicators:
         errors.append("no rows of Type 'Indicator'")
     if errors:
@@ -171,10 +176,12 @@ def read_framework(imeta: pd.DataFrame) -> Framework:
 
     parents_by_level: dict[int, list[str]] = {}
     for lev in range(2, nlev + 1):
-        below = [c for c in tree["iCode"] if level[c] == lev - 1]
+        below = [c for c in tree_codes if level[c] == lev - 1]
         parents_by_level[lev] = list(dict.fromkeys(parent[c] for c in below if parent[c] is not None))
+    im = imeta.copy()
+    im["iCode"] = codes
     return Framework(
         imeta=im, indicators=indicators, nlev=nlev, level=level, parent=parent, children=children,
         parents_by_level=parents_by_level, weight=weight, direction=direction,
         denominator=denominator, target=target,
-        groups=list(im["iCode"][im["Type"] == "Group"]), denominators=denoms)
+        groups=[c for c, t in zip(codes, types) if t == "Group"], denominators=denoms)

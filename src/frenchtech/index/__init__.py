@@ -1,0 +1,95 @@
+"""Composite-index engine: COINr's methods, a statistical audit, uncertainty and sensitivity analysis.
+
+Public API (inputs are COINr's iData / iMeta tables as pandas DataFrames; ``spec`` is a dict with one
+entry per step, in COINr's step and parameter names, or the path of a TOML file with the same tables):
+
+``build(idata, imeta, spec) -> IndexResult``
+    Runs the steps named in ``spec`` in order (denominate, impute, screen, treat, normalise,
+    aggregate; a step left out is not run). The result has:
+    ``result.aggregated`` — COINr's Aggregated table (uCode, indicators, aggregates);
+    ``result.tables`` — every step's output by COINr dataset name (Raw, Denominated, Imputed,
+    Screened, Treated, Normalised, Aggregated); ``result.reports`` — step reports (screening summary,
+    treatment details, weights); ``result.ranks`` — uCode, Score, Rank of the top aggregate;
+    ``result.scores(code)``; ``result.framework`` — levels, parents, weights.
+
+``pipeline(spec) -> IndexPipeline``
+    The same steps as an object: ``get_params()``, ``set_params(normalise__f_n="n_zscore")``,
+    ``clone(pipe)``, ``pipe.run(idata, imeta)``.
+
+``uncertainty(idata, imeta, spec, inputs, n=1000, seed=0, rule=None, quota=None, threshold=None)
+-> UncertaintyResult``
+    Monte Carlo over the uncertain ``inputs`` (discrete alternatives, continuous ranges, weight noise
+    by level). ``.rank_stats`` has, per unit, the Nominal, Mean, Median, Q5 and Q95 ranks;
+    ``.pass_probability`` (when a rule, quota or threshold is given) the share of replications in which
+    each unit passes; ``.ranks`` / ``.scores`` are the (replications x units) arrays.
+
+``sensitivity(idata, imeta, spec, inputs, n=100, seed=0, n_boot=100) -> SensitivityResult``
+    First-order and total Sobol indices (with bootstrap confidence intervals, SALib) of each uncertain
+    input on the mean absolute rank shift from the nominal ranking.
+
+``audit(result) -> dict``
+    Statistical audit of a built index: indicator statistics and flags, correlations within and across
+    levels (Pearson, Spearman), Cronbach's alpha and PCA per aggregate, leave-one-indicator-out rank
+    changes.
+
+``load_asem()``, ``read_coinr(idata_csv, imeta_csv)``
+    COINr's ASEM example shipped with the package (COINr package (MIT) example data), and CSV input.
+
+Bad input raises ``IndexInputError`` whose message names the element at fault.
+The engine is pure Python on numpy / scipy / pandas (SALib for Sobol indices).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .coinr_io import load_asem, read_coinr
+from .errors import IndexInputError
+from .framework import Framework, read_framework
+from .pipeline import IndexPipeline, IndexResult, clone, from_spec
+from .spec import load_spec, split_spec
+from .steps import Aggregate, Denominate, Impute, Normalise, Screen, Treat
+
+__all__ = [
+    "build", "pipeline", "uncertainty", "sensitivity", "audit", "load_asem", "read_coinr",
+    "IndexPipeline", "IndexResult", "IndexInputError", "Framework", "read_framework", "clone",
+    "Denominate", "Impute", "Screen", "Treat", "Normalise", "Aggregate", "load_spec",
+]
+
+
+def _spec(spec) -> dict:
+    if isinstance(spec, (str, Path)):
+        spec = load_spec(spec)
+    return split_spec(dict(spec))[0]
+
+
+def pipeline(spec) -> IndexPipeline:
+    """The pipeline described by ``spec`` (dict or TOML path)."""
+    return from_spec(_spec(spec))
+
+
+def build(idata: pd.DataFrame, imeta: pd.DataFrame, spec) -> IndexResult:
+    """Build the index: every step's table, the reports and the ranks."""
+    return pipeline(spec).run(idata, imeta)
+
+
+def uncertainty(idata, imeta, spec, inputs, n: int = 1000, seed=0, rule=None, quota=None,
+                threshold=None, relative=None, target=None):
+    """Monte Carlo uncertainty analysis; see ``frenchtech.index.uncertainty``."""
+    from .uncertainty import run_uncertainty
+    return run_uncertainty(pipeline(spec), idata, imeta, inputs, n=n, seed=seed, rule=rule,
+                           quota=quota, threshold=threshold, relative=relative, target=target)
+
+
+def sensitivity(idata, imeta, spec, inputs, n: int = 100, seed=0, n_boot: int = 100, target=None):
+    """Sobol sensitivity analysis; see ``frenchtech.index.sensitivity``."""
+    from .sensitivity import run_sensitivity
+    return run_sensitivity(pipeline(spec), idata, imeta, inputs, n=n, seed=seed, n_boot=n_boot,
+                           target=target)
+
+
+def audit(result: IndexResult, **options) -> dict:
+    """Statistical audit of a built index; see ``frenchtech.index.audit``."""
+    from .audit import run_audit
+    return run_audit(result, **options)

@@ -1,0 +1,40 @@
+"""Reading and writing COINr's iData / iMeta tables, and the bundled ASEM example."""
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import IndexInputError
+
+ASEM_ATTRIBUTION = "ASEM example data: COINr package (MIT) example data."
+
+
+def read_table(path, what: str) -> pd.DataFrame:
+    path = Path(path)
+    if not path.exists():
+        raise IndexInputError(str(path), [f"{what} file not found"])
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.ParserError, UnicodeDecodeError) as e:
+        raise IndexInputError(str(path), [f"cannot read {what} as CSV: {e}"]) from None
+
+
+def read_coinr(idata_path, imeta_path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """COINr's two input tables from CSV files."""
+    return read_table(idata_path, "iData"), read_table(imeta_path, "iMeta")
+
+
+def load_asem() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """COINr's ASEM example (51 countries, 49 indicators, 4 levels), shipped with the package."""
+    base = resources.files("frenchtech.index") / "data" / "asem"
+    with resources.as_file(base / "iData.csv") as p1, resources.as_file(base / "iMeta.csv") as p2:
+        return pd.read_csv(p1), pd.read_csv(p2)
+
+
+def write_table(df: pd.DataFrame, path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, index=False, float_format="%.15g")
+    return path
