@@ -123,16 +123,25 @@ def demo(campaign_file, rows, workdir):
     print_audit(result)
 
 
-def _register_optional():
-    """Sub-command groups that live with their domain package."""
-    try:
-        from frenchtech.index.cli import index
-    except ImportError:  # pragma: no cover - the index package is always shipped
-        return
-    main.add_command(index)
+# Sub-command groups that live with their domain package: (module, click object).
+DOMAIN_COMMANDS = [
+    ("frenchtech.index.cli", "index"),
+]
 
 
-_register_optional()
+def _register_domain_commands():
+    import importlib
+
+    for module, name in DOMAIN_COMMANDS:
+        try:
+            main.add_command(getattr(importlib.import_module(module), name))
+        except ImportError as exc:  # a domain's optional dependency is missing: say so, keep the rest
+            @main.command(name=name.replace("_", "-"), help=f"(unavailable: {exc})")
+            def _unavailable(exc=exc):
+                raise click.ClickException(f"this command needs a missing dependency: {exc}")
+
+
+_register_domain_commands()
 
 
 def run():  # pragma: no cover - console entry point
