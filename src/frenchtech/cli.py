@@ -68,9 +68,9 @@ def generate(campaign_file, rows, seed, out_dir):
     seed = campaign.seed if seed is None else seed
     with progress_bar(f"generating {rows:,} register rows", total=rows) as advance:
         summary = generate_evidence(campaign, out_dir, rows=rows, seed=seed, progress=advance)
-    click.echo(f"GENERATED demo evidence (seed {seed}, not real figures) written to {out_dir}")
-    for name in sorted(summary.get("files", {})):
-        click.echo(f"  {name}")
+    click.echo(f"\nGENERATED demo evidence (seed {seed}, not real figures) written to {out_dir}")
+    for entry in summary.get("files", []):
+        click.echo(f"  {entry.get('name', entry.get('path', entry)) if isinstance(entry, dict) else entry}")
 
 
 @main.command()

@@ -141,10 +141,11 @@ def _input_hashes(campaign, evidence_dir: Path, small, stock, stock_hash) -> dic
     files = {}
     if campaign.path is not None:
         files["campaign"] = {"path": str(campaign.path), "sha256": sha256(campaign.path)}
-    paths = dict(getattr(small, "paths", {}) or {})
-    for name, p in sorted(paths.items()):
-        if p is not None and Path(p).is_file():
-            files[name] = {"path": str(p), "sha256": sha256(p)}
+    for source, paths in sorted((getattr(small, "paths", {}) or {}).items()):
+        for p in paths:
+            if Path(p).is_file():
+                rel = Path(p).relative_to(evidence_dir).as_posix()
+                files[f"{source}:{rel}"] = {"path": str(p), "sha256": sha256(p)}
     if stock is not None:
         files["establishments"] = {"path": str(stock), "sha256": stock_hash.result()}
     return files

@@ -11,7 +11,8 @@ from rich.table import Table
 
 from frenchtech.errors import ConfigError
 
-console = Console()
+# Wide enough for the ranking table even when the output is a pipe or a CI log.
+console = Console(width=None if Console().is_terminal else 140)
 
 
 def shipped_campaign(name: str) -> Path:
@@ -51,8 +52,8 @@ def print_audit(result) -> None:
         table.add_column("rank 5–95 %", justify="center")
         table.add_column("P(labelled)", justify="right")
     table.add_column("decision")
-    table.add_column("reason")
-    table.add_column("2014 reality" if c.id.endswith("2014") else "historical")
+    table.add_column("reason", overflow="fold", max_width=48)
+    table.add_column("real outcome")
     decisions = result.decisions.set_index("territory")
     hist = {s.id: s.historical or "" for s in c.specs}
     for tid, row in result.scores.sort_values("rank", kind="stable").iterrows():
@@ -62,7 +63,7 @@ def print_audit(result) -> None:
         cells = [str(int(row["rank"])), t.name, f"{t.population:,}", f"{row['score']:.1f}"]
         if has_interval:
             cells += [f"{int(row['rank_p05'])}–{int(row['rank_p95'])}", f"{row['p_labelled']:.0%}"]
-        cells += [f"[{colour}]{d['decision']}[/]", d["reason"], hist.get(tid, "")]
+        cells += [f"[{colour}]{d['decision'].replace('_', ' ')}[/]", d["reason"], hist.get(tid, "").replace("_", " ")]
         table.add_row(*cells)
     console.print(table)
     for note in result.notes:
