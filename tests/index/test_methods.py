@@ -105,8 +105,8 @@ def test_untreatable_column_left_alone():
 
 
 def agg1(fn, values, w, p=None):
-    C = [np.array([[v]]) for v in values]
-    W = [np.array([[x]]) for x in w]
+    C = [np.array([[v]], dtype=float) for v in values]
+    W = [np.array([[x]], dtype=float) for x in w]
     y, _ = ag.IMPL[fn](C, W, {"p": p}, np.zeros((1, 1), dtype=bool))
     return float(np.asarray(y).ravel()[0])
 

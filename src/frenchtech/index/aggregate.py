@@ -27,41 +27,54 @@ class AggregationFailure(Exception):
     """Raised in strict mode; carries the message naming the aggregate and unit."""
 
 
-def _amean(C, W, para, bad):
+def _weighted_sum(C, W, f=None):
+    """sum(w f(x)) and sum(w) over the children with data, and the count of those children.
+    Without missing values the masks are skipped; the sums are the same, bit for bit."""
+    if not any(np.isnan(c).any() for c in C):
+        num = 0.0
+        for c, w in zip(C, W):
+            num = num + (f(c) if f else c) * w
+        den = sum(W[1:], W[0])
+        return num, den, len(C)
     num = den = cnt = 0
     for c, w in zip(C, W):
         m = ~np.isnan(c)
-        num = num + np.where(m, c * w, 0.0)
+        v = f(np.where(m, c, 1.0)) if f else c
+        num = num + np.where(m, v * w, 0.0)
         den = den + np.where(m, w, 0.0)
         cnt = cnt + m
+    return num, den, cnt
+
+
+def _finish(num, den, cnt):
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(cnt > 0, num / den, np.nan), cnt
+        y = num / den
+    return (y if np.isscalar(cnt) or np.ndim(cnt) == 0 else np.where(cnt > 0, y, np.nan)), cnt
+
+
+def _amean(C, W, para, bad):
+    return _finish(*_weighted_sum(C, W))
 
 
 def _gmean(C, W, para, bad):
-    num = den = cnt = 0
-    for c, w in zip(C, W):
-        m = ~np.isnan(c)
-        bad |= m & (c <= 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            num = num + np.where(m, w * np.log(np.where(m & (c > 0), c, 1.0)), 0.0)
-        den = den + np.where(m, w, 0.0)
-        cnt = cnt + m
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(cnt > 0, np.exp(num / den), np.nan), cnt
+    for c in C:
+        with np.errstate(invalid="ignore"):
+            bad |= c <= 0
+    if bad.any():
+        return np.full(bad.shape, np.nan), len(C)
+    num, den, cnt = _weighted_sum(C, W, np.log)
+    y, cnt = _finish(num, den, cnt)
+    return np.exp(y), cnt
 
 
 def _hmean(C, W, para, bad):
-    inv = den = cnt = 0
-    for c, w in zip(C, W):
-        m = ~np.isnan(c)
-        bad |= m & (c == 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inv = inv + np.where(m & (c != 0), w / c, 0.0)
-        den = den + np.where(m, w, 0.0)
-        cnt = cnt + m
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(cnt > 0, den / inv, np.nan), cnt
+    for c in C:
+        bad |= c == 0
+    if bad.any():
+        return np.full(bad.shape, np.nan), len(C)
+    inv, den, cnt = _weighted_sum(C, W, np.reciprocal)
+    y, cnt = _finish(den * np.ones_like(inv), inv, cnt)
+    return y, cnt
 
 
 def _genmean(C, W, para, bad):
@@ -159,7 +172,8 @@ def _is_target(fw, k):
 
 def aggregate_levels(fw: Framework, X: np.ndarray, W: np.ndarray, f_ag: dict[str, str],
                      f_ag_para: dict[str, dict], dat_thresh: dict[str, float | None],
-                     units=None, strict: bool = True, upto: int | None = None):
+                     units=None, strict: bool = True, upto: int | None = None,
+                     keep: list[str] | None = None):
     """Aggregate indicator values X (units, n_ind) or (R, units, n_ind) with weights W (R, n_nodes).
 
     Nodes are ``fw.indicators + fw.aggregates``. Returns (scores (R, units, n_aggregates), failed (R,)):
@@ -188,10 +202,13 @@ def aggregate_levels(fw: Framework, X: np.ndarray, W: np.ndarray, f_ag: dict[str
             Wk = [W[:, pos[k]][:, None] for k in kids]
             bad = np.zeros((R, n_units), dtype=bool)
             y, cnt = IMPL[fn](C, Wk, f_ag_para.get(p) or {}, bad)
-            y = np.broadcast_to(y, (R, n_units)).copy()
+            if np.shape(y) != (R, n_units):
+                y = np.broadcast_to(y, (R, n_units)).copy()
             thr = dat_thresh.get(p)
             if thr is not None and fn != "a_copeland":
-                y[np.broadcast_to(cnt / len(kids) < thr, y.shape)] = np.nan
+                low = np.broadcast_to(np.asarray(cnt) / len(kids) < thr, y.shape)
+                if low.any():
+                    y = np.where(low, np.nan, y)
             if bad.any():
                 if strict:
                     r, i = np.argwhere(bad)[0]
@@ -202,7 +219,7 @@ def aggregate_levels(fw: Framework, X: np.ndarray, W: np.ndarray, f_ag: dict[str
                         "normalise to a positive range or use another aggregation method"])
                 failed |= bad.any(axis=1)
             vals[p] = y
-    aggs = [a for a in fw.aggregates if a in vals]
+    aggs = [a for a in (keep or fw.aggregates) if a in vals]
     out = np.stack([vals[a] for a in aggs], axis=-1) if aggs else np.empty((R, n_units, 0))
     out[failed] = np.nan
     return out, failed

@@ -177,7 +177,11 @@ class IndexPipeline:
     def run(self, idata: pd.DataFrame, imeta: pd.DataFrame | Framework, stop_before: str | None = None
             ) -> IndexResult:
         fw = imeta if isinstance(imeta, Framework) else read_framework(imeta)
-        state = read_idata(idata, fw)
+        return self.run_state(read_idata(idata, fw), fw, stop_before)
+
+    def run_state(self, state: State, fw: Framework, stop_before: str | None = None,
+                  report: bool = True) -> IndexResult:
+        """Run on already-checked data (see ``read_idata``); ``report=False`` skips step reports."""
         tables = Tables()
         tables.put("Raw", state.units, state.x, fw.indicators)
         reports: dict[str, object] = {}
@@ -186,11 +190,11 @@ class IndexPipeline:
                 break
             if step is None or step == "passthrough":
                 continue
-            state, report = step.run(state, fw)
+            state, rep = step.run(state, fw, report=report)
             codes = fw.indicators + (fw.aggregates if state.x.shape[1] > len(fw.indicators) else [])
             tables.put(step.dataset, state.units, state.x, codes)
-            if report is not None:
-                reports[name] = report
+            if rep is not None:
+                reports[name] = rep
         return IndexResult(framework=fw, tables=tables, reports=reports, state=state)
 
 

@@ -5,6 +5,7 @@ so a configured step can be reused, cloned or changed with ``set_params`` and ru
 """
 from __future__ import annotations
 
+import functools
 import inspect
 from dataclasses import dataclass, replace
 
@@ -36,6 +37,7 @@ class Step:
     dataset = ""
 
     @classmethod
+    @functools.cache
     def _param_names(cls) -> list[str]:
         sig = inspect.signature(cls.__init__)
         return [p for p in sig.parameters if p != "self"]
@@ -68,7 +70,7 @@ class Denominate(Step):
         self.denomby = denomby
         self.scale_factor = scale_factor
 
-    def run(self, s: State, fw: Framework):
+    def run(self, s: State, fw: Framework, report: bool = True):
         denomby = dict(fw.denominator) if self.denomby is None else dict(self.denomby)
         denoms = {d: s.unit_table[d] for d in fw.denominators if d in s.unit_table}
         x = denominate_matrix(s.x, fw.indicators, denoms, denomby, self.scale_factor)
@@ -89,7 +91,7 @@ class Impute(Step):
         self.use_group = use_group
         self.max_time = max_time
 
-    def run(self, s: State, fw: Framework):
+    def run(self, s: State, fw: Framework, report: bool = True):
         if self.f_i in PANEL:
             if s.panel is None:
                 return s, None  # a single time point: nothing to carry along time
@@ -118,7 +120,7 @@ class Screen(Step):
         self.nonzero_thresh = nonzero_thresh
         self.Force = Force
 
-    def run(self, s: State, fw: Framework):
+    def run(self, s: State, fw: Framework, report: bool = True):
         keep, summary, removed = screen_units(s.x, s.units, self.unit_screen, self.dat_thresh,
                                               self.nonzero_thresh, self.Force)
         state = replace(s, units=s.units[keep], x=s.x[keep],
@@ -157,13 +159,15 @@ class Treat(Step):
                     pass_skew=fp.get("skew_thresh", p["skew_thresh"]),
                     pass_kurt=fp.get("kurt_thresh", p["kurt_thresh"]), combine_treat=p["combine_treat"])
 
-    def run(self, s: State, fw: Framework):
+    def run(self, s: State, fw: Framework, report: bool = True):
         indiv = self.indiv_specs or {}
         unknown = [c for c in indiv if c not in fw.indicators]
         if unknown:
             raise IndexInputError("treat", [f"indiv_specs names unknown indicator '{c}'" for c in unknown])
         skip = [c for c, v in indiv.items() if v == "none"]
-        x, details, points = treat_matrix(s.x, fw.indicators, skip=skip, **self._kwargs())
+        x, details, points = treat_matrix(s.x, fw.indicators, skip=skip, report=report, **self._kwargs())
+        if not report and not indiv:
+            return replace(s, x=x), None
         for code, spec in indiv.items():
             if spec == "none":
                 continue
@@ -187,7 +191,7 @@ class Normalise(Step):
         self.indiv_specs = indiv_specs
         self.directions = directions
 
-    def run(self, s: State, fw: Framework):
+    def run(self, s: State, fw: Framework, report: bool = True):
         dirs = dict(fw.direction)
         for code, d in (self.directions or {}).items():
             if code not in dirs or d not in (1, -1):
@@ -240,7 +244,7 @@ class Aggregate(Step):
                 w.update(dict(zip(kids, g)))
         return w
 
-    def run(self, s: State, fw: Framework):
+    def run(self, s: State, fw: Framework, report: bool = True):
         w = self.weights(fw, s.x, s.units)
         f_ag, para, thr = self.methods(fw)
         W = np.array([[w[c] for c in fw.indicators + fw.aggregates]])

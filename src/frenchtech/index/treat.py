@@ -104,7 +104,7 @@ F2 = {"log_CT": log_CT, "log_CT_plus": log_CT_plus, "log_CT_orig": log_CT_orig, 
 
 def treat_matrix(x: np.ndarray, codes: list[str], f1="winsorise", winmax=5, skew_thresh=2.0,
                  kurt_thresh=3.5, force_win=False, f2="log_CT", f2_para=None,
-                 pass_skew=2.0, pass_kurt=3.5, combine_treat=False, skip=()):
+                 pass_skew=2.0, pass_kurt=3.5, combine_treat=False, skip=(), report=True):
     """Treat all columns; returns (treated x, details DataFrame, treated-points DataFrame of labels)."""
     if f1 not in ("winsorise", "none", None):
         raise IndexInputError("treat", [f"unknown treatment f1 '{f1}' (expected 'winsorise' or 'none')"])
@@ -126,8 +126,9 @@ def treat_matrix(x: np.ndarray, codes: list[str], f1="winsorise", winmax=5, skew
         good = ~failed
         x1[:, cols[good]] = xw[:, good]
         nwin[cols[good]] = nw[good]
-        lab = np.where(hi, "winhi", np.where(lo, "winlo", ""))
-        labels[:, cols[good]] = lab[:, good]
+        if report:
+            lab = np.where(hi, "winhi", np.where(lo, "winlo", ""))
+            labels[:, cols[good]] = lab[:, good]
         todo[cols[failed]] = False
         p1, _, s1, k1 = check_skew_kurt(x1[:, cols], pass_skew, pass_kurt)
         pass1[cols], sk1[cols], kt1[cols] = p1, s1, k1
@@ -142,12 +143,14 @@ def treat_matrix(x: np.ndarray, codes: list[str], f1="winsorise", winmax=5, skew
         out[:, cols] = y
         names = np.full(len(cols), f2, dtype=object) if names is None else names.astype(object)
         f2_used[cols] = names
-        for j, c in enumerate(cols):
+        for j, c in enumerate(cols if report else ()):
             lab = labels[:, c]
             # COINr pastes the two labels with "+" (so untouched points read "+log_CT")
             labels[:, c] = np.array([f"{a}+{names[j]}" for a in lab], dtype=object)
         p2, _, s2, k2 = check_skew_kurt(out[:, cols], pass_skew, pass_kurt)
         pass2[cols], sk2[cols], kt2[cols] = p2, s2, k2
+    if not report:
+        return out, None, None
     details = pd.DataFrame({
         "iCode": codes, "Pass0": np.where(ok0, pass0, np.nan), "Skew0": sk0, "Kurt0": kt0,
         "nwin": nwin, "Pass1": np.where(todo | (f2_used != ""), pass1, np.nan), "Skew1": sk1,
