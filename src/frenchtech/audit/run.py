@@ -74,8 +74,11 @@ def compute_measures(con, campaign, evidence_dir: Path, small=None) -> tuple[pd.
                              expected="StockEtablissement_utf8.csv (or .zip, .parquet) in the evidence folder")
         src = sirene.establishments(con, stock)
         info["establishments_file"] = stock
-        res = evaluate_source(con, src.table, membership, by_source["establishments"], w,
-                              extra=sirene.validity_counts)
+        try:
+            res = evaluate_source(con, src.table, membership, by_source["establishments"], w,
+                                  extra=sirene.validity_counts)
+        except Exception as exc:  # a parse error met while scanning: name the file and line
+            raise sirene.engine_error(stock, exc) from None
         counts = {k: int(res[k].sum()) for k in ("_bad_commune", "_bad_date")}
         info["register_rows"] = int(res["_rows"].sum())
         if any(counts.values()):

@@ -39,25 +39,39 @@ def find_stock(folder: Path) -> Path | None:
     return hits[0] if hits else None
 
 
-def _check_header(path: Path) -> None:
+def _check_header(path: Path) -> list[str]:
     """Fail early, with the expected columns, when the header is not INSEE's."""
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq
 
         names = pq.read_schema(path).names
     else:
-        raw = _open_text(path).readline()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError(path, "the header is not UTF-8 text", line=1,
-                             expected="INSEE's UTF-8 stock file (StockEtablissement_utf8)") from None
+        with _open_text(path) as f:
+            head = f.read(SAMPLE_BYTES)
+        _check_utf8(path, head)
+        text = head.split(b"\n", 1)[0].decode("utf-8")
         names = [n.strip().strip('"') for n in text.rstrip("\r\n").split(",")]
     missing = [c for c in ESTABLISHMENT_FIELDS if c not in names]
     if missing:
         raise InputError(path, f"missing column(s) {', '.join(missing)}", line=1, column=missing[0],
                          expected="the INSEE StockEtablissement header (comma-separated, with "
                                   + ", ".join(ESTABLISHMENT_FIELDS) + ")")
+    return names
+
+
+SAMPLE_BYTES = 4 << 20  # the engine skips unread columns, so the encoding is checked on a sample
+
+
+def _check_utf8(path: Path, head: bytes) -> None:
+    """INSEE also published Latin-1 files; accents show up within the first megabytes."""
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 4:  # a character cut by the end of the sample
+            return
+        line = head.count(b"\n", 0, exc.start) + 1
+        raise InputError(path, f"the file is not UTF-8 text (byte 0x{head[exc.start]:02x})", line=line,
+                         expected="INSEE's UTF-8 stock file (StockEtablissement_utf8)") from None
 
 
 def _open_text(path: Path):
@@ -98,7 +112,7 @@ def establishments(con, path) -> EstablishmentSource:
     path = Path(path)
     if not path.exists():
         raise InputError(path, "file not found", expected="a StockEtablissement CSV, zip or Parquet file")
-    _check_header(path)
+    header = _check_header(path)
     cols = list(ESTABLISHMENT_FIELDS)
     if path.suffix == ".parquet":
         raw = con.read_parquet(path)
@@ -107,16 +121,37 @@ def establishments(con, path) -> EstablishmentSource:
         con.con.register(name, _zip_reader(path))
         raw = con.table(name)
     else:
-        raw = _read_csv(con, path, cols)
+        try:
+            raw = _read_csv(con, path, header)
+        except Exception as exc:  # the engine's own error, re-said with the file and line
+            raise engine_error(path, exc) from None
     return EstablishmentSource(path, standardise(raw.select(*cols)))
 
 
-def _read_csv(con, path: Path, cols):
+def _read_csv(con, path: Path, header: list[str]):
     if con.name == "duckdb":
-        # Every column as text: no type sniffing, and codes keep their zeros and letters.
-        return con.read_csv(path, all_varchar=True, header=True, delim=",", quote='"', escape='"',
-                            strict_mode=True, null_padding=False)
+        # INSEE's dialect is known: no sniffing, every column as text (codes keep zeros and letters).
+        return con.read_csv(path, columns={c: "VARCHAR" for c in header}, auto_detect=False, header=True,
+                            delim=",", quote='"', escape='"', strict_mode=True, null_padding=False)
     return con.read_csv(path, header=True)
+
+
+def engine_error(path: Path, exc: Exception) -> InputError:
+    """A query engine's parse error as an InputError naming the file and line."""
+    import re
+
+    text = str(exc)
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    m = re.search(r"[Ll]ine:? (\d+)", text)
+    line = int(m.group(1)) if m else None
+    if "unicode" in text.lower() or "utf" in text.lower():
+        return InputError(path, "the file is not valid UTF-8 text", line=line,
+                          expected="INSEE's UTF-8 stock file (StockEtablissement_utf8)")
+    if "columns" in text.lower() or "quote" in text.lower():
+        return InputError(path, f"malformed CSV row ({first})", line=line,
+                          expected=f"{len(ESTABLISHMENT_FIELDS)}+ comma-separated fields as in the header; "
+                                   "the file may be truncated")
+    return InputError(path, first, line=line)
 
 
 def standardise(raw: ibis.Table) -> ibis.Table:
@@ -145,15 +180,15 @@ def validity_counts(t: ibis.Table) -> dict:
 
 def first_bad_lines(con, source: EstablishmentSource, limit: int = 3) -> list[InputError]:
     """Locate malformed rows (slow path, only when the counts say there are some)."""
-    t = source.table.mutate(_line=ibis.row_number() + 2)  # +1 for the header, +1 for 1-based lines
-    bad_c = t.filter(t.commune.notnull() & ~t.commune.re_search(COMMUNE_PATTERN)).order_by("_line").limit(limit)
-    bad_d = t.filter(t.created_raw.notnull() & t.created.isnull()).order_by("_line").limit(limit)
+    t = source.table.mutate(line=ibis.row_number() + 2)  # +1 for the header, +1 for 1-based lines
+    bad_c = t.filter(t.commune.notnull() & ~t.commune.re_search(COMMUNE_PATTERN)).order_by("line").limit(limit)
+    bad_d = t.filter(t.created_raw.notnull() & t.created.isnull()).order_by("line").limit(limit)
     errors = []
     for row in con.execute(bad_c).itertuples():
-        errors.append(InputError(source.path, f"bad commune code {row.commune!r}", line=row._line,
+        errors.append(InputError(source.path, f"bad commune code {row.commune!r}", line=row.line,
                                  column="codeCommuneEtablissement",
                                  expected="a 5-character INSEE code: 5 digits, or 2A/2B and 3 digits"))
     for row in con.execute(bad_d).itertuples():
-        errors.append(InputError(source.path, f"bad date {row.created_raw!r}", line=row._line,
+        errors.append(InputError(source.path, f"bad date {row.created_raw!r}", line=row.line,
                                  column="dateCreationEtablissement", expected="an ISO date YYYY-MM-DD"))
     return errors

@@ -1,0 +1,45 @@
+"""The main job end to end through the command line: generate, audit, read the artefacts."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from click.testing import CliRunner
+
+from frenchtech.cli import main
+
+
+def test_generate_then_audit(tmp_path):
+    runner = CliRunner()
+    ev, out = tmp_path / "evidence", tmp_path / "out"
+    r = runner.invoke(main, ["generate", "--campaign", "campaigns/metropoles-2014.toml", "--rows", "30000",
+                             "--seed", "1", "--out", str(ev)])
+    assert r.exit_code == 0, r.output
+    assert "GENERATED" in r.output
+    r = runner.invoke(main, ["audit", "--campaign", "campaigns/metropoles-2014.toml", "--evidence", str(ev),
+                             "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "GENERATED EVIDENCE" in r.output
+    scores = pd.read_csv(out / "scores.csv")
+    decisions = pd.read_csv(out / "decisions.csv")
+    assert len(scores) == len(decisions) == 16
+    assert sorted(scores["rank"]) == list(range(1, 17))
+    assert (decisions["decision"] == "labelled").sum() == 10  # quota 9 + Paris (automatic)
+    assert decisions.set_index("territory").loc["paris", "decision"] == "labelled"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["generated_evidence"] is True
+    assert manifest["seed"] == 2014
+    assert "establishments" in manifest["inputs"]
+    assert set(manifest["outputs"]) >= {"indicators.csv", "scores.csv", "decisions.csv"}
+    indicators = pd.read_csv(out / "indicators.csv", dtype={"territory": str})
+    assert indicators.set_index("territory").loc["lyon", "population"] == 1333699
+
+
+def test_bad_input_exits_with_a_clear_error(tmp_path):
+    (tmp_path / "ev").mkdir()
+    (tmp_path / "ev" / "StockEtablissement_utf8.csv").write_text("siren,nic\n1,2\n")
+    r = CliRunner().invoke(main, ["audit", "--campaign", "campaigns/metropoles-2014.toml",
+                                  "--evidence", str(tmp_path / "ev"), "--out", str(tmp_path / "out")])
+    assert r.exit_code == 2
+    assert "codeCommuneEtablissement" in r.output
+    assert not (tmp_path / "out").exists()  # nothing half-written
