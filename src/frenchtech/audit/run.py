@@ -14,13 +14,14 @@ import ibis
 import pandas as pd
 
 from frenchtech import __version__
-from frenchtech.audit.manifest import hash_later, sha256, write_manifest
+from frenchtech.audit.manifest import (hash_later, output_hashes, predecessor_inputs, run_context, sha256,
+                                       write_labelling_outputs, write_manifest)
 from frenchtech.audit.score import composite
 from frenchtech.errors import InputError
 from frenchtech.indicators.backends import connect
 from frenchtech.indicators.catalogue import load_catalogue
 from frenchtech.indicators.engine import Window, evaluate_source, indicator_values
-from frenchtech.labelling import decide
+from frenchtech.labelling.decisions import label_audit
 from frenchtech.sources import sirene
 
 
@@ -36,6 +37,10 @@ class AuditResult:
     out: Path | None = None
     timings: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    flags: pd.DataFrame | None = None   # declared vs observed gaps beyond tolerance (never scored)
+    flag_files: dict = field(default_factory=dict)
+    evidence_dir: Path | None = None
+    previous: Path | None = None        # the predecessor audit folder of a chained campaign
 
 
 def _window(campaign) -> Window:
@@ -109,7 +114,7 @@ def compute_measures(con, campaign, evidence_dir: Path, small=None) -> tuple[pd.
     return measures[sorted(measures.columns)], info
 
 
-def run_audit(campaign, evidence_dir, out_dir=None, engine: str = "duckdb", con=None) -> AuditResult:
+def run_audit(campaign, evidence_dir, out_dir=None, engine: str = "duckdb", con=None, previous=None) -> AuditResult:
     """Audit ``campaign`` on the evidence folder; write the artefacts to ``out_dir`` if given."""
     from frenchtech.sources.evidence import read_evidence_folder
 
@@ -126,15 +131,17 @@ def run_audit(campaign, evidence_dir, out_dir=None, engine: str = "duckdb", con=
     indicators = indicator_values(measures, populations, [c.id for c in campaign.indicators])
     indicators.insert(0, "population", populations.reindex(indicators.index))
     normalised, scores = composite(indicators, campaign)
-    decisions = pd.DataFrame([d.__dict__ for d in decide(scores, campaign.specs, campaign.labelling)])
+    decisions, flags, flag_files, previous = label_audit(campaign, scores, small, measures, evidence_dir,
+                                                         previous, stock)
     generated = (evidence_dir / "GENERATED.json").exists()
     result = AuditResult(campaign, measures, indicators, normalised, scores, decisions, generated,
-                         timings={"read_small": t1 - t0, "measures": t2 - t1})
+                         timings={"read_small": t1 - t0, "measures": t2 - t1}, flags=flags,
+                         flag_files=flag_files, evidence_dir=evidence_dir, previous=previous)
     result.notes.append(f"register rows scanned: {info.get('register_rows', 0):,}")
     if small is not None and getattr(small, "city_report", None):
         result.notes.append(f"{len(small.city_report)} funding round(s) with an unresolved city (see city_report.csv)")
     if out_dir is not None:
-        inputs = _input_hashes(campaign, evidence_dir, small, stock, stock_hash)
+        inputs = _input_hashes(campaign, evidence_dir, small, stock, stock_hash) | predecessor_inputs(previous)
         write_outputs(result, Path(out_dir), inputs, engine, small)
     result.timings["total"] = time.perf_counter() - t0
     return result
@@ -184,8 +191,8 @@ def write_outputs(result: AuditResult, out: Path, inputs: dict, engine: str, sma
             frame.to_csv(tmp / name, index=False, float_format="%.10g", lineterminator="\n")
         if small is not None and getattr(small, "city_report", None):
             pd.DataFrame(small.city_report).to_csv(tmp / "city_report.csv", index=False, lineterminator="\n")
-        for f in sorted(tmp.iterdir()):
-            outputs[f.name] = sha256(f)
+        write_labelling_outputs(result, tmp)
+        outputs = output_hashes(tmp)
         c = result.campaign
         manifest = {
             "campaign": c.id,
@@ -197,6 +204,7 @@ def write_outputs(result: AuditResult, out: Path, inputs: dict, engine: str, sma
             "configuration": c.raw,
             "inputs": inputs,
             "outputs": outputs,
+            **run_context(result),
             "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         }
         write_manifest(tmp / "manifest.json", manifest)

@@ -29,6 +29,7 @@ class TerritorySpec:
     automatic: bool = False
     historical: str | None = None
     kind: str = "metropole"
+    theme: str = ""                 # thematic labels: "MedTech", "IoT", ...
 
 
 @dataclass
@@ -49,6 +50,8 @@ class Campaign:
     specs: list[TerritorySpec]
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
     path: Path | None = None
+    rules: Any = None               # frenchtech.labelling.settings.Labelling
+    predecessor: str | None = None
 
     @property
     def window_start(self) -> dt.date:
@@ -78,7 +81,7 @@ def load_campaign(path) -> Campaign:
         raise ConfigError(str(path), [f"not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), [f"invalid TOML: {exc}"]) from None
-    campaign = parse_campaign(raw, source=str(path))
+    campaign = parse_campaign(raw, source=str(path), source_path=path)
     campaign.path = path
     return campaign
 
@@ -97,9 +100,10 @@ def _require(section: dict, key: str, kind, where: str, errors: list[str]):
     return value
 
 
-def parse_campaign(raw: dict, source: str = "<campaign>") -> Campaign:
+def parse_campaign(raw: dict, source: str = "<campaign>", source_path=None) -> Campaign:
     """Validate a parsed campaign document; raise ConfigError listing every problem."""
     from frenchtech.indicators.catalogue import load_catalogue  # here to keep import light
+    from frenchtech.labelling.settings import parse_labelling
 
     errors: list[str] = []
     c = raw.get("campaign")
@@ -118,6 +122,7 @@ def parse_campaign(raw: dict, source: str = "<campaign>") -> Campaign:
         window = None
     elif window[0] > window[1]:
         errors.append(f"campaign.evidence_window: first year {window[0]} is after last year {window[1]}")
+        window = None
     seed = c.get("seed", 0)
     if not isinstance(seed, int):
         errors.append(f"campaign.seed: expected an integer, got {seed!r}")
@@ -166,9 +171,6 @@ def parse_campaign(raw: dict, source: str = "<campaign>") -> Campaign:
         errors.append(f"index.aggregate: unknown method {index['aggregate']!r}")
 
     labelling = dict(raw.get("labelling", {}))
-    rule = labelling.get("rule")
-    if rule not in RULES:
-        errors.append(f"labelling.rule: expected one of {', '.join(RULES)}, got {rule!r}")
 
     specs: list[TerritorySpec] = []
     territories: list[Territory] = []
@@ -183,7 +185,8 @@ def parse_campaign(raw: dict, source: str = "<campaign>") -> Campaign:
         seen.add(tid)
         spec = TerritorySpec(id=tid or f"#{i}", name=tname or "", epci=tuple(t.get("epci", [])),
                              communes=tuple(t.get("communes", [])), automatic=bool(t.get("automatic", False)),
-                             historical=t.get("historical"), kind=t.get("kind", "metropole"))
+                             historical=t.get("historical"), kind=t.get("kind", "metropole"),
+                             theme=t.get("theme", ""))
         specs.append(spec)
         if geo is not None and tid:
             try:
@@ -192,21 +195,12 @@ def parse_campaign(raw: dict, source: str = "<campaign>") -> Campaign:
                 errors.append(f"{where}: {exc}")
     if not specs:
         errors.append("territories: at least one [[territories]] entry is needed")
-    competing = [s for s in specs if not s.automatic]
-    if rule == "quota":
-        quota = labelling.get("quota")
-        if not isinstance(quota, int) or quota < 0:
-            errors.append(f"labelling.quota: expected an integer >= 0, got {quota!r}")
-        elif quota > len(competing):
-            errors.append(f"labelling.quota: {quota} is larger than the {len(competing)} competing candidates")
-    if rule == "threshold":
-        thr = labelling.get("threshold")
-        if not isinstance(thr, (int, float)):
-            errors.append(f"labelling.threshold: expected a number (share of the reference score), got {thr!r}")
+    rules = parse_labelling(raw, specs, announced, window, errors, campaign_path=source_path)
 
     if errors:
         raise ConfigError(source, errors)
     return Campaign(id=cid, name=name, name_en=c.get("name_en", name), vintage=vintage, announced=announced,
                     window=(window[0], window[1]), seed=seed, tech_naf_tags=tags, indicators=indicators,
                     pillars={k: float(v) for k, v in pillars.items()}, index=index, labelling=labelling,
-                    territories=territories, specs=specs, raw=raw)
+                    territories=territories, specs=specs, raw=raw, rules=rules,
+                    predecessor=rules.chaining.predecessor)
