@@ -25,6 +25,11 @@ def asem_spec():
     return copy.deepcopy(ASEM_SPEC)
 
 
+@pytest.fixture(scope="session")
+def tables():
+    return small_tables
+
+
 def small_tables(x, directions=None, weights=None):
     """A two-pillar framework over the columns of x (a units x k array); first half in P1."""
     import numpy as np

@@ -76,20 +76,20 @@ def build(idata: pd.DataFrame, imeta: pd.DataFrame, spec) -> IndexResult:
 
 def uncertainty(idata, imeta, spec, inputs, n: int = 1000, seed=0, rule=None, quota=None,
                 threshold=None, relative=None, target=None):
-    """Monte Carlo uncertainty analysis; see ``frenchtech.index.uncertainty``."""
-    from .uncertainty import run_uncertainty
+    """Monte Carlo uncertainty analysis; see ``frenchtech.index.monte_carlo``."""
+    from .monte_carlo import run_uncertainty
     return run_uncertainty(pipeline(spec), idata, imeta, inputs, n=n, seed=seed, rule=rule,
                            quota=quota, threshold=threshold, relative=relative, target=target)
 
 
 def sensitivity(idata, imeta, spec, inputs, n: int = 100, seed=0, n_boot: int = 100, target=None):
-    """Sobol sensitivity analysis; see ``frenchtech.index.sensitivity``."""
-    from .sensitivity import run_sensitivity
+    """Sobol sensitivity analysis; see ``frenchtech.index.sobol``."""
+    from .sobol import run_sensitivity
     return run_sensitivity(pipeline(spec), idata, imeta, inputs, n=n, seed=seed, n_boot=n_boot,
                            target=target)
 
 
 def audit(result: IndexResult, **options) -> dict:
-    """Statistical audit of a built index; see ``frenchtech.index.audit``."""
-    from .audit import run_audit
+    """Statistical audit of a built index; see ``frenchtech.index.statistical_audit``."""
+    from .statistical_audit import run_audit
     return run_audit(result, **options)

@@ -61,6 +61,8 @@ class IndexResult:
     tables: Tables
     reports: dict[str, object] = field(default_factory=dict)
     state: State | None = None
+    pipeline: "IndexPipeline | None" = None
+    unit_data: dict | None = None   # group and denominator columns of the input units
 
     @property
     def aggregated(self) -> pd.DataFrame:
@@ -184,6 +186,7 @@ class IndexPipeline:
         """Run on already-checked data (see ``read_idata``); ``report=False`` skips step reports."""
         tables = Tables()
         tables.put("Raw", state.units, state.x, fw.indicators)
+        unit_data = {"uCode": state.units, **state.unit_table}
         reports: dict[str, object] = {}
         for name, step in self.steps:
             if name == stop_before:
@@ -195,7 +198,8 @@ class IndexPipeline:
             tables.put(step.dataset, state.units, state.x, codes)
             if rep is not None:
                 reports[name] = rep
-        return IndexResult(framework=fw, tables=tables, reports=reports, state=state)
+        return IndexResult(framework=fw, tables=tables, reports=reports, state=state, pipeline=self,
+                           unit_data=unit_data)
 
 
 def clone(obj):

@@ -17,7 +17,7 @@
     f_ag = "a_amean"
 
 Steps run in the order written; a step left out is not run. Optional extra tables:
-``[uncertainty]`` / ``[sensitivity]`` describe uncertain inputs (see ``uncertainty.py``).
+``[uncertainty]`` / ``[sensitivity]`` describe uncertain inputs (see ``monte_carlo.py``).
 """
 from __future__ import annotations
 

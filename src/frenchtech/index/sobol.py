@@ -1,7 +1,7 @@
 """Sensitivity analysis: first-order and total Sobol indices of each uncertain input.
 
 The output analysed is COINr's: for each replication, the mean absolute rank shift of the units
-from their nominal ranks. Inputs are those of the uncertainty analysis; each is one dimension of the
+from their nominal ranks. Inputs are those of the uncertainty analysis (``monte_carlo``); each is one dimension of the
 unit hypercube, mapped to values as there. The design is SALib's Sobol sequence (Saltelli's scheme,
 ``N (d + 2)`` replications) and the indices come from SALib's ``sobol.analyze`` with bootstrap
 confidence intervals; everything is seeded.
@@ -16,7 +16,7 @@ import pandas as pd
 
 from .errors import IndexInputError
 from .pipeline import IndexPipeline
-from .uncertainty import Engine, UncertaintyResult, parse_inputs, rank_rows, summarise
+from .monte_carlo import Engine, UncertaintyResult, parse_inputs, rank_rows, summarise
 
 
 @dataclass
