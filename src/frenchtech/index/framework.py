@@ -178,10 +178,8 @@ def read_framework(imeta: pd.DataFrame) -> Framework:
     for lev in range(2, nlev + 1):
         below = [c for c in tree_codes if level[c] == lev - 1]
         parents_by_level[lev] = list(dict.fromkeys(parent[c] for c in below if parent[c] is not None))
-    im = imeta.copy()
-    im["iCode"] = codes
     return Framework(
-        imeta=im, indicators=indicators, nlev=nlev, level=level, parent=parent, children=children,
+        imeta=imeta, indicators=indicators, nlev=nlev, level=level, parent=parent, children=children,
         parents_by_level=parents_by_level, weight=weight, direction=direction,
         denominator=denominator, target=target,
         groups=[c for c, t in zip(codes, types) if t == "Group"], denominators=denoms)

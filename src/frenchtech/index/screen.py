@@ -27,7 +27,7 @@ def data_availability(x: np.ndarray, units) -> pd.DataFrame:
 
 def screen_units(x: np.ndarray, units, unit_screen="byNA", dat_thresh=None, nonzero_thresh=None,
                  force: dict[str, bool] | None = None):
-    """Return (kept-row mask, summary table with flags, removed unit codes)."""
+    """Return (kept-row mask, a function building the summary table with flags)."""
     if unit_screen not in SCREENS:
         raise IndexInputError("screen", [f"unknown unit_screen '{unit_screen}' (expected one of {', '.join(SCREENS)})"])
     dat_thresh = 2 / 3 if dat_thresh is None else float(dat_thresh)
@@ -36,18 +36,27 @@ def screen_units(x: np.ndarray, units, unit_screen="byNA", dat_thresh=None, nonz
             (("dat_thresh", dat_thresh), ("nonzero_thresh", nonzero_thresh)) if not 0 <= v <= 1]
     if errs:
         raise IndexInputError("screen", errs)
-    summ = data_availability(x, units)
-    summ["LowData"] = summ["Dat_Avail"] < dat_thresh
-    summ["LowNonZero"] = summ["Non_Zero"] < nonzero_thresh
-    summ["LowDatOrZeroFlag"] = summ["LowData"] | summ["LowNonZero"]
-    keep = {"byNA": ~summ["LowData"], "byzeros": ~summ["LowNonZero"],
-            "byNAandzeros": ~summ["LowDatOrZeroFlag"],
-            "none": pd.Series(True, index=summ.index)}[unit_screen].to_numpy().copy()
+    na = np.isnan(x).sum(axis=1)
+    k = x.shape[1]
+    avail = 1 - na / k
+    with np.errstate(divide="ignore", invalid="ignore"):
+        nonzero = 1 - (x == 0).sum(axis=1) / (k - na)
+    low_data, low_nz = avail < dat_thresh, nonzero < nonzero_thresh
+    keep = {"byNA": ~low_data, "byzeros": ~low_nz, "byNAandzeros": ~(low_data | low_nz),
+            "none": np.ones(len(avail), dtype=bool)}[unit_screen].copy()
     if force:
-        unknown = [u for u in force if u not in set(summ["uCode"])]
+        codes = list(units)
+        unknown = [u for u in force if u not in codes]
         if unknown:
             raise IndexInputError("screen", [f"Force names unknown unit '{u}'" for u in unknown])
         for u, inc in force.items():
-            keep[(summ["uCode"] == u).to_numpy()] = bool(inc)
-    summ["Included"] = keep
-    return keep, summ, list(summ["uCode"][~keep])
+            keep[codes.index(u)] = bool(inc)
+
+    def summary():
+        summ = data_availability(x, units)
+        summ["LowData"] = low_data
+        summ["LowNonZero"] = low_nz
+        summ["LowDatOrZeroFlag"] = low_data | low_nz
+        summ["Included"] = keep
+        return summ
+    return keep, summary

@@ -32,6 +32,26 @@ class State:
     panel: tuple | None = None     # (unit ids, times, x) for panel imputation, before time selection
 
 
+class Report(dict):
+    """A step report whose tables are built on first access (building them costs more than the step)."""
+
+    def __getitem__(self, key):
+        v = super().__getitem__(key)
+        if callable(v):
+            v = v()
+            self[key] = v
+        return v
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def values(self):
+        return [self[k] for k in self]
+
+    def items(self):
+        return [(k, self[k]) for k in self]
+
+
 class Step:
     """Parameter plumbing shared by all steps (scikit-learn style)."""
     dataset = ""
@@ -121,11 +141,11 @@ class Screen(Step):
         self.Force = Force
 
     def run(self, s: State, fw: Framework, report: bool = True):
-        keep, summary, removed = screen_units(s.x, s.units, self.unit_screen, self.dat_thresh,
-                                              self.nonzero_thresh, self.Force)
+        keep, summary = screen_units(s.x, s.units, self.unit_screen, self.dat_thresh,
+                                     self.nonzero_thresh, self.Force)
         state = replace(s, units=s.units[keep], x=s.x[keep],
                         unit_table={k: v[keep] for k, v in s.unit_table.items()})
-        return state, {"DataSummary": summary, "RemovedUnits": removed}
+        return state, Report(DataSummary=summary, RemovedUnits=list(s.units[~keep]))
 
 
 class Treat(Step):
@@ -165,9 +185,24 @@ class Treat(Step):
         if unknown:
             raise IndexInputError("treat", [f"indiv_specs names unknown indicator '{c}'" for c in unknown])
         skip = [c for c, v in indiv.items() if v == "none"]
-        x, details, points = treat_matrix(s.x, fw.indicators, skip=skip, report=report, **self._kwargs())
-        if not report and not indiv:
-            return replace(s, x=x), None
+        if not indiv:
+            x, details, points = treat_matrix(s.x, fw.indicators, skip=skip, report=False, **self._kwargs())
+            if not report:
+                return replace(s, x=x), None
+            full = lambda: treat_matrix(s.x, fw.indicators, skip=skip, report=True, **self._kwargs())
+            cache = {}
+
+            def part(i):
+                def get():
+                    if "r" not in cache:
+                        cache["r"] = full()
+                    out = cache["r"][i]
+                    if i == 2:
+                        out.insert(0, "uCode", s.units)
+                    return out
+                return get
+            return replace(s, x=x), Report(Dets_Table=part(1), Treated_Points=part(2))
+        x, details, points = treat_matrix(s.x, fw.indicators, skip=skip, report=True, **self._kwargs())
         for code, spec in indiv.items():
             if spec == "none":
                 continue
@@ -177,7 +212,7 @@ class Treat(Step):
             details.iloc[j] = dj.iloc[0]
             points[code] = pj[code]
         points.insert(0, "uCode", s.units)
-        return replace(s, x=x), {"Dets_Table": details, "Treated_Points": points}
+        return replace(s, x=x), Report(Dets_Table=details, Treated_Points=points)
 
 
 class Normalise(Step):
