@@ -125,6 +125,9 @@ def demo(campaign_file, rows, workdir):
 
 # Sub-command groups that live with their domain package: (module, click object).
 DOMAIN_COMMANDS = [
+    ("frenchtech.labelling.cli", "labels"),
+    ("frenchtech.labelling.cli", "campaign"),
+    ("frenchtech.audit.cli", "verify"),
     ("frenchtech.index.cli", "index"),
 ]
 

@@ -1,0 +1,117 @@
+"""``frenchtech labels ...`` and ``frenchtech campaign status``: the label registry of the programme
+database, in plain tables or JSON. A thin face over frenchtech.programme.labels.services."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import click
+
+
+def _services():
+    from frenchtech import programme
+
+    programme.setup()
+    from frenchtech.programme.labels import services
+
+    return services
+
+
+def _date(value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
+
+
+def _show(rows: list[dict], columns: list[str], as_json: bool, empty: str) -> None:
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False, default=str))
+        return
+    if not rows:
+        click.echo(empty)
+        return
+    cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    widths = [min(w, 60) for w in widths]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip())
+    click.echo("  ".join("-" * w for w in widths))
+    for row in cells:
+        click.echo("  ".join(v[:w].ljust(w) for v, w in zip(row, widths)).rstrip())
+
+
+@click.group()
+def labels():
+    """The label registry: active labels on a date, a territory's history, expiring labels, publication."""
+
+
+@labels.command("list")
+@click.option("--on", "on", default=None, help="Date YYYY-MM-DD (default: today).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def list_labels(on, as_json):
+    """Labels active on a date (a label is active from its first day to the day before it ends)."""
+    day = _date(on)
+    rows = _services().active_labels(day)
+    if not as_json:
+        click.echo(f"{len(rows)} label(s) active on {day}")
+    _show(rows, ["territory", "name", "kind", "theme", "phase", "valid_from", "review_until", "valid_until",
+                 "campaign"], as_json, "")
+
+
+@labels.command()
+@click.argument("territory")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def history(territory, as_json):
+    """Every published decision about TERRITORY, oldest first (corrections replace what they correct)."""
+    rows = _services().label_history(territory)
+    for r in rows:
+        r["override"] = "OVERRIDE" if r["override"] else ""
+    _show(rows, ["campaign", "decision", "kind", "decided_on", "valid_from", "valid_until", "reapply_from", "group",
+                 "override", "early_warning", "reason"], as_json, f"no published decision about {territory!r}")
+
+
+@labels.command()
+@click.option("--within", "within_days", default=180, show_default=True, type=click.IntRange(min=0),
+              help="Days ahead.")
+@click.option("--on", "on", default=None, help="Date YYYY-MM-DD (default: today).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def expiring(within_days, on, as_json):
+    """Active labels whose validity ends within the given number of days."""
+    rows = _services().expiring(within_days, _date(on))
+    _show(rows, ["territory", "kind", "theme", "valid_until", "campaign"], as_json, "no label expires in that window")
+
+
+@labels.command("may-apply")
+@click.argument("territory")
+@click.option("--on", "on", default=None, help="Date YYYY-MM-DD (default: today).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def may_apply(territory, on, as_json):
+    """Whether TERRITORY may apply again on a date (re-application delay, label held)."""
+    row = _services().may_apply_again(territory, _date(on))
+    _show([row], ["territory", "on", "may_apply", "from", "reason"], as_json, "")
+
+
+@labels.command()
+@click.argument("audit_dir", type=click.Path(exists=True, file_okay=False))
+def publish(audit_dir):
+    """Publish an audit's decisions (AUDIT_DIR: decisions.csv + manifest.json) to the programme database."""
+    run = _services().publish_audit(audit_dir)
+    n = run.decisions.count()
+    click.echo(f"published {run.campaign}: {n} decision(s), manifest {run.manifest_sha256[:12]}…")
+
+
+@click.group()
+def campaign():
+    """Campaigns recorded in the programme database."""
+
+
+@campaign.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def status(as_json):
+    """Published campaigns: decisions by outcome, overrides, early warnings, declared-vs-observed flags."""
+    rows = _services().campaign_status()
+    _show(rows, ["campaign", "announced", "predecessor", "candidates", "labelled", "renewed", "confirmed",
+                 "withdrawn", "not_selected", "ineligible", "overrides", "early_warnings", "flagged"],
+          as_json, "no campaign published yet (frenchtech labels publish AUDIT_DIR)")
