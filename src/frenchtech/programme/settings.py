@@ -18,6 +18,7 @@ DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL"))}
 
 # Apps that own programme tables. Each domain adds its app here.
 PROGRAMME_APPS = [
+    "frenchtech.programme.fund",
     "frenchtech.programme.labels",
 ]
 
