@@ -76,3 +76,10 @@ def test_gmean_of_zero_names_aggregate_and_unit(asem, asem_spec):
     asem_spec["aggregate"]["f_ag"] = "a_gmean"       # min-max from 0: zeros break the geometric mean
     msg = err(lambda: build(*asem, asem_spec))
     assert "a_gmean" in msg and "Physical" in msg
+
+
+def test_coinr_tables_round_trip(tmp_path, asem, asem_spec):
+    from frenchtech.index import read_coinr, write_coinr
+    a, b = write_coinr(*asem, tmp_path)
+    idata, imeta = read_coinr(a, b)
+    pd.testing.assert_frame_equal(build(idata, imeta, asem_spec).aggregated, build(*asem, asem_spec).aggregated)

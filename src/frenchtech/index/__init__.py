@@ -32,7 +32,7 @@ entry per step, in COINr's step and parameter names, or the path of a TOML file 
     levels (Pearson, Spearman), Cronbach's alpha and PCA per aggregate, leave-one-indicator-out rank
     changes.
 
-``load_asem()``, ``read_coinr(idata_csv, imeta_csv)``
+``load_asem()``, ``read_coinr(idata_csv, imeta_csv)``, ``write_coinr(idata, imeta, folder)``
     COINr's ASEM example shipped with the package (COINr package (MIT) example data), and CSV input.
 
 Bad input raises ``IndexInputError`` whose message names the element at fault.
@@ -44,7 +44,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .coinr_io import load_asem, read_coinr
+from .coinr_io import load_asem, read_coinr, write_coinr
 from .errors import IndexInputError
 from .framework import Framework, read_framework
 from .pipeline import IndexPipeline, IndexResult, clone, from_spec
@@ -52,7 +52,7 @@ from .spec import load_spec, split_spec
 from .steps import Aggregate, Denominate, Impute, Normalise, Screen, Treat
 
 __all__ = [
-    "build", "pipeline", "uncertainty", "sensitivity", "audit", "load_asem", "read_coinr",
+    "build", "pipeline", "uncertainty", "sensitivity", "audit", "load_asem", "read_coinr", "write_coinr",
     "IndexPipeline", "IndexResult", "IndexInputError", "Framework", "read_framework", "clone",
     "Denominate", "Impute", "Screen", "Treat", "Normalise", "Aggregate", "load_spec",
 ]

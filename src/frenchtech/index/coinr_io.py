@@ -38,3 +38,9 @@ def write_table(df: pd.DataFrame, path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(path, index=False, float_format="%.15g")
     return path
+
+
+def write_coinr(idata: pd.DataFrame, imeta: pd.DataFrame, folder) -> tuple[Path, Path]:
+    """Write iData.csv and iMeta.csv in COINr's layout, readable by COINr's ``new_coin``."""
+    folder = Path(folder)
+    return write_table(idata, folder / "iData.csv"), write_table(imeta, folder / "iMeta.csv")
