@@ -13,6 +13,7 @@ from pathlib import Path
 import ibis
 
 from frenchtech.errors import InputError
+from frenchtech.sources import store as sirene_store
 
 # The columns of StockEtablissement the product reads, and the standard names it gives them.
 ESTABLISHMENT_FIELDS = {
@@ -25,18 +26,41 @@ ESTABLISHMENT_FIELDS = {
 }
 COMMUNE_PATTERN = r"^([0-9]{5}|2[AB][0-9]{3})$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+STORE_NAME = "StockEtablissement_store"  # the folder ``frenchtech ingest sirene`` writes by default
 STOCK_NAMES = ("StockEtablissement_utf8.csv", "StockEtablissement_utf8.zip", "StockEtablissement.csv",
                "StockEtablissement.parquet", "StockEtablissement_utf8.parquet", "StockEtablissement.zip")
 
 
 def find_stock(folder: Path) -> Path | None:
-    """The StockEtablissement file of an evidence folder, if any."""
+    """The StockEtablissement evidence of a folder, if any.
+
+    An ingested store (``StockEtablissement_store/``) wins over the file it was made from; it is
+    returned as its manifest file, which identifies it (source hash, rows) and is what the audit hashes.
+    A store made from another version of the file lying beside it is stale and ignored.
+    """
     folder = Path(folder)
+    raw = None
     for name in STOCK_NAMES:
-        if (folder / name).exists():
-            return folder / name
-    hits = sorted(folder.glob("StockEtablissement*"))
-    return hits[0] if hits else None
+        if (folder / name).is_file():
+            raw = folder / name
+            break
+    if raw is None:
+        hits = sorted(p for p in folder.glob("StockEtablissement*") if p.is_file())
+        raw = hits[0] if hits else None
+    store = folder / STORE_NAME
+    if sirene_store.is_store(store):
+        made_from = sirene_store.read_manifest(store).get("source", {}).get("stat", {})
+        if raw is None or sirene_store._source_stat(raw) == made_from:
+            return store / sirene_store.MANIFEST
+    return raw
+
+
+def store_folder(path) -> Path | None:
+    """The store folder when ``path`` is a store or its manifest, else None."""
+    path = Path(path)
+    if path.name == sirene_store.MANIFEST:
+        path = path.parent
+    return path if sirene_store.is_store(path) else None
 
 
 def _check_header(path: Path) -> list[str]:
@@ -101,15 +125,22 @@ def _zip_reader(path: Path):
 @dataclass
 class EstablishmentSource:
     """A lazily scanned StockEtablissement file: ``table`` has the standard columns
-    commune, naf, created (date), active (bool), head_office (bool), siren, created_raw."""
+    commune, naf, created (date), active (bool), head_office (bool), siren, and created_raw (the
+    date's text) when read from text rather than from an ingested store."""
 
     path: Path
     table: ibis.Table
 
 
-def establishments(con, path) -> EstablishmentSource:
-    """Open a StockEtablissement file as a typed relation on the connection's backend."""
+def establishments(con, path, departments=None) -> EstablishmentSource:
+    """Open a StockEtablissement file, or an ingested store, as a typed relation on the connection's backend.
+
+    ``departments`` (store only) limits the scan to those department partitions.
+    """
     path = Path(path)
+    store = store_folder(path)
+    if store is not None:
+        return EstablishmentSource(path, _read_store(con, store, departments))
     if not path.exists():
         raise InputError(path, "file not found", expected="a StockEtablissement CSV, zip or Parquet file")
     header = _check_header(path)
@@ -117,6 +148,9 @@ def establishments(con, path) -> EstablishmentSource:
     if path.suffix == ".parquet":
         raw = con.read_parquet(path)
     elif path.suffix == ".zip":
+        if con.name != "duckdb":
+            raise InputError(path, f"the {con.name} engine does not read zipped CSV",
+                             expected="the unzipped CSV, or a store made by `frenchtech ingest sirene`")
         name = "sirene_" + path.stem.lower().replace("-", "_")
         con.con.register(name, _zip_reader(path))
         raw = con.table(name)
@@ -133,7 +167,25 @@ def _read_csv(con, path: Path, header: list[str]):
         # INSEE's dialect is known: no sniffing, every column as text (codes keep zeros and letters).
         return con.read_csv(path, columns={c: "VARCHAR" for c in header}, auto_detect=False, header=True,
                             delim=",", quote='"', escape='"', strict_mode=True, null_padding=False)
+    if con.name == "pyspark":
+        # Spark reads every column as text unless asked to infer; INSEE doubles quotes inside fields.
+        return con.read_csv(str(path), header=True, quote='"', escape='"', inferSchema=False)
     return con.read_csv(path, header=True)
+
+
+def _read_store(con, store: Path, departments=None) -> ibis.Table:
+    """The store's typed columns as the standard establishment relation (validated at ingest)."""
+    cols = ["siren", "commune", "naf", "created", "active", "head_office"]
+    if departments is None:
+        paths = [sirene_store.parquet_glob(store)]
+    else:
+        keep = {f"dep={d}" for d in departments}
+        paths = [str(f) for f in sorted((store / sirene_store.DATA).glob("dep=*/*.parquet"))
+                 if f.parent.name in keep]
+    options = {"hive_partitioning": False} if con.name == "duckdb" else {}
+    raw = con.read_parquet(paths, **options).select(*cols)
+    # No created_raw: the store holds typed values, checked when it was ingested.
+    return raw
 
 
 def engine_error(path: Path, exc: Exception) -> InputError:
@@ -170,7 +222,13 @@ def standardise(raw: ibis.Table) -> ibis.Table:
 
 
 def validity_counts(t: ibis.Table) -> dict:
-    """Aggregates that count malformed values; evaluated in the same pass as the indicators."""
+    """Aggregates that count malformed values; evaluated in the same pass as the indicators.
+
+    A relation without raw text (an ingested store) was validated at ingest: nothing to count again.
+    """
+    if "created_raw" not in t.columns:
+        none = t.count(where=ibis.literal(False))
+        return {"_rows": t.count(), "_bad_commune": none, "_bad_date": none}
     return {
         "_rows": t.count(),
         "_bad_commune": t.count(where=t.commune.notnull() & ~t.commune.re_search(COMMUNE_PATTERN)),

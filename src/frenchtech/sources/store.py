@@ -1,0 +1,375 @@
+"""The SIRENE evidence store: a StockEtablissement CSV (zipped or not) as partitioned Parquet.
+
+``ingest_sirene(source, store)`` streams the CSV once and writes only the columns the indicators
+read, typed (codes as text, the creation date as a date, state and head office as booleans), into
+zstd-compressed Parquet files partitioned by department (``data/dep=35/...``): a territory is a set
+of communes, so a campaign touches a known set of departments and a reader can skip the others.
+
+Memory stays bounded: the source is cut into blocks at line ends, each block parsed by Arrow (only
+the needed columns) and written by DuckDB, so at most a few blocks are in memory at once.
+The work is split into parts of about ``part_bytes`` of CSV; each finished part is recorded in a
+checkpoint inside a hidden work folder next to the store, so an interrupted ingest resumes where it
+stopped. The store is replaced only at the end, by renaming: an interrupted ingest leaves the
+previous store untouched. Rows with a bad commune code, a bad date or a wrong number of fields are
+set aside (``rejected/``) and counted by reason in the summary and the store manifest.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import shutil
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from frenchtech.errors import InputError
+
+STORE_FORMAT = "frenchtech-sirene-store/1"
+MANIFEST = "manifest.json"
+DATA = "data"
+REJECTED = "rejected"
+BLOCK_BYTES = 64 << 20           # one Arrow parse (about 450,000 rows of StockEtablissement)
+PART_BYTES = 1 << 30             # one checkpointed unit of work
+FIELDS = {                       # INSEE column -> store column
+    "siren": "siren",
+    "codeCommuneEtablissement": "commune",
+    "activitePrincipaleEtablissement": "naf",
+    "dateCreationEtablissement": "created",
+    "etatAdministratifEtablissement": "state",
+    "etablissementSiege": "head_office",
+}
+COMMUNE_PATTERN = r"^([0-9]{5}|2[AB][0-9]{3})$"
+ABROAD = "99"                    # INSEE's code for "abroad" (pays 99xxx): establishments without a commune
+
+# Typed store columns from the raw text; invalid rows go to a ``_reject_<reason>`` partition.
+TRANSFORM = f"""
+SELECT siren,
+       commune,
+       nullif(naf, '') AS naf,
+       try_cast(created AS DATE) AS created,
+       state = 'A' AS active,
+       lower(head_office) = 'true' AS head_office,
+       CASE
+         WHEN commune IS NOT NULL AND NOT regexp_full_match(commune, '{COMMUNE_PATTERN[1:-1]}')
+           THEN '_reject_commune'
+         WHEN created IS NOT NULL AND try_cast(created AS DATE) IS NULL THEN '_reject_date'
+         WHEN commune IS NULL THEN '{ABROAD}'
+         WHEN commune LIKE '97%' OR commune LIKE '98%' THEN left(commune, 3)
+         ELSE left(commune, 2)
+       END AS dep
+FROM (SELECT siren, nullif(commune, '') AS commune, naf, nullif(created, '') AS created, state, head_office
+      FROM batches)
+"""
+REASONS = {"_reject_commune": "bad commune code", "_reject_date": "bad creation date",
+           "_reject_fields": "wrong number of fields"}
+
+
+@dataclass
+class IngestSummary:
+    store: Path
+    rows: int = 0
+    rejected: dict = field(default_factory=dict)   # reason -> count
+    seconds: float = 0.0
+    resumed_parts: int = 0
+    up_to_date: bool = False
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+
+def is_store(path) -> bool:
+    return (Path(path) / MANIFEST).is_file() and (Path(path) / DATA).is_dir()
+
+
+def read_manifest(store) -> dict:
+    return json.loads((Path(store) / MANIFEST).read_text(encoding="utf-8"))
+
+
+def parquet_glob(store) -> str:
+    return str(Path(store) / DATA / "*" / "*.parquet")
+
+
+def department(commune: str | None) -> str:
+    """The store partition of a commune code (the same rule as the ingest's)."""
+    if not commune:
+        return ABROAD
+    return commune[:3] if commune[:2] in ("97", "98") else commune[:2]
+
+
+# -- the source: a byte stream of CSV lines, plain or zipped -------------------------------------------
+
+def _source_stat(path: Path) -> dict:
+    st = path.stat()
+    return {"name": path.name, "size": st.st_size, "mtime": int(st.st_mtime)}
+
+
+def _open_source(path: Path):
+    """(binary stream, uncompressed size) of the CSV, inside a zip or not."""
+    if path.suffix.lower() == ".zip":
+        zf = zipfile.ZipFile(path)
+        members = [m for m in zf.infolist() if m.filename.lower().endswith(".csv")]
+        if not members:
+            raise InputError(path, "the archive holds no CSV file", expected="a zipped StockEtablissement CSV")
+        return zf.open(members[0]), members[0].file_size
+    return open(path, "rb"), path.stat().st_size
+
+
+def _header(path: Path, stream) -> bytes:
+    header = stream.readline()
+    try:
+        names = [n.strip().strip('"') for n in header.decode("utf-8").rstrip("\r\n").split(",")]
+    except UnicodeDecodeError:
+        raise InputError(path, "the header is not UTF-8 text", line=1,
+                         expected="INSEE's UTF-8 stock file (StockEtablissement_utf8)") from None
+    missing = [c for c in FIELDS if c not in names]
+    if missing:
+        raise InputError(path, f"missing column(s) {', '.join(missing)}", line=1, column=missing[0],
+                         expected="the INSEE StockEtablissement header (with " + ", ".join(FIELDS) + ")")
+    return header
+
+
+def _blocks(stream, start: int, end: int | None, block_bytes: int):
+    """Blocks of whole lines from byte ``start`` (a line start) to ``end`` (or the end of the stream)."""
+    stream.seek(start)
+    pos = start
+    while end is None or pos < end:
+        want = block_bytes if end is None else min(block_bytes, end - pos)
+        block = stream.read(want)
+        if not block:
+            return
+        if not block.endswith(b"\n"):
+            block += stream.readline()
+        pos += len(block)
+        yield pos, block
+
+
+class _Batches:
+    """Arrow record batches of the needed columns from CSV blocks, counting malformed lines."""
+
+    def __init__(self, header: bytes, blocks, on_block=None):
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        self.header, self.blocks, self.on_block = header, blocks, on_block
+        self.bad_fields = 0
+        self.end = None
+        names = list(FIELDS)
+        self.schema = pa.schema([(FIELDS[c], pa.string()) for c in names])
+        self.convert = pacsv.ConvertOptions(include_columns=names, column_types={c: pa.string() for c in names},
+                                            strings_can_be_null=True, quoted_strings_can_be_null=False)
+        self.parse = pacsv.ParseOptions(invalid_row_handler=self._bad_row)
+        self.read = pacsv.ReadOptions(block_size=16 << 20)
+
+    def _bad_row(self, row) -> str:
+        self.bad_fields += 1
+        return "skip"
+
+    def __iter__(self):
+        import pyarrow.csv as pacsv
+
+        for end, block in self.blocks:
+            table = pacsv.read_csv(io.BytesIO(self.header + block), read_options=self.read,
+                                   parse_options=self.parse, convert_options=self.convert)
+            table = table.rename_columns([FIELDS[c] for c in table.column_names]).select(
+                [FIELDS[c] for c in FIELDS])
+            del block
+            yield from table.to_batches()
+            self.end = end
+            if self.on_block is not None:
+                self.on_block(end)
+
+    def reader(self):
+        import pyarrow as pa
+
+        return pa.RecordBatchReader.from_batches(self.schema, _prefetch(iter(self)))
+
+
+def _prefetch(items, depth: int = 2):
+    """Run ``items`` in a thread, ``depth`` ahead: Arrow parses the next block while DuckDB writes."""
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+
+    def produce():
+        try:
+            for item in items:
+                q.put(item)
+            q.put(done)
+        except BaseException as exc:  # handed to the consumer, raised there
+            q.put(exc)
+
+    threading.Thread(target=produce, daemon=True).start()
+    while True:
+        item = q.get()
+        if item is done:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+# -- ingest ------------------------------------------------------------------------------------------
+
+def _work_dir(store: Path) -> Path:
+    return store.parent / f".{store.name}.ingest"
+
+
+def _connect(memory_limit: str, threads: int | None):
+    import duckdb
+
+    con = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": False})
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    return con
+
+
+def _write_part(con, batches: _Batches, work: Path, k: int) -> int:
+    """Write one part's rows into ``work/data/dep=*/p{k}_*.parquet``; returns the rows written."""
+    for stale in (work / DATA).glob(f"*/p{k:05d}_*.parquet"):
+        stale.unlink()  # a part interrupted earlier is written again from its first byte
+    reader = batches.reader()
+    con.register("batches", reader)
+    try:
+        rows = con.execute(f"""
+            COPY ({TRANSFORM}) TO '{work / DATA}'
+            (FORMAT parquet, PARTITION_BY (dep), COMPRESSION zstd, FILENAME_PATTERN 'p{k:05d}_{{i}}',
+             OVERWRITE_OR_IGNORE true, ROW_GROUP_SIZE 122880)
+        """).fetchone()[0]
+    finally:
+        con.unregister("batches")
+    return int(rows)
+
+
+def _collect_rejects(con, work: Path) -> dict:
+    """Move the reject partitions out of the data folder; count them by reason."""
+    counts = {}
+    (work / REJECTED).mkdir(exist_ok=True)
+    for folder in sorted((work / DATA).glob("dep=_reject_*")):
+        reason = folder.name.split("=", 1)[1]
+        target = work / REJECTED / reason
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(folder, target)
+    for folder in sorted((work / REJECTED).iterdir()):
+        if folder.is_dir():
+            n = con.execute(f"SELECT count(*) FROM read_parquet('{folder}/*.parquet')").fetchone()[0]
+            counts[REASONS.get(folder.name, folder.name)] = int(n)
+    return counts
+
+
+def _checkpoint(work: Path) -> dict:
+    path = work / "checkpoint.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _save_checkpoint(work: Path, state: dict) -> None:
+    tmp = work / "checkpoint.json.tmp"
+    tmp.write_text(json.dumps(state, indent=1))
+    os.replace(tmp, work / "checkpoint.json")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(8 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def ingest_sirene(source, store, *, progress=None, part_bytes: int = PART_BYTES,
+                  block_bytes: int = BLOCK_BYTES, memory_limit: str = "1GB", threads: int | None = None,
+                  force: bool = False) -> IngestSummary:
+    """Convert a StockEtablissement CSV (or zip) into the partitioned Parquet store ``store``.
+
+    ``progress(total_bytes, done_bytes)`` is called as the source is read. Re-running after an
+    interruption resumes from the last finished part; re-running on an unchanged source whose store
+    is complete does nothing (unless ``force``).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    source, store = Path(source), Path(store)
+    if not source.is_file():
+        raise InputError(source, "file not found", expected="a StockEtablissement CSV or zipped CSV")
+    t0 = time.perf_counter()
+    stat = _source_stat(source)
+    summary = IngestSummary(store)
+    if not force and is_store(store) and read_manifest(store).get("source", {}).get("stat") == stat:
+        m = read_manifest(store)
+        summary.rows, summary.rejected, summary.up_to_date = m["rows"], m["rejected"], True
+        summary.seconds = time.perf_counter() - t0
+        return summary
+    # The source hash runs beside the conversion (hashlib releases the GIL).
+    hasher = ThreadPoolExecutor(max_workers=1).submit(_sha256, source)
+    work = _work_dir(store)
+    state = _checkpoint(work)
+    if state.get("source") != stat or force:
+        shutil.rmtree(work, ignore_errors=True)
+        state = {"source": stat, "parts": []}
+    work.mkdir(parents=True, exist_ok=True)
+    (work / DATA).mkdir(exist_ok=True)
+    summary.resumed_parts = len(state["parts"])
+    stream, total = _open_source(source)
+    con = _connect(memory_limit, threads)
+    try:
+        header = _header(source, stream)
+        start = state["parts"][-1]["end"] if state["parts"] else len(header)
+        if progress:
+            progress(total, start)
+        while True:
+            k = len(state["parts"])
+            batches = _Batches(header, _blocks(stream, start, start + part_bytes, block_bytes),
+                               on_block=(lambda pos: progress(total, pos)) if progress else None)
+            rows = _write_part(con, batches, work, k)
+            if batches.end is None:  # nothing left to read
+                break
+            state["parts"].append({"start": start, "end": batches.end, "rows": rows,
+                                   "bad_fields": batches.bad_fields})
+            _save_checkpoint(work, state)
+            start = batches.end
+        rejected = _collect_rejects(con, work)
+    finally:
+        stream.close()
+        con.close()
+    bad_fields = sum(p["bad_fields"] for p in state["parts"])
+    if bad_fields:
+        rejected[REASONS["_reject_fields"]] = bad_fields
+    total_rows = sum(p["rows"] for p in state["parts"])
+    kept = total_rows - sum(v for k, v in rejected.items() if k != REASONS["_reject_fields"])
+    departments = sorted(p.name.split("=", 1)[1] for p in (work / DATA).glob("dep=*"))
+    manifest = {
+        "format": STORE_FORMAT,
+        "source": {"path": str(source.resolve()), "sha256": hasher.result(), "stat": stat},
+        "rows": kept,
+        "rejected": rejected,
+        "columns": {"siren": "text", "commune": "text", "naf": "text", "created": "date",
+                    "active": "boolean", "head_office": "boolean"},
+        "partitioned_by": "dep",
+        "departments": departments,
+        "compression": "zstd",
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    (work / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (work / "checkpoint.json").unlink()
+    _swap(work, store)
+    summary.rows, summary.rejected = kept, rejected
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def _swap(work: Path, store: Path) -> None:
+    """Put the finished store in place by renames: readers see the old store or the new one."""
+    if store.exists():
+        old = store.parent / f".{store.name}.old"
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(store, old)
+        os.replace(work, store)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        store.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(work, store)
