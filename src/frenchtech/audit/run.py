@@ -21,7 +21,7 @@ from frenchtech.errors import InputError
 from frenchtech.indicators.backends import connect
 from frenchtech.indicators.catalogue import load_catalogue
 from frenchtech.indicators.engine import Window, evaluate_source, indicator_values
-from frenchtech.labelling.decisions import label_audit
+from frenchtech.labelling.decisions import label_audit, predecessor_folder
 from frenchtech.sources import sirene
 
 
@@ -119,6 +119,7 @@ def run_audit(campaign, evidence_dir, out_dir=None, engine: str = "duckdb", con=
     from frenchtech.sources.evidence import read_evidence_folder
 
     evidence_dir = Path(evidence_dir)
+    predecessor_folder(campaign, evidence_dir, previous)  # a chained campaign needs it: say so before any work
     t0 = time.perf_counter()
     stock = sirene.find_stock(evidence_dir)
     stock_hash = hash_later(stock) if stock is not None else None
