@@ -129,6 +129,7 @@ DOMAIN_COMMANDS = [
     ("frenchtech.labelling.cli", "campaign"),
     ("frenchtech.audit.cli", "verify"),
     ("frenchtech.index.cli", "index"),
+    ("frenchtech.web.cli", "serve"),
 ]
 
 

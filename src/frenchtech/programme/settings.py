@@ -19,6 +19,10 @@ DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL"))}
 # Apps that own programme tables. Each domain adds its app here.
 PROGRAMME_APPS = [
     "frenchtech.programme.fund",
+    "frenchtech.programme.accounts",
+    "frenchtech.programme.dossiers",
+    "frenchtech.programme.jury",
+    "frenchtech.programme.activity",
     "frenchtech.programme.labels",
 ]
 

@@ -1,0 +1,46 @@
+"""Roles and territory teams. A person has one role; applicants belong to one territory's team."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("programme admin")
+    APPLICANT = "applicant", _("applicant team")
+    JUROR = "juror", _("juror")
+    FUND_MANAGER = "fund_manager", _("fund manager")
+    PUBLIC = "public", _("public")
+
+
+class TerritoryTeam(models.Model):
+    """The people who apply for one candidate territory of a campaign."""
+    campaign = models.CharField(_("campaign"), max_length=80)
+    territory = models.CharField(_("territory"), max_length=80)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        unique_together = [("campaign", "territory")]
+        verbose_name = _("territory team")
+        verbose_name_plural = _("territory teams")
+
+    def __str__(self):
+        return self.name
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.PUBLIC)
+    team = models.ForeignKey(TerritoryTeam, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="members", verbose_name=_("team"))
+
+    def __str__(self):
+        return f"{self.user.get_username()} ({self.role})"
+
+
+class LoginAttempt(models.Model):
+    """Failed logins, for rate limiting by account name and by address."""
+    username = models.CharField(max_length=150, db_index=True)
+    address = models.CharField(max_length=64, db_index=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -1,0 +1,1 @@
+"""Append-only activity log: who changed what, when, with the state before and after."""

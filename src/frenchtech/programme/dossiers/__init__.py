@@ -1,0 +1,1 @@
+"""Calls for applications (a campaign opened with its calendar), dossiers, their versions and attachments."""

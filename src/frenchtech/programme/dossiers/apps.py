@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DossiersConfig(AppConfig):
+    name = "frenchtech.programme.dossiers"
+    label = "dossiers"
+    verbose_name = "Dossiers"

@@ -1,0 +1,143 @@
+"""A campaign opened for applications (``Call``) and the dossiers territories file to it."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Phase(models.TextChoices):
+    """The calendar of a call, in order. Pages allow or refuse actions by phase (see accounts.permissions)."""
+    UPCOMING = "upcoming", _("not open yet")
+    OPEN = "open", _("open for applications")
+    REVIEW = "review", _("jury review")
+    DELIBERATION = "deliberation", _("deliberation")
+    PUBLISHED = "published", _("decisions published")
+
+
+class Call(models.Model):
+    campaign = models.CharField(_("campaign"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    campaign_file = models.CharField(_("campaign file"), max_length=500)
+    audit_dir = models.CharField(_("audit folder"), max_length=500, blank=True)
+    opens = models.DateTimeField(_("opens"))
+    deadline = models.DateTimeField(_("deadline"))
+    review_ends = models.DateTimeField(_("review ends"))
+    deliberation_ends = models.DateTimeField(_("publication planned"))
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    blind_review = models.BooleanField(_("blind review"), default=False,
+                                       help_text=_("Jurors do not see each other's scores or names."))
+
+    class Meta:
+        verbose_name = _("call for applications")
+        verbose_name_plural = _("calls for applications")
+
+    def __str__(self):
+        return self.name
+
+    def phase(self, now=None) -> str:
+        now = now or timezone.now()
+        if self.published_at is not None:
+            return Phase.PUBLISHED
+        if now < self.opens:
+            return Phase.UPCOMING
+        if now < self.deadline:
+            return Phase.OPEN
+        if now < self.review_ends:
+            return Phase.REVIEW
+        return Phase.DELIBERATION
+
+    def calendar(self) -> list[tuple[str, object]]:
+        return [(Phase.OPEN, self.opens), (Phase.REVIEW, self.deadline),
+                (Phase.DELIBERATION, self.review_ends), (Phase.PUBLISHED, self.deliberation_ends)]
+
+    def display_name(self, language: str) -> str:
+        return self.name_en if language == "en" and self.name_en else self.name
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted")
+
+
+class Dossier(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("call"))
+    territory = models.CharField(_("territory"), max_length=80)
+    team = models.ForeignKey("accounts.TerritoryTeam", on_delete=models.PROTECT, related_name="dossiers")
+    name = models.CharField(_("name"), max_length=200)
+    epci = models.JSONField(_("EPCI"), default=list, blank=True)
+    communes = models.JSONField(_("communes"), default=list, blank=True)
+    population = models.PositiveBigIntegerField(_("population"), default=0)
+    declared = models.JSONField(_("declared figures"), default=dict, blank=True)
+    narrative = models.JSONField(_("narrative"), default=dict, blank=True)
+    structures = models.JSONField(_("support structures"), default=list, blank=True)
+    initiatives = models.JSONField(_("initiatives"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    version = models.PositiveIntegerField(_("version"), default=0)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        unique_together = [("call", "territory")]
+        ordering = ["name"]
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def locked(self) -> bool:
+        return self.status == Status.SUBMITTED
+
+    def snapshot(self) -> dict:
+        return {f: getattr(self, f) for f in ("name", "epci", "communes", "population", "declared", "narrative",
+                                              "structures", "initiatives", "status")}
+
+
+class DossierVersion(models.Model):
+    """A dossier as it was after each save: versions are kept, never edited."""
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    data = models.JSONField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        unique_together = [("dossier", "number")]
+        ordering = ["dossier", "-number"]
+
+
+def private_storage():
+    """Attachments live under PRIVATE_FILES_ROOT, outside any served folder; a view streams them after a
+    permission check. A callable, so that the folder follows the settings (tests use a temporary one)."""
+    import os
+    from pathlib import Path
+
+    root = getattr(settings, "PRIVATE_FILES_ROOT", None) or (
+        Path(os.environ.get("FRENCHTECH_HOME", ".")).resolve() / "private-files")
+    return FileSystemStorage(location=root, base_url=None)
+
+
+def attachment_path(instance, filename):
+    return f"dossiers/{instance.dossier.call.campaign}/{instance.dossier.territory}/{filename}"
+
+
+class Attachment(models.Model):
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(storage=private_storage, upload_to=attachment_path, max_length=500)
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+        verbose_name = _("attachment")
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,185 @@
+"""Jury services: rubric, assignment (manual and batch), conflicts, scoring, reminders."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from frenchtech.programme.accounts.models import Role
+from frenchtech.programme.activity.services import record
+from frenchtech.programme.jury.models import SCORE_MAX, SCORE_MIN, Assignment, Conflict, Reminder, Review, Rubric
+
+# The six criteria the 2014 jury used, the default rubric of a call.
+CRITERIA_2014 = [
+    {"id": "ecosystem", "label_en": "Existing ecosystem", "label_fr": "Écosystème existant", "weight": 1},
+    {"id": "ambition", "label_en": "Growth ambition", "label_fr": "Ambition de croissance", "weight": 1},
+    {"id": "federation", "label_en": "Entrepreneur-led federation of actors",
+     "label_fr": "Fédération des acteurs portée par les entrepreneurs", "weight": 1},
+    {"id": "accelerators", "label_en": "Private accelerators", "label_fr": "Accélérateurs privés", "weight": 1},
+    {"id": "flagship", "label_en": "Flagship place", "label_fr": "Lieu totem", "weight": 1},
+    {"id": "international", "label_en": "International attractiveness",
+     "label_fr": "Attractivité internationale", "weight": 1},
+]
+
+
+class JuryError(Exception):
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def ensure_rubric(call) -> Rubric:
+    """The call's rubric: the campaign file's [[rubric]] criteria if any, else the 2014 criteria."""
+    from frenchtech.programme.dossiers.services import load_call_campaign
+
+    criteria = load_call_campaign(call).raw.get("rubric") or CRITERIA_2014
+    rubric, _created = Rubric.objects.get_or_create(call=call, defaults={"criteria": criteria})
+    return rubric
+
+
+def is_conflicted(juror, call, territory: str) -> bool:
+    return Conflict.objects.filter(call=call, juror=juror, territory=territory).exists()
+
+
+@transaction.atomic
+def declare_conflict(juror, call, territory: str, reason: str, actor=None) -> Conflict:
+    if not reason.strip():
+        raise JuryError({"reason": [_("Say briefly what ties you to this territory.")]})
+    conflict, _created = Conflict.objects.get_or_create(call=call, juror=juror, territory=territory,
+                                                        defaults={"reason": reason.strip()[:300]})
+    record(actor or juror, "conflict.declare", conflict, after={"juror": juror.username, "territory": territory,
+                                                                "reason": conflict.reason}, campaign=call.campaign)
+    return conflict
+
+
+@transaction.atomic
+def assign(juror, dossier, actor=None) -> Assignment:
+    if getattr(getattr(juror, "profile", None), "role", None) != Role.JUROR:
+        raise JuryError({"juror": [_("Only jurors can be assigned.")]})
+    if is_conflicted(juror, dossier.call, dossier.territory):
+        raise JuryError({"juror": [_("%(juror)s has declared a conflict of interest with %(dossier)s.")
+                                   % {"juror": juror.username, "dossier": dossier.name}]})
+    a, created = Assignment.objects.get_or_create(call=dossier.call, juror=juror, dossier=dossier)
+    if created:
+        record(actor, "jury.assign", a, after={"juror": juror.username, "dossier": dossier.pk},
+               campaign=dossier.call.campaign)
+    return a
+
+
+@transaction.atomic
+def unassign(assignment: Assignment, actor=None) -> None:
+    record(actor, "jury.unassign", assignment, before={"juror": assignment.juror.username,
+                                                       "dossier": assignment.dossier_id},
+           campaign=assignment.call.campaign)
+    assignment.delete()
+
+
+@transaction.atomic
+def batch_assign(call, jurors, dossiers, per_dossier: int, actor=None) -> list[Assignment]:
+    """Give each dossier ``per_dossier`` jurors, least-loaded first, never a conflicted one."""
+    load = {j.pk: Assignment.objects.filter(call=call, juror=j).count() for j in jurors}
+    conflicts = set(Conflict.objects.filter(call=call).values_list("juror_id", "territory"))
+    made = []
+    for d in dossiers:
+        have = set(Assignment.objects.filter(dossier=d).values_list("juror_id", flat=True))
+        free = sorted((j for j in jurors if j.pk not in have and (j.pk, d.territory) not in conflicts),
+                      key=lambda j: (load[j.pk], j.username))
+        for j in free[:max(0, per_dossier - len(have))]:
+            made.append(assign(j, d, actor))
+            load[j.pk] += 1
+    return made
+
+
+def total(scores: dict, criteria: list[dict]) -> dict:
+    """Weighted total of the scored criteria, and the same as a share of the maximum (n/a left out)."""
+    got = maximum = 0.0
+    for c in criteria:
+        s = scores.get(c["id"])
+        if s is None:
+            continue
+        got += float(c.get("weight", 1)) * s
+        maximum += float(c.get("weight", 1)) * SCORE_MAX
+    return {"total": got, "max": maximum, "percent": 100 * got / maximum if maximum else None}
+
+
+def clean_scores(raw: dict, criteria: list[dict], complete: bool) -> dict:
+    errors, scores = {}, {}
+    for c in criteria:
+        value = raw.get(c["id"], "")
+        if value in ("na", "n/a"):
+            scores[c["id"]] = None
+        elif value in ("", None):
+            if complete:
+                errors[c["id"]] = [_("Score this criterion (0 to 5) or mark it n/a.")]
+        else:
+            try:
+                v = int(value)
+            except (TypeError, ValueError):
+                v = -1
+            if not SCORE_MIN <= v <= SCORE_MAX:
+                errors[c["id"]] = [_("A score is a whole number from 0 to 5, or n/a.")]
+            else:
+                scores[c["id"]] = v
+    if errors:
+        raise JuryError(errors)
+    return scores
+
+
+@transaction.atomic
+def save_review(assignment: Assignment, raw_scores: dict, comment: str, submit: bool, actor=None) -> Review:
+    """Save a juror's scores (a draft, or submitted when ``submit``); a conflicted juror is refused."""
+    call = assignment.call
+    if is_conflicted(assignment.juror, call, assignment.dossier.territory):
+        raise JuryError({"__all__": [_("You declared a conflict of interest with this territory.")]})
+    review, _created = Review.objects.get_or_create(assignment=assignment)
+    if review.submitted_at is not None:
+        raise JuryError({"__all__": [_("This review has been submitted.")]})
+    criteria = call.rubric.criteria
+    before = {"scores": review.scores, "comment": review.comment}
+    review.scores = clean_scores(raw_scores, criteria, complete=submit)
+    review.comment = comment.strip()[:5000]
+    if submit:
+        review.submitted_at = timezone.now()
+    review.save()
+    record(actor or assignment.juror, "review.submit" if submit else "review.save", review, before=before,
+           after={"scores": review.scores, "comment": review.comment, **total(review.scores, criteria)},
+           campaign=call.campaign)
+    return review
+
+
+def dossier_reviews(dossier):
+    return Review.objects.filter(assignment__dossier=dossier, submitted_at__isnull=False).select_related(
+        "assignment__juror")
+
+
+def mean_percent(dossier) -> float | None:
+    criteria = dossier.call.rubric.criteria
+    values = [total(r.scores, criteria)["percent"] for r in dossier_reviews(dossier)]
+    values = [v for v in values if v is not None]
+    return sum(values) / len(values) if values else None
+
+
+def outstanding(call):
+    """Assignments whose review is not submitted."""
+    return (Assignment.objects.filter(call=call).exclude(review__submitted_at__isnull=False)
+            .select_related("juror", "dossier").order_by("juror__username", "dossier__name"))
+
+
+def send_reminders(call, actor=None) -> int:
+    """E-mail each juror the list of their outstanding reviews; returns the number of e-mails sent."""
+    by_juror: dict = {}
+    for a in outstanding(call):
+        by_juror.setdefault(a.juror, []).append(a)
+    for juror, items in by_juror.items():
+        lines = "\n".join(f"- {a.dossier.name}" for a in items)
+        send_mail(subject=_("Reviews to complete: %(call)s") % {"call": call.name},
+                  message=_("Hello %(name)s,\n\nThese reviews are still to be submitted before %(date)s:\n%(lines)s\n")
+                  % {"name": juror.username, "date": call.review_ends.date().isoformat(), "lines": lines},
+                  from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[juror.email or f"{juror.username}@localhost"])
+        for a in items:
+            Reminder.objects.create(assignment=a)
+        record(actor, "jury.remind", juror, after={"outstanding": [a.dossier_id for a in items]},
+               campaign=call.campaign)
+    return len(by_juror)

@@ -1,0 +1,98 @@
+"""Web platform settings: the programme settings plus views, sessions, i18n and secure defaults.
+
+Environment: DATABASE_URL (SQLite by default), FRENCHTECH_HOME (where the database and the private
+files live), FRENCHTECH_SECRET_KEY, FRENCHTECH_TLS=1 behind a TLS proxy (secure cookies, HSTS),
+FRENCHTECH_ALLOWED_HOSTS (comma-separated), FRENCHTECH_DEBUG=1 for development.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from frenchtech.programme.settings import *  # noqa: F401,F403
+from frenchtech.programme.settings import INSTALLED_APPS as _PROGRAMME_INSTALLED
+
+HERE = Path(__file__).resolve().parent
+HOME = Path(os.environ.get("FRENCHTECH_HOME", ".")).resolve()
+
+DEBUG = os.environ.get("FRENCHTECH_DEBUG") == "1"
+ALLOWED_HOSTS = os.environ.get("FRENCHTECH_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    *_PROGRAMME_INSTALLED,
+    "frenchtech.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "frenchtech.web.views.common.LoginNeededMiddleware",
+]
+
+ROOT_URLCONF = "frenchtech.web.urls"
+WSGI_APPLICATION = "frenchtech.web.wsgi.application"
+TEMPLATES = [{
+    "BACKEND": "django.template.backends.django.DjangoTemplates",
+    "DIRS": [],
+    "APP_DIRS": True,
+    "OPTIONS": {"context_processors": [
+        "django.template.context_processors.request",
+        "django.template.context_processors.i18n",
+        "django.contrib.auth.context_processors.auth",
+        "django.contrib.messages.context_processors.messages",
+        "frenchtech.web.context.platform",
+    ]},
+}]
+
+LOCALE_PATHS = [HERE / "locale"]
+STATIC_URL = "/static/"
+STATIC_ROOT = HOME / "static"
+SERVE_STATIC = True  # the platform serves its own few static files (no CDN, no separate web server needed)
+
+# Attachments: outside any served folder; streamed by a view after a permission check.
+PRIVATE_FILES_ROOT = Path(os.environ.get("FRENCHTECH_PRIVATE_FILES", HOME / "private-files"))
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENT_MAX_COUNT = 20
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Secure defaults. Behind TLS (FRENCHTECH_TLS=1) cookies are secure-only and HSTS is on.
+TLS = os.environ.get("FRENCHTECH_TLS") == "1"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = TLS
+SECURE_SSL_REDIRECT = TLS
+SECURE_HSTS_SECONDS = 31536000 if TLS else 0
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TLS else None
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+EMAIL_BACKEND = os.environ.get("FRENCHTECH_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = "programme@frenchtech.localhost"
+
+LOGGING = {"version": 1, "disable_existing_loggers": False,
+           "handlers": {"console": {"class": "logging.StreamHandler"}},
+           "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}}}
+USE_THOUSAND_SEPARATOR = True

@@ -1,0 +1,44 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from frenchtech.web.views import accounts, deliberation, dossiers, jury, programme, public
+
+urlpatterns = [
+    path("", public.home, name="home"),
+    path("public/<str:campaign>/", public.decisions, name="public-decisions"),
+    path("geo/perimeter.json", public.perimeter_json, name="geo-perimeter"),
+    path("geo/epci.json", public.epci_json, name="geo-epci"),
+    path("accounts/register/", accounts.register, name="register"),
+    path("accounts/login/", accounts.login, name="login"),
+    path("accounts/logout/", accounts.logout, name="logout"),
+    path("dossiers/", dossiers.dossier_list, name="dossier-list"),
+    path("dossiers/new/", dossiers.dossier_new, name="dossier-new"),
+    path("dossiers/<int:pk>/", dossiers.dossier_detail, name="dossier-detail"),
+    path("dossiers/<int:pk>/edit/", dossiers.dossier_edit, name="dossier-edit"),
+    path("dossiers/<int:pk>/submit/", dossiers.dossier_submit, name="dossier-submit"),
+    path("dossiers/<int:pk>/attachments/", dossiers.attachment_upload, name="attachment-upload"),
+    path("attachments/<int:pk>/", dossiers.attachment_download, name="attachment-download"),
+    path("attachments/<int:pk>/delete/", dossiers.attachment_delete, name="attachment-delete"),
+    path("jury/", jury.jury_home, name="jury-home"),
+    path("jury/review/<int:pk>/", jury.review, name="review"),
+    path("jury/assign/", jury.assign, name="jury-assign"),
+    path("jury/reminders/", jury.reminders, name="jury-reminders"),
+    path("deliberation/", deliberation.deliberation_list, name="deliberation-list"),
+    path("deliberation/<int:pk>/", deliberation.deliberation_detail, name="deliberation-detail"),
+    path("deliberation/publish/", deliberation.publish, name="publish"),
+    path("programme/calendar/", programme.calendar, name="calendar"),
+    path("programme/activity/", programme.activity, name="activity"),
+    path("programme/activity.csv", programme.activity_csv, name="activity-csv"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+from django.conf import settings  # noqa: E402
+
+if settings.SERVE_STATIC:
+    from django.contrib.staticfiles.views import serve as _serve_static
+
+    def _static(request, path):
+        return _serve_static(request, path, insecure=True)
+
+    urlpatterns.append(re_path(r"^static/(?P<path>.*)$", _static))

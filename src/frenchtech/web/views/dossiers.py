@@ -1,0 +1,183 @@
+"""Dossier pages: list, create, edit (perimeter, figures, narrative, lists), submit, attachments."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from frenchtech.programme.accounts.models import Role
+from frenchtech.programme.accounts.permissions import can
+from frenchtech.programme.accounts.services import role_of, team_of
+from frenchtech.programme.dossiers.models import Attachment, Dossier
+from frenchtech.programme.dossiers.services import (NARRATIVE_SECTIONS, DossierError, add_attachment,
+                                                    create_dossier, load_call_campaign, remove_attachment,
+                                                    submit_dossier, update_dossier)
+from frenchtech.programme.jury.models import Assignment
+from frenchtech.sources.dossier import DECLARED
+from frenchtech.web import labels_text
+from frenchtech.web.calls import current_call
+from frenchtech.web.views.common import Refused, require
+
+
+def visible_dossiers(user, call):
+    """The dossiers a person may list: all for the programme team, their own for a team, assigned ones
+    (without conflict) for a juror."""
+    role = role_of(user)
+    qs = Dossier.objects.filter(call=call).select_related("call", "team")
+    if role == Role.ADMIN:
+        return qs
+    if role == Role.APPLICANT:
+        team = team_of(user)
+        return qs.filter(team=team) if team else qs.none()
+    if role == Role.JUROR:
+        from frenchtech.programme.jury.models import Conflict
+
+        conflicted = Conflict.objects.filter(call=call, juror=user).values_list("territory", flat=True)
+        return qs.filter(assignments__juror=user).exclude(territory__in=list(conflicted))
+    return qs.none()
+
+
+@login_required
+def dossier_list(request):
+    call = current_call()
+    if call is None:
+        raise Http404("no call")
+    dossiers = list(visible_dossiers(request.user, call))
+    team = team_of(request.user)
+    can_create = bool(can(request.user, "dossier.create", call)) and not any(d.team_id == getattr(team, "pk", None)
+                                                                           for d in dossiers)
+    return render(request, "web/dossier_list.html", {"call": call, "dossiers": dossiers, "can_create": can_create})
+
+
+@require_POST
+@login_required
+def dossier_new(request):
+    call = current_call()
+    require(request, "dossier.create", call)
+    team = team_of(request.user)
+    existing = Dossier.objects.filter(call=call, team=team).first()
+    dossier = existing or create_dossier(call, team, request.user)
+    return redirect("dossier-edit", pk=dossier.pk)
+
+
+def _dossier(pk) -> Dossier:
+    return get_object_or_404(Dossier.objects.select_related("call", "team"), pk=pk)
+
+
+@login_required
+def dossier_detail(request, pk):
+    dossier = _dossier(pk)
+    require(request, "dossier.view", dossier)
+    u = request.user
+    ctx = {"dossier": dossier, "call": dossier.call,
+           "figures": [(k, labels_text.figure(k), dossier.declared.get(k)) for k in DECLARED],
+           "narrative": [(s, labels_text.section(s), dossier.narrative.get(s, "")) for s in NARRATIVE_SECTIONS],
+           "attachments": dossier.attachments.all(),
+           "can_edit": can(u, "dossier.edit", dossier), "can_submit": can(u, "dossier.submit", dossier),
+           "can_score": can(u, "review.score", dossier), "can_deliberate": can(u, "dossier.deliberate", dossier),
+           "versions": dossier.versions.all()[:10]}
+    return render(request, "web/dossier_detail.html", ctx)
+
+
+def _form_data(post) -> dict:
+    lines = lambda key: [x for x in post.get(key, "").replace("\r", "").split("\n")]  # noqa: E731
+    codes = lambda key: [x for x in post.get(key, "").replace(",", " ").split()]  # noqa: E731
+    return {"name": post.get("name", ""), "epci": codes("epci"), "communes": codes("communes"),
+            "declared": {k: post.get(f"declared_{k}", "") for k in DECLARED},
+            "narrative": {s: post.get(f"narrative_{s}", "") for s in NARRATIVE_SECTIONS},
+            "structures": lines("structures"), "initiatives": lines("initiatives")}
+
+
+@login_required
+def dossier_edit(request, pk):
+    dossier = _dossier(pk)
+    require(request, "dossier.edit", dossier)
+    errors, values = {}, None
+    if request.method == "POST":
+        values = _form_data(request.POST)
+        try:
+            update_dossier(dossier, values, request.user)
+        except DossierError as exc:
+            errors = exc.errors
+            messages.error(request, _("The dossier was not saved: please correct the fields marked below."))
+        else:
+            messages.success(request, _("Dossier saved (version %(n)s).") % {"n": dossier.version})
+            return redirect("dossier-edit" if "stay" in request.POST else "dossier-detail", pk=dossier.pk)
+    v = values or {"name": dossier.name, "epci": dossier.epci, "communes": dossier.communes,
+                   "declared": dossier.declared, "narrative": dossier.narrative,
+                   "structures": dossier.structures, "initiatives": dossier.initiatives}
+    campaign = load_call_campaign(dossier.call)
+    ctx = {"dossier": dossier, "errors": errors, "vintage": campaign.vintage,
+           "name": v["name"], "epci": " ".join(v["epci"]), "communes": " ".join(v["communes"]),
+           "figures": [(k, labels_text.figure(k), v["declared"].get(k, ""), errors.get(f"declared_{k}"))
+                       for k in DECLARED],
+           "narrative": [(s, labels_text.section(s), v["narrative"].get(s, ""), errors.get(f"narrative_{s}"))
+                         for s in NARRATIVE_SECTIONS],
+           "structures": "\n".join(v["structures"]), "initiatives": "\n".join(v["initiatives"]),
+           "attachments": dossier.attachments.all()}
+    return render(request, "web/dossier_edit.html", ctx, status=400 if errors else 200)
+
+
+@require_POST
+@login_required
+def dossier_submit(request, pk):
+    dossier = _dossier(pk)
+    require(request, "dossier.submit", dossier)
+    try:
+        submit_dossier(dossier, request.user)
+    except DossierError as exc:
+        for field, msgs in exc.errors.items():
+            for m in msgs:
+                messages.error(request, f"{labels_text.field(field)}: {m}" if field != "__all__" else m)
+        return redirect("dossier-edit", pk=dossier.pk)
+    messages.success(request, _("Dossier submitted. It is now locked; the jury will review it."))
+    return redirect("dossier-detail", pk=dossier.pk)
+
+
+@require_POST
+@login_required
+def attachment_upload(request, pk):
+    dossier = _dossier(pk)
+    require(request, "dossier.edit", dossier)
+    f = request.FILES.get("file")
+    if f is None:
+        messages.error(request, _("Choose a file to attach."))
+    else:
+        try:
+            add_attachment(dossier, f, request.user)
+        except DossierError as exc:
+            for msgs in exc.errors.values():
+                for m in msgs:
+                    messages.error(request, m)
+        else:
+            messages.success(request, _("File attached."))
+    return redirect("dossier-edit", pk=dossier.pk)
+
+
+@login_required
+def attachment_download(request, pk):
+    att = get_object_or_404(Attachment.objects.select_related("dossier__call"), pk=pk)
+    require(request, "attachment.view", att.dossier)
+    response = FileResponse(att.file.open("rb"), content_type=att.content_type, as_attachment=True,
+                            filename=att.name)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@login_required
+def attachment_delete(request, pk):
+    att = get_object_or_404(Attachment, pk=pk)
+    require(request, "dossier.edit", att.dossier)
+    try:
+        remove_attachment(att, request.user)
+    except DossierError as exc:
+        raise Refused(" ".join(sum(exc.errors.values(), []))) from None
+    return redirect("dossier-edit", pk=att.dossier_id)
+
+
+def juror_assignment(user, dossier):
+    return Assignment.objects.filter(juror=user, dossier=dossier).first()

@@ -1,0 +1,137 @@
+"""Jury pages: a juror's assignments and conflicts, the scoring form, assignment and reminders."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from frenchtech.programme.accounts.models import Role
+from frenchtech.programme.accounts.services import role_of
+from frenchtech.programme.dossiers.models import Dossier
+from frenchtech.programme.dossiers.services import NARRATIVE_SECTIONS, load_call_campaign
+from frenchtech.programme.jury.models import Assignment, Conflict, Review
+from frenchtech.programme.jury.services import (JuryError, batch_assign, declare_conflict, outstanding,
+                                                send_reminders, total, unassign)
+from frenchtech.programme.jury.services import assign as assign_juror
+from frenchtech.web import labels_text
+from frenchtech.web.calls import current_call
+from frenchtech.web.views.common import Refused, require
+
+
+def jurors():
+    return get_user_model().objects.filter(profile__role=Role.JUROR).order_by("username")
+
+
+@login_required
+def jury_home(request):
+    call = current_call()
+    require(request, "conflict.declare", call) if request.method == "POST" else None
+    if request.method == "POST":
+        try:
+            declare_conflict(request.user, call, request.POST.get("territory", ""), request.POST.get("reason", ""))
+        except JuryError as exc:
+            for msgs in exc.errors.values():
+                for m in msgs:
+                    messages.error(request, m)
+        else:
+            messages.success(request, _("Conflict of interest declared."))
+        return redirect("jury-home")
+    if role_of(request.user) != Role.JUROR:
+        raise Refused(_("This page is for jurors."))
+    conflicts = Conflict.objects.filter(call=call, juror=request.user)
+    conflicted = {c.territory for c in conflicts}
+    rows = []
+    for a in Assignment.objects.filter(call=call, juror=request.user).select_related("dossier"):
+        review = Review.objects.filter(assignment=a).first()
+        rows.append({"assignment": a, "dossier": a.dossier, "conflicted": a.dossier.territory in conflicted,
+                     "review": review})
+    campaign = load_call_campaign(call)
+    return render(request, "web/jury_home.html", {
+        "call": call, "rows": rows, "conflicts": conflicts,
+        "territories": [(s.id, s.name) for s in campaign.specs if s.id not in conflicted]})
+
+
+@login_required
+def review(request, pk):
+    dossier = get_object_or_404(Dossier.objects.select_related("call"), pk=pk)
+    require(request, "review.score", dossier)
+    assignment = Assignment.objects.get(juror=request.user, dossier=dossier)
+    rubric = dossier.call.rubric
+    existing = Review.objects.filter(assignment=assignment).first()
+    errors = {}
+    raw = {c["id"]: ("na" if existing and c["id"] in existing.scores and existing.scores[c["id"]] is None
+                     else (existing.scores.get(c["id"], "") if existing else "")) for c in rubric.criteria}
+    comment = existing.comment if existing else ""
+    if request.method == "POST":
+        raw = {c["id"]: request.POST.get(f"score_{c['id']}", "") for c in rubric.criteria}
+        comment = request.POST.get("comment", "")
+        try:
+            from frenchtech.programme.jury.services import save_review
+
+            save_review(assignment, raw, comment, submit="submit" in request.POST, actor=request.user)
+        except JuryError as exc:
+            errors = exc.errors
+            messages.error(request, _("The review was not saved: please correct the marked criteria."))
+        else:
+            messages.success(request, _("Review submitted.") if "submit" in request.POST else _("Draft saved."))
+            return redirect("jury-home") if "submit" in request.POST else redirect("review", pk=pk)
+    lang = get_language() or "fr"
+    criteria = [{"id": c["id"], "label": rubric.label(c, lang[:2]), "weight": c.get("weight", 1),
+                 "value": "" if raw.get(c["id"]) is None else str(raw.get(c["id"])), "errors": errors.get(c["id"]),
+                 "narrative": dossier.narrative.get(c["id"], "") if c["id"] in NARRATIVE_SECTIONS else ""}
+                for c in rubric.criteria]
+    submitted = existing is not None and existing.submitted_at is not None
+    return render(request, "web/review.html", {
+        "dossier": dossier, "criteria": criteria, "comment": comment, "errors": errors, "submitted": submitted,
+        "total": total(existing.scores, rubric.criteria) if existing else None, "scores": list(range(0, 6)),
+        "section_label": labels_text.section}, status=400 if errors else 200)
+
+
+@login_required
+def assign(request):
+    call = current_call()
+    require(request, "jury.assign", call)
+    dossiers = list(Dossier.objects.filter(call=call).order_by("name"))
+    people = list(jurors())
+    if request.method == "POST":
+        try:
+            if "batch" in request.POST:
+                per = max(1, min(10, int(request.POST.get("per_dossier", "2") or 2)))
+                made = batch_assign(call, people, dossiers, per, request.user)
+                messages.success(request, _("%(n)s assignment(s) made.") % {"n": len(made)})
+            else:
+                wanted = set(request.POST.getlist("pair"))
+                current = {f"{a.juror_id}:{a.dossier_id}": a for a in Assignment.objects.filter(call=call)}
+                by_id = {j.pk: j for j in people}
+                by_dossier = {d.pk: d for d in dossiers}
+                for key in sorted(wanted - current.keys()):
+                    j, d = (int(x) for x in key.split(":"))
+                    assign_juror(by_id[j], by_dossier[d], request.user)
+                for key in sorted(current.keys() - wanted):
+                    unassign(current[key], request.user)
+                messages.success(request, _("Assignments saved."))
+        except JuryError as exc:
+            for msgs in exc.errors.values():
+                for m in msgs:
+                    messages.error(request, m)
+        return redirect("jury-assign")
+    assigned = set(Assignment.objects.filter(call=call).values_list("juror_id", "dossier_id"))
+    conflicts = set(Conflict.objects.filter(call=call).values_list("juror_id", "territory"))
+    grid = [{"dossier": d, "cells": [{"juror": j, "key": f"{j.pk}:{d.pk}", "on": (j.pk, d.pk) in assigned,
+                                      "conflict": (j.pk, d.territory) in conflicts} for j in people]}
+            for d in dossiers]
+    return render(request, "web/jury_assign.html", {"call": call, "jurors": people, "grid": grid})
+
+
+@login_required
+def reminders(request):
+    call = current_call()
+    require(request, "jury.assign", call) if request.method == "POST" else require(request, "call.manage", call)
+    if request.method == "POST":
+        n = send_reminders(call, request.user)
+        messages.success(request, _("%(n)s reminder(s) sent.") % {"n": n})
+        return redirect("jury-reminders")
+    return render(request, "web/jury_reminders.html", {"call": call, "items": outstanding(call)})

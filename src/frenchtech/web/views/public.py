@@ -1,0 +1,61 @@
+"""Pages anyone can see: home, published decisions, and the perimeter JSON used by the dossier form."""
+from __future__ import annotations
+
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from frenchtech.programme.accounts.permissions import can
+from frenchtech.programme.dossiers.models import Call, Phase
+from frenchtech.programme.dossiers.services import load_call_campaign, perimeter
+from frenchtech.web import decisions as decision_store
+from frenchtech.web.calls import current_call
+
+
+def home(request):
+    call = current_call()
+    published = Call.objects.filter(published_at__isnull=False).order_by("-published_at")
+    return render(request, "web/home.html", {"call": call, "published_calls": published,
+                                             "phases": Phase})
+
+
+def decisions(request, campaign):
+    call = get_object_or_404(Call, campaign=campaign)
+    if not can(request.user, "decision.public", call):
+        raise Http404("not published")
+    rows = decision_store.public_decisions(call)
+    return render(request, "web/public_decisions.html", {"call": call, "rows": rows})
+
+
+def _codes(value: str) -> list[str]:
+    return [c for c in value.replace(",", " ").split() if c][:500]
+
+
+@require_GET
+def perimeter_json(request):
+    """Population and size of a perimeter: ?vintage=2014&epci=SIREN,...&communes=CODE,..."""
+    call = current_call()
+    try:
+        vintage = int(request.GET.get("vintage") or (load_call_campaign(call).vintage if call else 2014))
+    except ValueError:
+        vintage = 2014
+    return JsonResponse(perimeter(vintage, _codes(request.GET.get("epci", "")), _codes(request.GET.get("communes", ""))))
+
+
+@require_GET
+def epci_json(request):
+    """EPCI of the vintage whose name contains ?q= (at most 20), for the perimeter picker."""
+    from frenchtech.geo import load_geography
+    from frenchtech.geo.geography import normalise_name
+
+    q = normalise_name(request.GET.get("q", ""))
+    call = current_call()
+    geo = load_geography(load_call_campaign(call).vintage if call else 2014)
+    out = []
+    if len(q) >= 2:
+        for siren, name, nature in zip(geo.epci["siren"], geo.epci["name"], geo.epci["nature"]):
+            if q in normalise_name(name):
+                out.append({"siren": siren, "name": name, "nature": nature})
+                if len(out) >= 20:
+                    break
+    return JsonResponse({"results": out})
