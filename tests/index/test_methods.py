@@ -131,3 +131,12 @@ def test_copeland_scores():
 def test_unknown_normalisation_named():
     with pytest.raises(ValueError, match="n_foo"):
         nm.para_dict("n_foo", None)
+
+
+def test_f1_para_sets_winsorisation_apart_from_pass_test(asem):
+    from frenchtech.index import build
+    # as COINr's Treat(global_specs = list(f1_para = list(winmax = 1))): the pass test keeps 2 / 3.5
+    a = build(*asem, {"treat": {"f1_para": {"winmax": 1}}}).reports["treat"]["Dets_Table"]
+    b = build(*asem, {"treat": {"winmax": 1}}).reports["treat"]["Dets_Table"]
+    assert (a["nwin"] <= 1).all()
+    np.testing.assert_array_equal(a["nwin"], b["nwin"])

@@ -148,7 +148,8 @@ def cronbach(x: pd.DataFrame) -> float:
 def cronbach_by_aggregate(result: IndexResult, dset: str = "Aggregated") -> pd.Series:
     fw = result.framework
     d = _data(result, dset)
-    return pd.Series({a: cronbach(d[fw.children[a]]) for a in fw.aggregates}, name="CronbachAlpha")
+    return pd.Series({a: cronbach(d[fw.children[a]]) for a in fw.aggregates
+                      if all(c in d for c in fw.children[a])}, name="CronbachAlpha", dtype=float)
 
 
 def pca(x: pd.DataFrame) -> dict:
@@ -169,7 +170,8 @@ def pca(x: pd.DataFrame) -> dict:
 def pca_by_aggregate(result: IndexResult, dset: str = "Aggregated") -> dict[str, dict]:
     fw = result.framework
     d = _data(result, dset)
-    return {a: pca(d[fw.children[a]]) for a in fw.aggregates if len(fw.children[a]) > 1}
+    return {a: pca(d[fw.children[a]]) for a in fw.aggregates
+            if len(fw.children[a]) > 1 and all(c in d for c in fw.children[a])}
 
 
 def leave_one_out(result: IndexResult, target: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:

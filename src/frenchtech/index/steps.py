@@ -154,15 +154,20 @@ class Treat(Step):
 
     def __init__(self, f1: str = "winsorise", winmax: int | None = 5, skew_thresh: float = 2.0,
                  kurt_thresh: float = 3.5, force_win: bool = False, f2: str | None = "log_CT",
-                 f2_para: dict | None = None, f_pass_para: dict | None = None,
-                 combine_treat: bool = False, indiv_specs: dict | None = None):
+                 f1_para: dict | None = None, f2_para: dict | None = None, f_pass: str = "check_SkewKurt",
+                 f_pass_para: dict | None = None, combine_treat: bool = False,
+                 indiv_specs: dict | None = None):
+        # winmax / skew_thresh / kurt_thresh set both the winsorisation and the pass test (COINr's
+        # qTreat); f1_para and f_pass_para set them apart (COINr's Treat global_specs)
         self.f1 = f1
         self.winmax = winmax
         self.skew_thresh = skew_thresh
         self.kurt_thresh = kurt_thresh
         self.force_win = force_win
         self.f2 = f2
+        self.f1_para = f1_para
         self.f2_para = f2_para
+        self.f_pass = f_pass
         self.f_pass_para = f_pass_para
         self.combine_treat = combine_treat
         self.indiv_specs = indiv_specs
@@ -170,12 +175,19 @@ class Treat(Step):
     def _kwargs(self, over: dict | None = None) -> dict:
         p = self.get_params()
         p.update(over or {})
+        if p.get("f_pass") not in (None, "check_SkewKurt"):
+            raise IndexInputError("treat", [f"unknown outlier test f_pass '{p['f_pass']}' (expected check_SkewKurt)"])
         fp = p.get("f_pass_para") or {}
+        f1p = {k: v for k, v in (p.get("f1_para") or {}).items() if k != "na.rm"}
+        unknown = [k for k in f1p if k not in ("winmax", "skew_thresh", "kurt_thresh", "force_win")]
+        if unknown:
+            raise IndexInputError("treat", [f"f1_para: unknown parameter '{k}'" for k in unknown])
+        f1 = {k: f1p.get(k, p[k]) for k in ("winmax", "skew_thresh", "kurt_thresh", "force_win")}
         f2p = dict(p.get("f2_para") or {})
         if "lambda" in f2p:
             f2p["lambda_"] = f2p.pop("lambda")
-        return dict(f1=p["f1"], winmax=p["winmax"], skew_thresh=p["skew_thresh"],
-                    kurt_thresh=p["kurt_thresh"], force_win=p["force_win"], f2=p["f2"], f2_para=f2p,
+        return dict(f1=p["f1"], winmax=f1["winmax"], skew_thresh=f1["skew_thresh"],
+                    kurt_thresh=f1["kurt_thresh"], force_win=f1["force_win"], f2=p["f2"], f2_para=f2p,
                     pass_skew=fp.get("skew_thresh", p["skew_thresh"]),
                     pass_kurt=fp.get("kurt_thresh", p["kurt_thresh"]), combine_treat=p["combine_treat"])
 
@@ -242,11 +254,12 @@ class Aggregate(Step):
     """Aggregate level by level. ``w``: None (iMeta), "equal", "pca", "optimised" or {code: weight}."""
     dataset = "Aggregated"
 
-    def __init__(self, f_ag="a_amean", f_ag_para=None, w=None, dat_thresh=None):
+    def __init__(self, f_ag="a_amean", f_ag_para=None, w=None, dat_thresh=None, by_df=None):
         self.f_ag = f_ag
         self.f_ag_para = f_ag_para
         self.w = w
         self.dat_thresh = dat_thresh
+        self.by_df = by_df  # COINr's flag, accepted as is: a_copeland always takes the whole table
 
     def methods(self, fw: Framework):
         """Per-aggregate function, parameters and data threshold."""
