@@ -148,3 +148,12 @@ def test_effective_weights(asem):
     ew = read_framework(asem[1]).effective_weights()
     assert np.isclose(ew["LPI"], 1 / 8 / 5 / 2) and np.isclose(ew["Conn"], 0.5)
     assert np.isclose(ew[[c for c in ew.index if c in read_framework(asem[1]).indicators]].sum(), 1)
+
+
+def test_to_spec_round_trip(asem, asem_spec):
+    pipe = pipeline(asem_spec)
+    again = pipeline(pipe.to_spec())
+    assert again.get_params(deep=True).keys() == pipe.get_params(deep=True).keys()
+    pd.testing.assert_frame_equal(again.run(*asem).aggregated, pipe.run(*asem).aggregated)
+    off = pipeline({"treat": {"f2": None, "winmax": 1}})
+    assert off.to_spec() == {"treat": {"f2": None, "winmax": 1}}

@@ -169,6 +169,16 @@ class IndexPipeline:
                 step.set_params(**{sub: value})
         return self
 
+    def to_spec(self) -> dict:
+        """The spec that rebuilds this pipeline (for a run manifest): steps in order, with the
+        parameters that differ from their defaults."""
+        out = {}
+        for name, step in self.steps:
+            if isinstance(step, Step):
+                default = type(step)().get_params()
+                out[name] = {k: copy.deepcopy(v) for k, v in step.get_params().items() if v != default[k]}
+        return out
+
     def named_steps(self) -> dict[str, Step | None]:
         return dict(self.steps)
 
