@@ -58,7 +58,11 @@ def predecessor_inputs(folder) -> dict:
 
 def run_context(result) -> dict:
     """What verify needs to re-run the audit: the evidence folder and the predecessor folder."""
-    return {"evidence_dir": str(Path(result.evidence_dir).resolve()) if getattr(result, "evidence_dir", None) else None,
+    import dataclasses
+
+    rules = getattr(result.campaign, "rules", None)
+    return {"labelling_resolved": dataclasses.asdict(rules) if dataclasses.is_dataclass(rules) else None,
+            "evidence_dir": str(Path(result.evidence_dir).resolve()) if getattr(result, "evidence_dir", None) else None,
             "predecessor": {"campaign": getattr(result.campaign, "predecessor", None),
                             "folder": str(Path(result.previous).resolve()) if getattr(result, "previous", None)
                             else None}}

@@ -143,7 +143,7 @@ def active_labels(on_date) -> list[dict]:
 
 
 def label_history(territory: str) -> list[dict]:
-    keys = ("id", "campaign", "kind", "theme", "decision", "decided_on", "valid_from", "review_until", "valid_until",
+    keys = ("id", "campaign", "territory", "kind", "theme", "decision", "decided_on", "valid_from", "review_until", "valid_until",
             "reapply_from", "relative", "group", "override", "override_rationale", "early_warning", "flags",
             "supersedes", "reason")
     out = []
