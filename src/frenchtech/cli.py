@@ -125,6 +125,7 @@ def demo(campaign_file, rows, workdir):
 
 # Sub-command groups that live with their domain package: (module, click object).
 DOMAIN_COMMANDS = [
+    ("frenchtech.fund.cli", "fund"),
     ("frenchtech.labelling.cli", "labels"),
     ("frenchtech.labelling.cli", "campaign"),
     ("frenchtech.audit.cli", "verify"),

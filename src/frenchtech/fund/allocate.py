@@ -18,7 +18,8 @@ class InfeasibleRules(FrenchTechError):
         self.conflict, self.relax = conflict, relax
         lines = [f"  - {g}: {relax.get(g, 'in conflict')}" for g in conflict]
         super().__init__(f"infeasible rules{context}: these constraints conflict "
-                         f"({', '.join(conflict)}); relax one of them:\n" + "\n".join(lines))
+                         f"({', '.join(conflict)}), together with each application's own limits (tickets, "
+                         f"amount requested, minority stake, co-investment); relax one of them:\n" + "\n".join(lines))
 
 
 @dataclass

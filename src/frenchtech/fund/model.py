@@ -14,7 +14,7 @@ Rule rows (each a named group that the infeasibility diagnosis can relax):
   ticket_min       x_i >= ticket_min * y_i                 (one row per application)
 and per application  x_i <= cap_i * y_i.
 Amounts are solved in thousands of euros and rounded down to whole euros afterwards; the ratio rows
-keep a margin of one euro per funded application so that the rounding can never break them.
+keep a margin (at most one euro per funded application) so that this rounding can never break them.
 """
 from __future__ import annotations
 
@@ -115,14 +115,16 @@ class Model:
             add({k: 1.0 for k in xs}, -np.inf, float(ex.available) / UNIT, "budget", "budget")
         if "labelled_share" not in self.drop:
             coefs = {k: (1.0 if self.cand[k].labelled else 0.0) - share for k in xs}
-            coefs.update({n + k: -MARGIN for k in xs})
+            # rounding a labelled amount down can lower the share by (1 - share) euro at most
+            coefs.update({n + k: -MARGIN * (1.0 - share) for k in xs if self.cand[k].labelled})
             add(coefs, share * C - CL, np.inf, "labelled_share", "labelled_share")
         for reg in self.regions:
             g = f"region:{reg}"
             if g in self.drop:
                 continue
             coefs = {k: (1.0 if self.cand[k].region == reg else 0.0) - cap for k in xs}
-            coefs.update({n + k: MARGIN for k in xs})
+            # rounding another region's amount down can raise this region's share by cap euro at most
+            coefs.update({n + k: MARGIN * cap for k in xs if self.cand[k].region != reg})
             add(coefs, -np.inf, cap * C - float(ex.by_region.get(reg, 0)) / UNIT, g, g)
         least = float(r.commit_at_least_eur) / UNIT
         if least > 0 and "commit_at_least" not in self.drop:
