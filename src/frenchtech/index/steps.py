@@ -5,6 +5,7 @@ so a configured step can be reused, cloned or changed with ``set_params`` and ru
 """
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 from dataclasses import dataclass, replace
@@ -191,40 +192,37 @@ class Treat(Step):
                     pass_skew=fp.get("skew_thresh", p["skew_thresh"]),
                     pass_kurt=fp.get("kurt_thresh", p["kurt_thresh"]), combine_treat=p["combine_treat"])
 
-    def run(self, s: State, fw: Framework, report: bool = True):
+    def _treat(self, x: np.ndarray, fw: Framework, report: bool):
         indiv = self.indiv_specs or {}
         unknown = [c for c in indiv if c not in fw.indicators]
         if unknown:
             raise IndexInputError("treat", [f"indiv_specs names unknown indicator '{c}'" for c in unknown])
         skip = [c for c, v in indiv.items() if v == "none"]
-        if not indiv:
-            x, details, points = treat_matrix(s.x, fw.indicators, skip=skip, report=False, **self._kwargs())
-            if not report:
-                return replace(s, x=x), None
-            full = lambda: treat_matrix(s.x, fw.indicators, skip=skip, report=True, **self._kwargs())
-            cache = {}
-
-            def part(i):
-                def get():
-                    if "r" not in cache:
-                        cache["r"] = full()
-                    out = cache["r"][i]
-                    if i == 2:
-                        out.insert(0, "uCode", s.units)
-                    return out
-                return get
-            return replace(s, x=x), Report(Dets_Table=part(1), Treated_Points=part(2))
-        x, details, points = treat_matrix(s.x, fw.indicators, skip=skip, report=True, **self._kwargs())
+        out, details, points = treat_matrix(x, fw.indicators, skip=skip, report=report, **self._kwargs())
         for code, spec in indiv.items():
             if spec == "none":
                 continue
             j = fw.indicators.index(code)
-            xj, dj, pj = treat_matrix(s.x[:, [j]], [code], **self._kwargs(spec))
-            x[:, j] = xj[:, 0]
-            details.iloc[j] = dj.iloc[0]
-            points[code] = pj[code]
-        points.insert(0, "uCode", s.units)
-        return replace(s, x=x), Report(Dets_Table=details, Treated_Points=points)
+            xj, dj, pj = treat_matrix(x[:, [j]], [code], report=report, **self._kwargs(spec))
+            out[:, j] = xj[:, 0]
+            if report:
+                details.iloc[j] = dj.iloc[0]
+                points[code] = pj[code]
+        return out, details, points
+
+    def run(self, s: State, fw: Framework, report: bool = True):
+        x, _, _ = self._treat(s.x, fw, report=False)
+        if not report:
+            return replace(s, x=x), None
+
+        frozen = type(self)(**copy.deepcopy(self.get_params()))  # later set_params must not leak in
+
+        @functools.cache
+        def full():  # the report tables are built only if someone reads them
+            _, details, points = frozen._treat(s.x, fw, report=True)
+            points.insert(0, "uCode", s.units)
+            return details, points
+        return replace(s, x=x), Report(Dets_Table=lambda: full()[0], Treated_Points=lambda: full()[1])
 
 
 class Normalise(Step):
