@@ -1,8 +1,10 @@
 """Decisions and publication as the web pages see them.
 
-The pages call only these functions. Until the programme's labels app records decisions, a decision
-is an append-only activity entry ("decision.record") and publication stamps the call; the latest entry
-per dossier is the current decision, and entries after publication are refused.
+During the deliberation, the decision recorded for a dossier is an append-only activity entry
+("decision.record"); the latest entry per dossier is the current one. Publication hands them to the
+programme's labels registry: the audit's decisions are published as they are (``publish_audit``) and
+every jury decision that departs from them is recorded as a new decision linked to the audit's, with
+its rationale (``correct_decision``). Published decisions are immutable there; the public page reads them.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from frenchtech.programme.activity.models import Entry
 from frenchtech.programme.activity.services import record
 from frenchtech.programme.dossiers.models import Call, Dossier
 
-DECISIONS = ("labelled", "not_selected", "deferred")
+DECISIONS = ("labelled", "not_selected")
 
 
 class DecisionError(Exception):
@@ -84,6 +86,9 @@ def current_decisions(call: Call) -> dict[int, dict]:
 @transaction.atomic
 def publish(call: Call, actor) -> int:
     """Make the call's decisions public and immutable; returns how many were published."""
+    from frenchtech.programme.labels.models import Decision
+    from frenchtech.programme.labels.services import PublicationError, correct_decision, publish_audit
+
     call = Call.objects.select_for_update().get(pk=call.pk)
     if call.published_at is not None:
         raise DecisionError({"__all__": [_("Already published.")]})
@@ -92,19 +97,50 @@ def publish(call: Call, actor) -> int:
     if missing.exists():
         raise DecisionError({"__all__": [_("Decide every submitted dossier first: %(names)s.")
                                          % {"names": ", ".join(d.name for d in missing)}]})
+    if not call.audit_dir:
+        raise DecisionError({"__all__": [_("No audit is loaded for this campaign: nothing can be published.")]})
+    dossiers = {d.pk: d for d in Dossier.objects.filter(pk__in=decided.keys())}
+    try:
+        run = publish_audit(call.audit_dir)
+        for pk, d in decided.items():
+            latest = _latest(Decision.objects.filter(run=run, territory=dossiers[pk].territory))
+            if latest is None or latest.decision == d["decision"]:
+                continue
+            correct_decision(latest.record_id, d["decision"], d["rationale"],
+                             on_date=timezone.localdate(),
+                             valid_from=_as_date(d.get("starts")), valid_until=_as_date(d.get("ends")))
+    except PublicationError as exc:
+        raise DecisionError({"__all__": [str(exc)]}) from None
     call.published_at = timezone.now()
     call.save(update_fields=["published_at"])
-    record(actor, "call.publish", call, after={"decisions": len(decided), "published_at": call.published_at},
-           campaign=call.campaign)
+    record(actor, "call.publish", call, after={"decisions": len(decided), "published_at": call.published_at,
+                                               "run": run.pk}, campaign=call.campaign)
     return len(decided)
 
 
+def _latest(decisions):
+    """The newest decision of a chain (the one no other decision supersedes)."""
+    items = list(decisions)
+    superseded = {d.supersedes_id for d in items if d.supersedes_id}
+    heads = [d for d in items if d.pk not in superseded]
+    return heads[0] if heads else None
+
+
 def public_decisions(call: Call) -> list[dict]:
-    """Published decisions, best first: labelled, then deferred, then not selected."""
-    if call.published_at is None:
+    """Published decisions of the call's campaign (the newest of each chain), labelled first."""
+    from frenchtech.programme.labels.models import CampaignRun, Decision
+
+    run = CampaignRun.objects.filter(campaign=call.campaign).first()
+    if call.published_at is None or run is None:
         return []
-    decided = current_decisions(call)
-    dossiers = {d.pk: d for d in Dossier.objects.filter(pk__in=decided.keys())}
-    rows = [{"dossier": dossiers[pk], **d} for pk, d in decided.items() if pk in dossiers]
-    order = {"labelled": 0, "deferred": 1, "not_selected": 2}
-    return sorted(rows, key=lambda r: (order.get(r["decision"], 9), r["dossier"].name))
+    by_territory: dict[str, list] = {}
+    for d in Decision.objects.filter(run=run):
+        by_territory.setdefault(d.territory, []).append(d)
+    rows = []
+    for territory, items in by_territory.items():
+        d = _latest(items)
+        rows.append({"name": d.name, "territory": territory, "decision": d.decision, "kind": d.kind,
+                     "starts": d.valid_from, "ends": d.valid_until, "override": d.override,
+                     "rationale": d.override_rationale, "corrected": d.supersedes_id is not None})
+    order = {"labelled": 0, "renewed": 0, "confirmed": 1, "not_selected": 2}
+    return sorted(rows, key=lambda r: (order.get(r["decision"], 3), r["name"]))

@@ -111,15 +111,35 @@ class DossierVersion(models.Model):
         ordering = ["dossier", "-number"]
 
 
-def private_storage():
-    """Attachments live under PRIVATE_FILES_ROOT, outside any served folder; a view streams them after a
-    permission check. A callable, so that the folder follows the settings (tests use a temporary one)."""
+def _private_root():
     import os
     from pathlib import Path
 
-    root = getattr(settings, "PRIVATE_FILES_ROOT", None) or (
-        Path(os.environ.get("FRENCHTECH_HOME", ".")).resolve() / "private-files")
-    return FileSystemStorage(location=root, base_url=None)
+    return str(getattr(settings, "PRIVATE_FILES_ROOT", None)
+               or Path(os.environ.get("FRENCHTECH_HOME", ".")).resolve() / "private-files")
+
+
+class PrivateStorage(FileSystemStorage):
+    """Attachments live under PRIVATE_FILES_ROOT, outside any served folder; a view streams them after a
+    permission check. The folder is read from the settings at each use (tests use a temporary one)."""
+
+    @property
+    def base_location(self):
+        return _private_root()
+
+    @property
+    def location(self):
+        import os
+
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self):
+        return None
+
+
+def private_storage():
+    return PrivateStorage()
 
 
 def attachment_path(instance, filename):

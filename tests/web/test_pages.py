@@ -1,0 +1,150 @@
+"""Pages through Django's test client: no guessing other territories' dossiers or attachments,
+validation at the field, attachments checked and private, activity log append-only, publication."""
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from frenchtech.programme.activity.models import AppendOnlyError, Entry
+from frenchtech.programme.dossiers.models import Attachment
+from frenchtech.programme.dossiers.services import DossierError, add_attachment, create_dossier
+from frenchtech.programme.accounts.services import team_of
+from tests.web.conftest import PDF, set_phase
+
+
+def client_for(user):
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+@pytest.fixture
+def drafts(call, people):
+    set_phase(call, "open")
+    lyon = create_dossier(call, team_of(people["lyon"]), people["lyon"])
+    bordeaux = create_dossier(call, team_of(people["bordeaux"]), people["bordeaux"])
+    att = add_attachment(bordeaux, SimpleUploadedFile("plan.pdf", PDF, "application/pdf"), people["bordeaux"])
+    return lyon, bordeaux, att
+
+
+def test_applicant_cannot_read_another_territory_by_guessing(drafts, people):
+    lyon, bordeaux, att = drafts
+    c = client_for(people["lyon"])
+    assert c.get(f"/dossiers/{lyon.pk}/").status_code == 200
+    for url in (f"/dossiers/{bordeaux.pk}/", f"/dossiers/{bordeaux.pk}/edit/", f"/attachments/{att.pk}/"):
+        r = c.get(url)
+        assert r.status_code == 403, url
+        assert b"Bordeaux" not in r.content.split(b"<main>")[1]
+    assert c.post(f"/dossiers/{bordeaux.pk}/submit/").status_code == 403
+    assert c.post(f"/attachments/{att.pk}/delete/").status_code == 403
+    assert c.get("/attachments/999999/").status_code == 404
+    listing = c.get("/dossiers/").content.decode()
+    assert lyon.name in listing and bordeaux.name not in listing
+    own = client_for(people["bordeaux"]).get(f"/attachments/{att.pk}/")
+    assert own.status_code == 200 and b"".join(own.streaming_content).startswith(b"%PDF")
+
+
+def test_anonymous_is_sent_to_login(drafts):
+    r = Client().get(f"/dossiers/{drafts[0].pk}/")
+    assert r.status_code == 302 and "/accounts/login/" in r["Location"]
+
+
+def test_attachment_is_stored_outside_the_web_root(drafts, settings):
+    att = drafts[2]
+    assert str(settings.PRIVATE_FILES_ROOT) in att.file.path
+    assert Client().get("/static/" + att.file.name).status_code == 404
+
+
+def test_attachment_type_and_size_limits(drafts, people, settings):
+    lyon = drafts[0]
+    with pytest.raises(DossierError, match="Accepted files"):
+        add_attachment(lyon, SimpleUploadedFile("x.exe", b"MZ..", "application/octet-stream"), people["lyon"])
+    with pytest.raises(DossierError, match="does not match"):
+        add_attachment(lyon, SimpleUploadedFile("fake.pdf", b"<html>", "application/pdf"), people["lyon"])
+    settings.ATTACHMENT_MAX_BYTES = 10
+    with pytest.raises(DossierError, match="too large"):
+        add_attachment(lyon, SimpleUploadedFile("big.pdf", PDF, "application/pdf"), people["lyon"])
+    assert Attachment.objects.filter(dossier=lyon).count() == 0
+
+
+def test_field_validation_and_versions(drafts, people):
+    lyon = drafts[0]
+    c = client_for(people["lyon"])
+    r = c.post(f"/dossiers/{lyon.pk}/edit/", {"name": "", "epci": "999999999", "declared_funding_eur": "-3",
+                                              "stay": "1"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 400
+    html = r.content.decode()
+    assert "Give the name" in html and "unknown EPCI" in html and "greater than or equal to 0" in html
+    r = c.post(f"/dossiers/{lyon.pk}/edit/", {"name": "Lyon", "epci": "246900245", "declared_funding_eur": "1 500",
+                                              "stay": "1"})
+    assert r.status_code == 302
+    lyon.refresh_from_db()
+    assert lyon.declared["funding_eur"] == 1500 and lyon.population > 1_000_000 and lyon.versions.count() == 2
+    r = c.post(f"/dossiers/{lyon.pk}/submit/")  # narrative missing: refused, stays a draft
+    lyon.refresh_from_db()
+    assert lyon.status == "draft"
+
+
+def test_perimeter_json(call, client):
+    r = client.get("/geo/perimeter.json?epci=246900245").json()
+    assert r["ok"] and r["population"] > 1_000_000
+    assert not client.get("/geo/perimeter.json?communes=00000").json()["ok"]
+    assert any(e["siren"] == "246900245" for e in client.get("/geo/epci.json?q=lyon").json()["results"])
+
+
+def test_activity_log_is_append_only_and_exported(drafts, people):
+    e = Entry.objects.first()
+    e.action = "tampered"
+    with pytest.raises(AppendOnlyError):
+        e.save()
+    with pytest.raises(AppendOnlyError):
+        Entry.objects.all().delete()
+    with pytest.raises(AppendOnlyError):
+        Entry.objects.update(action="x")
+    assert client_for(people["lyon"]).get("/programme/activity/").status_code == 403
+    csv = client_for(people["admin"]).get("/programme/activity.csv").content.decode()
+    assert csv.startswith("at,actor,action") and "dossier.create" in csv and "attachment.add" in csv
+
+
+def test_login_rate_limit(call, people, client):
+    for _ in range(5):
+        assert client.post("/accounts/login/", {"username": "team-lyon", "password": "wrong"}).status_code == 200
+    r = client.post("/accounts/login/", {"username": "team-lyon", "password": "correct-horse-battery-9"})
+    assert r.status_code == 429
+
+
+def test_reminders_command_and_page(dossiers, people, call, mailoutbox):
+    from django.core.management import call_command
+
+    from frenchtech.programme.jury.services import assign
+
+    set_phase(call, "review")
+    assign(people["juror"], dossiers["lyon"])
+    call_command("remind_reviews", campaign=call.campaign)
+    assert len(mailoutbox) == 1 and "Lyon" in mailoutbox[0].body
+    page = client_for(people["admin"]).get("/jury/reminders/").content.decode()
+    assert "juror1" in page
+
+
+def test_decision_override_needs_rationale_and_publication_is_final(dossiers, people, call):
+    from frenchtech.programme.labels.models import Decision
+
+    set_phase(call, "deliberation")
+    admin = client_for(people["admin"])
+    lyon = dossiers["lyon"]
+    page = admin.get(f"/deliberation/{lyon.pk}/")
+    assert page.status_code == 200 and "index-score" in page.content.decode()
+    proposal = page.context["audit"]["proposal"]["decision"]
+    other = "not_selected" if proposal == "labelled" else "labelled"
+    data = {"decision": other, "kind": "metropole", "starts": "2014-11-12", "ends": "2018-11-12", "rationale": ""}
+    assert admin.post(f"/deliberation/{lyon.pk}/", data).status_code == 400
+    data["rationale"] = "The jury weighs the flagship place more than the audit does."
+    assert admin.post(f"/deliberation/{lyon.pk}/", data).status_code == 302
+    assert admin.post("/deliberation/", {"dossier": [dossiers["bordeaux"].pk]}).status_code == 302
+    assert admin.post("/deliberation/publish/").status_code == 302
+    final = Decision.objects.filter(territory="lyon").order_by("pk").last()
+    assert final.decision == other and final.supersedes is not None
+    public = Client().get(f"/public/{call.campaign}/").content.decode()
+    assert "Lyon French Tech" in public
+    assert admin.post(f"/deliberation/{lyon.pk}/", data).status_code == 403  # published: no more decisions
