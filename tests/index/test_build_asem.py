@@ -157,3 +157,10 @@ def test_to_spec_round_trip(asem, asem_spec):
     pd.testing.assert_frame_equal(again.run(*asem).aggregated, pipe.run(*asem).aggregated)
     off = pipeline({"treat": {"f2": None, "winmax": 1}})
     assert off.to_spec() == {"treat": {"f2": None, "winmax": 1}}
+
+
+def test_coinr_nested_global_specs(asem, asem_spec):
+    nested = {k: dict(v) for k, v in asem_spec.items()}
+    nested["normalise"] = {"global_specs": {"f_n": "n_minmax", "f_n_para": {"l_u": [0, 100]}}}
+    nested["treat"] = {"global_specs": {"f1": "winsorise", "f1_para": {"winmax": 5}, "f2": "log_CT"}}
+    pd.testing.assert_frame_equal(build(*asem, nested).aggregated, build(*asem, asem_spec).aggregated)

@@ -230,7 +230,8 @@ def from_spec(spec: dict) -> IndexPipeline:
     steps = []
     for name in spec:
         params = dict(spec[name] or {})
-        params.pop("use_imeta", None)
+        # COINr nests the methods of Normalise and Treat in global_specs: accept that form too
+        params.update(params.pop("global_specs", None) or {})
         try:
             steps.append((name, STEPS[name]()))
             steps[-1][1].set_params(**params)

@@ -107,12 +107,16 @@ class Impute(Step):
     """Fill missing values: i_mean, i_median, i_mean_grp, i_median_grp (with use_group), latest, linear."""
     dataset = "Imputed"
 
-    def __init__(self, f_i: str = "i_mean", use_group: str | None = None, max_time: float | None = None):
+    def __init__(self, f_i: str = "i_mean", use_group: str | None = None, max_time: float | None = None,
+                 impute_by: str = "column"):
         self.f_i = f_i
         self.use_group = use_group
         self.max_time = max_time
+        self.impute_by = impute_by
 
     def run(self, s: State, fw: Framework, report: bool = True):
+        if self.impute_by != "column":
+            raise IndexInputError("impute", [f"impute_by '{self.impute_by}' is not supported (column only)"])
         if self.f_i in PANEL:
             if s.panel is None:
                 return s, None  # a single time point: nothing to carry along time
@@ -142,8 +146,11 @@ class Screen(Step):
         self.Force = Force
 
     def run(self, s: State, fw: Framework, report: bool = True):
+        force = self.Force
+        if isinstance(force, list):  # COINr's data frame form: [{uCode = ..., Include = ...}, ...]
+            force = {r["uCode"]: r["Include"] for r in force}
         keep, summary = screen_units(s.x, s.units, self.unit_screen, self.dat_thresh,
-                                     self.nonzero_thresh, self.Force)
+                                     self.nonzero_thresh, force)
         state = replace(s, units=s.units[keep], x=s.x[keep],
                         unit_table={k: v[keep] for k, v in s.unit_table.items()})
         return state, Report(DataSummary=summary, RemovedUnits=list(s.units[~keep]))
@@ -269,7 +276,7 @@ class Aggregate(Step):
     def weights(self, fw: Framework, x: np.ndarray, units=None) -> dict[str, float]:
         if self.w is None or isinstance(self.w, dict):
             return wts.explicit(fw, self.w)
-        if self.w == "equal":
+        if self.w in ("equal", "none"):
             return wts.equal(fw)
         if self.w not in ("pca", "optimised"):
             raise IndexInputError("aggregate", [f"unknown weighting '{self.w}' "
