@@ -22,6 +22,7 @@ from frenchtech.indicators.backends import connect
 from frenchtech.indicators.catalogue import load_catalogue
 from frenchtech.indicators.engine import Window, evaluate_source, indicator_values
 from frenchtech.labelling.decisions import label_audit, predecessor_folder
+from frenchtech.labelling.decisions import notes as labelling_notes
 from frenchtech.sources import sirene
 
 
@@ -139,6 +140,7 @@ def run_audit(campaign, evidence_dir, out_dir=None, engine: str = "duckdb", con=
                          timings={"read_small": t1 - t0, "measures": t2 - t1}, flags=flags,
                          flag_files=flag_files, evidence_dir=evidence_dir, previous=previous)
     result.notes.append(f"register rows scanned: {info.get('register_rows', 0):,}")
+    result.notes.extend(labelling_notes(decisions, flags))
     if small is not None and getattr(small, "city_report", None):
         result.notes.append(f"{len(small.city_report)} funding round(s) with an unresolved city (see city_report.csv)")
     if out_dir is not None:

@@ -237,3 +237,21 @@ def label_audit(campaign, scores: pd.DataFrame, evidence, measures: pd.DataFrame
     summary = flag_summary(flags)
     decisions["flags"] = [summary.get(t, "") for t in decisions["territory"]]
     return decisions, flags, files, folder
+
+
+def notes(decisions: pd.DataFrame, flags: pd.DataFrame) -> list[str]:
+    """What the audit report says about the labelling beyond the ranking table."""
+    out = []
+    for _, r in decisions[decisions["override"].astype(bool)].iterrows():
+        out.append(f"OVERRIDE {r['territory']}: {r['rule_decision']} -> {r['decision']} ({r['override_rationale']})")
+    for _, r in decisions[decisions["early_warning"] != ""].iterrows():
+        out.append(f"early warning {r['territory']}: {r['early_warning']}")
+    for _, r in flags.iterrows():
+        out.append(f"declared vs observed {r['territory']} {r['figure']}: declared {r['declared']:,.0f}, observed "
+                   f"{r['observed']:,.0f} (see {r['evidence']})")
+    rejected = decisions[decisions["reapply_from"].notna() & decisions["decision"].isin(["not_selected", "ineligible",
+                                                                                      "withdrawn"])]
+    if len(rejected):
+        dates = sorted({str(d) for d in rejected["reapply_from"]})
+        out.append(f"{len(rejected)} candidate(s) not labelled may apply again from {', '.join(dates)}")
+    return out
