@@ -72,3 +72,10 @@ def test_cli_errors_are_clear(tmp_path):
     assert r.exit_code != 0 and "n_wrong" in r.output
     r = CliRunner().invoke(index, ["build", "nope.csv", DATA + "iMeta.csv", "--spec", str(bad), "--out", "o.csv"])
     assert r.exit_code != 0 and "nope.csv" in r.output
+
+
+def test_audit_without_aggregation(asem, asem_spec):
+    del asem_spec["aggregate"]
+    a = audit(build(*asem, asem_spec))
+    assert "leave_one_out" not in a and len(a["stats"]) == 49
+    assert len(a["correlations"]["indicators_within_groups"]) > 0

@@ -203,8 +203,9 @@ def run_audit(result: IndexResult, dset: str = "Normalised", method: str = "pear
     """Everything above for one built index."""
     fw = result.framework
     have = dset if dset in result.tables else "Raw"
-    corr = {"indicators_within_groups": correlations(result, (1, 1), method, pval=pval, grouplev=2)
-            if fw.nlev >= 2 else None}
+    cdset = "Aggregated" if "Aggregated" in result.tables else have
+    corr = {"indicators_within_groups": correlations(result, (1, 1), method, dset=cdset, pval=pval,
+                                                     grouplev=2) if fw.nlev >= 2 else None}
     if "Aggregated" in result.tables:
         for lev in range(1, fw.nlev):
             corr[f"level{lev}_with_parent"] = correlations(result, (lev, lev + 1), method, pval=pval,
