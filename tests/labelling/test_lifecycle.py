@@ -96,3 +96,33 @@ def test_label_granted_on_29_february_ends_on_28_february():
     from frenchtech.labelling.settings import _years_after
 
     assert _years_after(dt.date(2016, 2, 29), 1) == dt.date(2017, 2, 28)
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def c2015():
+    from pathlib import Path
+
+    from frenchtech.campaign import load_campaign
+
+    return load_campaign(Path(__file__).resolve().parents[2] / "src/frenchtech/campaigns/metropoles-2015.toml")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_campaign_decisions_do_not_depend_on_candidate_order(c2015, data):
+    ids = [s.id for s in c2015.specs]
+    scores = {t: data.draw(st.sampled_from([5.0, 12.5, 12.5, 30.0, 44.0, 60.0]), label=t) for t in ids}
+    previous = [prev(t, relative=data.draw(st.sampled_from([0.5, 1.0, 2.0]))) for t in ids[:10]]
+    previous += [prev(t, "not_selected", reapply_from="2014-11-12") for t in ("brest", "toulon")]
+    order = data.draw(st.permutations(ids))
+    shuffled = dataclasses.replace(c2015, specs=[c2015.spec(t) for t in order],
+                                   territories=[c2015.territory(t) for t in order])
+    shuffled.rules = c2015.rules
+    full = {t: {"funding_eur": 1, "support_structures": 1, "initiatives": 1} for t in ids}
+    a = run(c2015, scores, previous, full).sort_index()
+    b = run(shuffled, {t: scores[t] for t in order}, list(reversed(previous)), full).sort_index()
+    assert a["eligible"].all() and (a["decision"] == "confirmed").sum() == 10
+    pd.testing.assert_frame_equal(a, b)

@@ -118,7 +118,8 @@ class Label(Immutable):
     def clean(self):
         if self.valid_until <= self.valid_from:
             raise ValidationError(_("a label must last: valid_until is not after valid_from"))
-        others = Label.objects.filter(territory=self.territory, kind=self.kind, valid_from__lt=self.valid_until)
+        others = Label.objects.filter(territory=self.territory, kind=self.kind, valid_from__lt=self.valid_until,
+                                      granted_by__superseded_by__isnull=True)  # a corrected grant no longer holds
         for other in others.exclude(label_id=self.label_id):
             if self.valid_from < other.effective_end():
                 raise ValidationError(_("label %(new)s (%(start)s to %(end)s) overlaps label %(old)s valid until "
