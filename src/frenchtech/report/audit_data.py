@@ -1,0 +1,181 @@
+"""An audit folder read back for publication: tables, manifest, perimeters, structures and initiatives.
+
+Everything a page shows comes from the audit folder (and the evidence folder its manifest names), so a
+published showcase is reproducible from the audit alone.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from frenchtech.errors import InputError
+
+TABLES = ("scores", "indicators", "measures", "normalised", "decisions", "flags")
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    # evidence CSVs start with "# GENERATED ..." comment lines; codes stay text (Corsica: 2A004)
+    return pd.read_csv(path, comment="#", dtype={"commune_code": str, "territory": str})
+
+
+@dataclass
+class Audit:
+    """One campaign's published results."""
+
+    folder: Path
+    manifest: dict
+    tables: dict[str, pd.DataFrame]
+    structures: pd.DataFrame = field(default_factory=pd.DataFrame)
+    initiatives: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    # -- campaign facts ------------------------------------------------------------------------
+    @property
+    def config(self) -> dict:
+        return self.manifest.get("configuration", {})
+
+    @property
+    def campaign(self) -> dict:
+        return self.config.get("campaign", {})
+
+    @property
+    def campaign_id(self) -> str:
+        return str(self.manifest.get("campaign") or self.campaign.get("id") or self.folder.name)
+
+    @property
+    def vintage(self) -> int:
+        return int(self.campaign.get("vintage", 2026))
+
+    @property
+    def year(self) -> int:
+        announced = str(self.campaign.get("announced", ""))
+        return int(announced[:4]) if announced[:4].isdigit() else self.vintage
+
+    @property
+    def generated(self) -> bool:
+        return bool(self.manifest.get("generated_evidence"))
+
+    def name(self, lang: str) -> str:
+        c = self.campaign
+        return (c.get("name_en") if lang == "en" else None) or c.get("name") or self.campaign_id
+
+    @property
+    def indicator_ids(self) -> list[str]:
+        ids = [i["id"] for i in self.config.get("indicators", [])]
+        return ids or [c for c in self.tables["indicators"].columns if c not in ("territory", "population")]
+
+    @property
+    def pillars(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for i in self.config.get("indicators", []):
+            out.setdefault(i.get("pillar", "index"), []).append(i["id"])
+        return out
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        return self.tables["scores"].sort_values("rank", kind="stable").reset_index(drop=True)
+
+    @property
+    def has_intervals(self) -> bool:
+        return {"rank_p05", "rank_p95"} <= set(self.tables["scores"].columns)
+
+    @cached_property
+    def bar(self) -> dict:
+        """The labelling bar: the quota position or the threshold, for the ranking chart."""
+        rule = self.config.get("labelling", {})
+        d = self.tables["decisions"]
+        labelled = d[d["decision"] == "labelled"]
+        out = {"rule": rule.get("rule", ""), "quota": rule.get("quota"), "threshold": rule.get("threshold")}
+        ranks = self.scores.set_index("territory")["rank"]
+        lab_ranks = [int(ranks[t]) for t in labelled["territory"] if t in ranks.index]
+        out["last_labelled_rank"] = max(lab_ranks) if lab_ranks else None
+        return out
+
+    # -- territories ---------------------------------------------------------------------------
+    @cached_property
+    def territories(self) -> list[dict]:
+        """Campaign territories with their perimeter (communes of the campaign's vintage)."""
+        from frenchtech.geo import load_geography
+
+        specs = self.config.get("territories", [])
+        geo = None
+        try:
+            geo = load_geography(self.vintage)
+        except Exception:  # an unknown vintage: pages still work, without perimeters
+            geo = None
+        dec = self.tables["decisions"].set_index("territory")
+        ind = self.tables["indicators"].set_index("territory")
+        out = []
+        for s in specs:
+            tid = s["id"]
+            communes: tuple[str, ...] = ()
+            match: tuple[str, ...] = ()
+            if geo is not None:
+                try:
+                    t = geo.territory(tid, s.get("name", tid), epci=s.get("epci", ()), communes=s.get("communes", ()))
+                    communes, match = t.communes, t.match_codes
+                except Exception:
+                    pass
+            pop = int(ind.at[tid, "population"]) if tid in ind.index and "population" in ind.columns else None
+            out.append({
+                "id": tid, "name": s.get("name", tid), "epci": list(s.get("epci", [])),
+                "communes": list(communes), "match_codes": list(match), "population": pop,
+                "kind": s.get("kind", dec.at[tid, "kind"] if tid in dec.index and "kind" in dec.columns else ""),
+                "decision": str(dec.at[tid, "decision"]) if tid in dec.index else "",
+                "automatic": bool(s.get("automatic", False)),
+            })
+        return out
+
+    def territory(self, tid: str) -> dict:
+        return next(t for t in self.territories if t["id"] == tid)
+
+    def commune_territory(self) -> dict[str, str]:
+        return {code: t["id"] for t in self.territories for code in t["match_codes"]}
+
+    def directory(self, kind: str) -> pd.DataFrame:
+        """Structures or initiatives located in a campaign territory, with the territory id."""
+        frame = self.structures if kind == "structures" else self.initiatives
+        if frame.empty or "commune_code" not in frame.columns:
+            return pd.DataFrame(columns=["territory", *frame.columns])
+        where = self.commune_territory()
+        f = frame.copy()
+        f["territory"] = f["commune_code"].astype(str).str.zfill(5).map(where)
+        f = f[f["territory"].notna()]
+        return f[["territory", *[c for c in frame.columns]]].reset_index(drop=True)
+
+
+def load_audit(folder) -> Audit:
+    """Read an audit folder (as written by ``frenchtech audit``); missing optional tables are empty."""
+    folder = Path(folder)
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.exists():
+        raise InputError(folder, "not an audit folder (no manifest.json)", expected="the output folder of frenchtech audit")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    tables = {}
+    for name in TABLES:
+        path = folder / f"{name}.csv"
+        if path.exists():
+            tables[name] = pd.read_csv(path, dtype={"territory": str})
+        elif name in ("scores", "decisions", "indicators"):
+            raise InputError(path, "missing table", expected=f"{name}.csv written by frenchtech audit")
+        else:
+            tables[name] = pd.DataFrame()
+    for opt in ("sobol", "uncertainty"):
+        path = folder / f"{opt}.csv"
+        if path.exists():
+            tables[opt] = pd.read_csv(path)
+    audit = Audit(folder, manifest, tables)
+    evidence = Path(manifest.get("evidence_dir") or folder.parent / "evidence")
+    if not evidence.is_absolute():
+        evidence = folder / evidence
+    for kind in ("structures", "initiatives"):
+        path = evidence / f"{kind}.csv"
+        if path.exists():
+            setattr(audit, kind, _read_csv(path))
+    return audit
+
+
+__all__ = ["Audit", "load_audit", "TABLES"]

@@ -1,0 +1,138 @@
+"""French and English strings of the showcase and the jury report."""
+from __future__ import annotations
+
+LANGS = ("fr", "en")
+
+STRINGS = {
+    "fr": {
+        "site": "Réseau French Tech", "colon": "\u00a0:", "home": "Accueil", "ranking": "Classement", "network": "Réseau",
+        "data": "Données ouvertes", "api": "API", "territory": "Territoire", "territories": "Territoires",
+        "skip": "Aller au contenu", "lang_switch": "English", "lang_name": "Français",
+        "generated": "Données de démonstration GÉNÉRÉES : les chiffres de ce site proviennent de données "
+                     "générées (aléatoires, calibrées sur les populations réelles), ce ne sont pas des chiffres réels.",
+        "sources": "Sources", "map_title": "Carte des territoires candidats",
+        "colour_by": "Colorer par", "by_label": "décision", "by_score": "score",
+        "labelled": "labellisé", "not_selected": "non retenu", "deferred": "ajourné",
+        "rank": "Rang", "score": "Score", "population": "Population", "decision": "Décision",
+        "interval": "Intervalle de rang 5–95 %", "p_labelled": "Probabilité d'être labellisé",
+        "no_interval": "Pas d'analyse d'incertitude dans cet audit : les rangs sont donnés sans intervalle.",
+        "bar": "Barre de labellisation", "bar_quota": "quota de {n} labels (hors labels automatiques)",
+        "bar_threshold": "seuil {v}", "reason": "Motif", "indicator": "Indicateur", "value": "Valeur",
+        "national_median": "Médiane des candidats", "labelled_mean": "Moyenne des labellisés",
+        "perimeter": "Périmètre", "communes": "communes", "epci_2026": "EPCI 2026 dessinés",
+        "structures": "Structures d'accompagnement", "initiatives": "Initiatives entrepreneuriales",
+        "label_history": "Historique des labels", "trend": "Évolution entre campagnes", "campaign": "Campagne",
+        "name": "Nom", "kind": "Type", "commune": "Commune", "opened": "Ouverture", "capacity": "Capacité",
+        "date": "Date", "participants": "Participants", "search": "Rechercher", "filter_territory": "Territoire",
+        "filter_kind": "Type", "all": "Tous", "shown": "lignes affichées",
+        "download": "Télécharger", "dictionary": "Dictionnaire des données", "licence": "Licence",
+        "column": "Colonne", "meaning": "Signification", "table": "Table", "formats": "Formats",
+        "licence_text": "Tables publiées sous Licence Ouverte / Open Licence 2.0 (Etalab).",
+        "api_text": "API JSON en lecture seule servie par la plateforme ; sa description OpenAPI est jointe.",
+        "key_figures": "Chiffres clés", "candidates": "candidats", "labels": "labels",
+        "intro": "Les territoires candidats, mesurés sur des critères publiés : levées de fonds, structures "
+                 "d'accompagnement, entrepreneurs et initiatives, rapportés à la population.",
+        "chart_table": "Tableau des valeurs du graphique", "pillar": "Pilier", "real_outcome": "Décision réelle",
+        "jury_report": "Rapport au jury", "method": "Méthode", "stat_audit": "Audit statistique",
+        "correlations": "Corrélations entre indicateurs (Pearson)", "cronbach": "Alpha de Cronbach",
+        "treated": "Indicateurs traités (valeurs aberrantes)", "sobol": "Indices de Sobol",
+        "flags": "Écarts déclaré / observé", "no_flags": "Aucun écart au-delà de la tolérance.",
+        "declared": "Déclaré", "observed": "Observé", "gap": "Écart", "tolerance": "Tolérance",
+        "evidence": "Preuves", "not_available": "Non disponible dans cet audit.",
+        "normalise": "Normalisation", "aggregate": "Agrégation", "weight": "Poids", "rule": "Règle",
+        "print": "Imprimer / PDF", "audit_of": "Audit", "manifest": "Manifeste",
+        "stat_flags": "Alertes", "none": "aucun", "first_order": "Premier ordre", "total": "Total",
+        "input": "Choix méthodologique", "territory_pages": "Fiches territoires",
+    },
+    "en": {
+        "site": "French Tech network", "colon": ":", "home": "Home", "ranking": "Ranking", "network": "Network",
+        "data": "Open data", "api": "API", "territory": "Territory", "territories": "Territories",
+        "skip": "Skip to content", "lang_switch": "Français", "lang_name": "English",
+        "generated": "GENERATED demo data: the figures on this site come from generated data (random, "
+                     "calibrated on real populations); they are not real figures.",
+        "sources": "Sources", "map_title": "Map of the candidate territories",
+        "colour_by": "Colour by", "by_label": "decision", "by_score": "score",
+        "labelled": "labelled", "not_selected": "not selected", "deferred": "deferred",
+        "rank": "Rank", "score": "Score", "population": "Population", "decision": "Decision",
+        "interval": "Rank interval 5–95 %", "p_labelled": "Probability of being labelled",
+        "no_interval": "No uncertainty analysis in this audit: ranks are given without an interval.",
+        "bar": "Labelling bar", "bar_quota": "quota of {n} labels (automatic labels apart)",
+        "bar_threshold": "threshold {v}", "reason": "Reason", "indicator": "Indicator", "value": "Value",
+        "national_median": "Candidates' median", "labelled_mean": "Labelled average",
+        "perimeter": "Perimeter", "communes": "communes", "epci_2026": "2026 EPCI drawn",
+        "structures": "Support structures", "initiatives": "Entrepreneurial initiatives",
+        "label_history": "Label history", "trend": "Trend across campaigns", "campaign": "Campaign",
+        "name": "Name", "kind": "Kind", "commune": "Commune", "opened": "Opened", "capacity": "Capacity",
+        "date": "Date", "participants": "Participants", "search": "Search", "filter_territory": "Territory",
+        "filter_kind": "Kind", "all": "All", "shown": "rows shown",
+        "download": "Download", "dictionary": "Data dictionary", "licence": "Licence",
+        "column": "Column", "meaning": "Meaning", "table": "Table", "formats": "Formats",
+        "licence_text": "Tables published under the Licence Ouverte / Open Licence 2.0 (Etalab).",
+        "api_text": "A read-only JSON API served by the platform; its OpenAPI description is included.",
+        "key_figures": "Key figures", "candidates": "candidates", "labels": "labels",
+        "intro": "The candidate territories, measured on published criteria: venture funding, support "
+                 "structures, entrepreneurs and initiatives, in proportion to the population.",
+        "chart_table": "Table of the chart's values", "pillar": "Pillar", "real_outcome": "Real decision",
+        "jury_report": "Jury report", "method": "Method", "stat_audit": "Statistical audit",
+        "correlations": "Correlations between indicators (Pearson)", "cronbach": "Cronbach's alpha",
+        "treated": "Treated indicators (outliers)", "sobol": "Sobol indices",
+        "flags": "Declared vs observed gaps", "no_flags": "No gap beyond the tolerance.",
+        "declared": "Declared", "observed": "Observed", "gap": "Gap", "tolerance": "Tolerance",
+        "evidence": "Evidence", "not_available": "Not available in this audit.",
+        "normalise": "Normalisation", "aggregate": "Aggregation", "weight": "Weight", "rule": "Rule",
+        "print": "Print / PDF", "audit_of": "Audit", "manifest": "Manifest",
+        "stat_flags": "Flags", "none": "none", "first_order": "First order", "total": "Total",
+        "input": "Methodological choice", "territory_pages": "Territory pages",
+    },
+}
+
+INDICATORS = {
+    "tech_created_per_10k": ("Créations d'établissements tech pour 10 000 hab.", "Tech establishments created per 10,000 inhabitants"),
+    "tech_active_per_10k": ("Établissements tech actifs pour 10 000 hab.", "Active tech establishments per 10,000 inhabitants"),
+    "funding_eur": ("Montant levé (EUR)", "Funding raised (EUR)"),
+    "funding_eur_per_inhabitant": ("Montant levé par habitant (EUR)", "Funding raised per inhabitant (EUR)"),
+    "funding_rounds": ("Nombre de levées de fonds", "Funding rounds"),
+    "support_structures": ("Structures d'accompagnement", "Support structures"),
+    "support_capacity_per_10k": ("Capacité d'accompagnement pour 10 000 hab.", "Support capacity per 10,000 inhabitants"),
+    "initiatives": ("Initiatives entrepreneuriales", "Entrepreneurial initiatives"),
+    "initiative_participants_per_10k": ("Participants aux initiatives pour 10 000 hab.", "Initiative participants per 10,000 inhabitants"),
+    "new_companies_per_10k": ("Créations d'entreprises pour 10 000 hab.", "New companies per 10,000 inhabitants"),
+}
+
+PILLARS = {
+    "startups": ("Startups", "Startups"), "funding": ("Financement", "Funding"),
+    "support": ("Accompagnement", "Support"), "entrepreneurs": ("Entrepreneurs", "Entrepreneurs"),
+}
+
+
+def t(lang: str, key: str, **kw) -> str:
+    text = STRINGS[lang].get(key, STRINGS["en"].get(key, key))
+    return text.format(**kw) if kw else text
+
+
+def indicator_name(lang: str, code: str) -> str:
+    names = INDICATORS.get(code)
+    return names[0 if lang == "fr" else 1] if names else code.replace("_", " ")
+
+
+def pillar_name(lang: str, code: str) -> str:
+    names = PILLARS.get(code)
+    return names[0 if lang == "fr" else 1] if names else code.replace("_", " ")
+
+
+def decision_name(lang: str, code: str) -> str:
+    return t(lang, code) if code in ("labelled", "not_selected", "deferred") else str(code or "").replace("_", " ")
+
+
+def number(lang: str, value, digits: int = 1) -> str:
+    """A number written the way each language writes it (FR: 1 234,5; EN: 1,234.5)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "—"
+    if v != v:
+        return "—"
+    text = f"{v:,.{digits}f}" if not float(v).is_integer() or digits == 0 else f"{v:,.0f}"
+    if lang == "fr":
+        text = text.replace(",", "\u202f").replace(".", ",")
+    return text

@@ -1,0 +1,99 @@
+"""The jury report: one self-contained, printable HTML document per campaign (PDF where WeasyPrint works)."""
+from __future__ import annotations
+
+import hashlib
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from frenchtech import ATTRIBUTION, __version__
+from frenchtech.report import charts
+from frenchtech.report.audit_data import Audit, load_audit
+from frenchtech.report.i18n import indicator_name, number, pillar_name, t
+from frenchtech.report.stats import matrix, treated
+
+
+def sobol_rows(audit: Audit, lang: str) -> list[dict]:
+    """Rows of sobol.csv when the audit has one: any name column plus first-order and total indices."""
+    frame = audit.tables.get("sobol")
+    if frame is None or frame.empty:
+        return []
+    cols = {c.lower(): c for c in frame.columns}
+    name = next((cols[c] for c in ("input", "name", "parameter", "factor") if c in cols), frame.columns[0])
+    first = next((cols[c] for c in ("s1", "first", "first_order", "si") if c in cols), None)
+    total = next((cols[c] for c in ("st", "total", "total_order", "sti") if c in cols), None)
+    if first is None or total is None:
+        return []
+    return [{"name": str(r[name]), "first": r[first], "total": r[total],
+             "first_text": number(lang, r[first], 3), "total_text": number(lang, r[total], 3)}
+            for _, r in frame.iterrows()]
+
+
+def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=None) -> str:
+    from frenchtech.report.showcase import Showcase
+
+    site = site or Showcase([audit])
+    rows = site.score_rows(lang)
+    st = site.stats
+    ctx = {"lang": lang, "t": lambda key, **kw: t(lang, key, **kw), "root": root,
+           "other_lang": "en" if lang == "fr" else "fr", "generated": audit.generated,
+           "campaign_name": audit.name(lang), "campaign_id": audit.campaign_id, "attribution": ATTRIBUTION,
+           "css": (resources.files("frenchtech.report") / "static" / "showcase.css").read_text(encoding="utf-8"),
+           "created": audit.manifest.get("created", ""), "version": __version__,
+           "manifest_hash": hashlib.sha256((audit.folder / "manifest.json").read_bytes()).hexdigest()[:16],
+           "method": {"normalise": audit.config.get("index", {}).get("normalise", "—"),
+                      "aggregate": audit.config.get("index", {}).get("aggregate", "—")},
+           "window": "–".join(map(str, audit.campaign.get("evidence_window", []))),
+           "bar_text": site.bar_text(lang), "has_intervals": audit.has_intervals, "rows": rows,
+           "stats": st}
+    ctx["indicators"] = [{"pillar": pillar_name(lang, i.get("pillar", "")), "name": indicator_name(lang, i["id"]),
+                          "id": i["id"], "weight": i.get("weight", 1)} for i in audit.config.get("indicators", [])]
+    ctx["ranking_svg"] = charts.ranking(rows, len(rows), audit.bar.get("last_labelled_rank"), t(lang, "ranking"),
+                                        bar_text=t(lang, "bar"))
+    if st["available"]:
+        corr = st["correlations"]
+        names = [indicator_name(lang, c) for c in corr.columns]
+        ctx["heatmap"] = charts.heatmap([f"{k + 1}. {n}"[:40] for k, n in enumerate(names)], matrix(corr),
+                                        t(lang, "correlations"))
+        ctx["corr_codes"] = list(corr.columns)
+        ctx["corr_rows"] = [{"name": n, "values": [number(lang, v, 2) for v in row]}
+                            for n, row in zip(names, matrix(corr))]
+        ctx["cronbach"] = [(pillar_name(lang, k) if k != "Index" else "Index", number(lang, v, 3))
+                           for k, v in st["cronbach"].items()]
+        ctx["treated"] = [{"name": indicator_name(lang, r["iCode"]), "skew": number(lang, r["Skew"], 2),
+                           "kurt": number(lang, r["Kurt"], 2)} for _, r in treated(st["stats"]).iterrows()]
+    sob = sobol_rows(audit, lang)
+    ctx["sobol"] = sob
+    ctx["sobol_svg"] = charts.bars(sob, t(lang, "sobol")) if sob else ""
+    flags = audit.tables.get("flags", pd.DataFrame())
+    ctx["flags"] = [{"territory": r.get("territory"), "figure": r.get("figure"),
+                     "declared": number(lang, r.get("declared")), "observed": number(lang, r.get("observed")),
+                     "gap": number(lang, r.get("gap"), 2), "tolerance": number(lang, r.get("tolerance"), 2),
+                     "rows": r.get("rows", "")} for r in flags.to_dict("records")] if not flags.empty else []
+    pages = []
+    for r in rows:
+        fl = [f["figure"] for f in ctx["flags"] if f["territory"] == r["id"]]
+        pages.append({**r, "indicators": site.indicator_rows(lang, r["id"]), "flags": ", ".join(map(str, fl))})
+    ctx["territories"] = pages
+    return site.env.get_template("jury.html").render(ctx)
+
+
+def write_jury(audit_dir, out, lang: str = "fr", pdf: bool = True) -> dict:
+    """Write the jury report; a PDF beside it when WeasyPrint and its system libraries are present."""
+    audit = load_audit(audit_dir)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    html = render_jury(audit, lang)
+    out.write_text(html, encoding="utf-8")
+    result = {"html": str(out), "pdf": None, "pdf_skipped": None, "generated": audit.generated}
+    if pdf:
+        try:
+            from weasyprint import HTML  # needs pango/cairo system libraries
+        except Exception as exc:  # ImportError or OSError from missing system libraries
+            result["pdf_skipped"] = f"WeasyPrint unavailable ({type(exc).__name__})"
+        else:
+            target = out.with_suffix(".pdf")
+            HTML(string=html, base_url=str(out.parent)).write_pdf(target)
+            result["pdf"] = str(target)
+    return result

@@ -1,0 +1,158 @@
+"""Maps of France drawn as inline SVG from the shipped polygons: no tiles, no script from elsewhere.
+
+Territories are drawn with their real perimeters: the 2025 EPCI polygons of the EPCI their member
+communes belong to in the 2026 geography (an EPCI is kept when the territory holds at least half of
+its population; Paris, a single commune that is also a department, uses its department's polygon).
+Historical campaigns (vintage before 2016) show the 22 regions of 2014-2015 behind the territories.
+"""
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+from html import escape
+from importlib import resources
+
+LON0, LAT0 = 2.5, 46.5
+KX = math.cos(math.radians(LAT0))
+SCALE = 100.0
+# metropolitan France (and Corsica)
+FRANCE_BOX = (-5.3, 41.3, 9.7, 51.2)
+
+LABEL_COLOURS = {"labelled": "#1a7a43", "not_selected": "#8a94a0", "deferred": "#b85c00", "": "#c9ced6"}
+
+
+@lru_cache(maxsize=None)
+def shapes(name: str) -> dict:
+    """A shipped GeoJSON (``epci_2025``, ``regions_2015``, ``regions_2016``, ``departements``)."""
+    text = (resources.files("frenchtech.report") / "data" / f"{name}.geojson").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@lru_cache(maxsize=None)
+def _by_code(name: str) -> dict[str, dict]:
+    return {str(f["properties"]["code"]): f for f in shapes(name)["features"]}
+
+
+def _rings(geometry: dict):
+    if geometry["type"] == "Polygon":
+        yield from geometry["coordinates"]
+    elif geometry["type"] == "MultiPolygon":
+        for poly in geometry["coordinates"]:
+            yield from poly
+
+
+def project(lon: float, lat: float) -> tuple[float, float]:
+    return ((lon - LON0) * KX * SCALE, -(lat - LAT0) * SCALE)
+
+
+def path_d(geometries, tolerance: float = 0.4) -> str:
+    """SVG path data; points closer than ``tolerance`` (projected units, 1 = about 1.1 km) are dropped."""
+    parts = []
+    for g in geometries:
+        for ring in _rings(g):
+            pts = [project(lon, lat) for lon, lat in ring]
+            kept = [pts[0]]
+            for x, y in pts[1:]:
+                if abs(x - kept[-1][0]) + abs(y - kept[-1][1]) >= tolerance:
+                    kept.append((x, y))
+            if len(kept) < 3:
+                continue
+            parts.append("M" + "L".join(f"{x:.0f},{y:.0f}" if tolerance >= 1 else f"{x:.1f},{y:.1f}"
+                                        for x, y in kept) + "Z")
+    return "".join(parts)
+
+
+def bbox(geometries) -> tuple[float, float, float, float]:
+    xs, ys = [], []
+    for g in geometries:
+        for ring in _rings(g):
+            for lon, lat in ring:
+                xs.append(lon)
+                ys.append(lat)
+    return (min(xs), min(ys), max(xs), max(ys)) if xs else FRANCE_BOX
+
+
+def territory_geometries(territories: list[dict]) -> dict[str, dict]:
+    """territory id -> {"epci": [codes], "geometries": [...], "source": text} from the 2026 membership."""
+    from frenchtech.geo import load_geography
+
+    g26 = load_geography(2026).communes
+    epci_pop = g26[g26["kind"] == "commune"].groupby("epci")["population"].sum()
+    epci_shapes, deps = _by_code("epci_2025"), _by_code("departements")
+    out = {}
+    for t in territories:
+        codes = [c for c in t["communes"] if c in g26.index]
+        members = g26.loc[codes]
+        members = members[members["kind"] == "commune"]
+        covered = members.groupby("epci")["population"].sum()
+        keep = [e for e, p in covered.items() if epci_pop.get(e, 0) and p / epci_pop[e] >= 0.5 and e in epci_shapes]
+        geoms, source = [epci_shapes[e]["geometry"] for e in keep], "epci"
+        if not keep and len(t["communes"]) == 1 and t["communes"][0] == "75056" and "75" in deps:
+            geoms, source = [deps["75"]["geometry"]], "departement"
+        elif not keep and len(covered):
+            top = covered.idxmax()
+            if top in epci_shapes:
+                keep, geoms = [top], [epci_shapes[top]["geometry"]]
+        out[t["id"]] = {"epci": [str(e) for e in keep], "geometries": geoms, "source": source}
+    return out
+
+
+@lru_cache(maxsize=None)
+def _background(vintage: int) -> str:
+    name = "regions_2015" if vintage < 2016 else "regions_2016"
+    return "".join(
+        f'<path class="region" d="{path_d([f["geometry"]], tolerance=4)}"><title>{escape(f["properties"]["nom"])}</title></path>'
+        for f in shapes(name)["features"])
+
+
+def score_colour(score) -> str:
+    """Sequential blue scale, light (0) to dark (100)."""
+    try:
+        v = max(0.0, min(1.0, float(score) / 100.0))
+    except (TypeError, ValueError):
+        return LABEL_COLOURS[""]
+    lo, hi = (222, 235, 247), (8, 48, 107)
+    r, g, b = (round(a + (c - a) * v) for a, c in zip(lo, hi))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _viewbox(box, pad=0.15) -> str:
+    x0, y0 = project(box[0], box[3])
+    x1, y1 = project(box[2], box[1])
+    w, h = x1 - x0, y1 - y0
+    px, py = w * pad, h * pad
+    return f"{x0 - px:.0f} {y0 - py:.0f} {w + 2 * px:.0f} {h + 2 * py:.0f}"
+
+
+def france_map(items: list[dict], geoms: dict[str, dict], vintage: int, title: str, focus: str | None = None,
+               href=None) -> str:
+    """An SVG map; ``items`` carry id, name, decision, score, label_text, score_text.
+
+    Each territory is a focusable group with its details in data attributes and a <title>, so hover
+    and keyboard focus show the same tooltip; ``href(id)`` makes territories links."""
+    box = FRANCE_BOX
+    if focus and geoms.get(focus, {}).get("geometries"):
+        fx0, fy0, fx1, fy1 = bbox(geoms[focus]["geometries"])
+        cx, cy, half = (fx0 + fx1) / 2, (fy0 + fy1) / 2, max(fx1 - fx0, fy1 - fy0, 0.6) / 2 * 1.6
+        box = (cx - half, cy - half * 0.75, cx + half, cy + half * 0.75)
+    body = [f'<svg class="map" viewBox="{_viewbox(box, 0.02)}" role="group" aria-label="{escape(title)}" '
+            f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>', _background(vintage)]
+    for it in items:
+        g = geoms.get(it["id"], {}).get("geometries") or []
+        if not g:
+            continue
+        fill_label = LABEL_COLOURS.get(it.get("decision", ""), LABEL_COLOURS[""])
+        fill_score = score_colour(it.get("score"))
+        text = f'{it["name"]} — {it.get("label_text", "")} — {it.get("score_text", "")}'
+        cls = "territory focus" if it["id"] == focus else "territory"
+        shape = (f'<path d="{path_d(g)}" fill="{fill_label}" data-fill-label="{fill_label}" '
+                 f'data-fill-score="{fill_score}"/>')
+        attrs = (f'class="{cls}" data-territory="{escape(it["id"])}" data-name="{escape(it["name"])}" '
+                 f'data-details="{escape(text)}" aria-label="{escape(text)}"')
+        if href:
+            body.append(f'<a href="{escape(href(it["id"]))}" {attrs}><title>{escape(text)}</title>{shape}</a>')
+        else:
+            body.append(f'<g tabindex="0" {attrs}><title>{escape(text)}</title>{shape}</g>')
+    body.append("</svg>")
+    return "".join(body)

@@ -1,0 +1,123 @@
+"""The published tables of an audit, written as CSV, Parquet and JSON with a data dictionary and licence."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from frenchtech import ATTRIBUTION
+from frenchtech.report.audit_data import Audit
+from frenchtech.report.i18n import INDICATORS, PILLARS
+
+FORMATS = ("csv", "parquet", "json")
+LICENCE = "Licence Ouverte / Open Licence 2.0 (Etalab)"
+
+TABLE_TEXT = {
+    "territories": ("Territoires candidats : périmètre, population, décision", "Candidate territories: perimeter, population, decision"),
+    "scores": ("Scores par pilier, score composite, rang (et intervalle de rang)", "Pillar scores, composite score, rank (and rank interval)"),
+    "indicators": ("Indicateurs par territoire", "Indicators per territory"),
+    "measures": ("Mesures brutes par territoire", "Raw measures per territory"),
+    "normalised": ("Indicateurs normalisés (0-100)", "Normalised indicators (0-100)"),
+    "decisions": ("Décisions de labellisation", "Labelling decisions"),
+    "flags": ("Écarts entre chiffres déclarés et observés", "Gaps between declared and observed figures"),
+    "structures": ("Structures d'accompagnement des territoires", "Support structures in the territories"),
+    "initiatives": ("Initiatives entrepreneuriales des territoires", "Entrepreneurial initiatives in the territories"),
+}
+
+COLUMN_TEXT = {
+    "territory": ("Identifiant du territoire", "Territory identifier"), "name": ("Nom", "Name"),
+    "population": ("Population légale du périmètre", "Legal population of the perimeter"),
+    "score": ("Score composite (0-100)", "Composite score (0-100)"), "rank": ("Rang", "Rank"),
+    "rank_p05": ("Rang, quantile 5 % (Monte Carlo)", "Rank, 5 % quantile (Monte Carlo)"),
+    "rank_p95": ("Rang, quantile 95 % (Monte Carlo)", "Rank, 95 % quantile (Monte Carlo)"),
+    "rank_median": ("Rang médian (Monte Carlo)", "Median rank (Monte Carlo)"),
+    "p_labelled": ("Probabilité d'être labellisé", "Probability of being labelled"),
+    "decision": ("Décision : labelled, not_selected, deferred", "Decision: labelled, not_selected, deferred"),
+    "reason": ("Motif de la décision", "Reason for the decision"),
+    "kind": ("Type", "Kind"), "commune_code": ("Code INSEE de la commune", "INSEE commune code"),
+    "epci_2026": ("EPCI 2026 du périmètre (SIREN)", "2026 EPCI of the perimeter (SIREN)"),
+    "communes": ("Nombre de communes", "Number of communes"),
+    "declared": ("Valeur déclarée", "Declared value"), "observed": ("Valeur observée", "Observed value"),
+    "gap": ("Écart relatif", "Relative gap"), "tolerance": ("Tolérance", "Tolerance"),
+    "valid_from": ("Début de validité du label", "Label valid from"),
+    "valid_until": ("Fin de validité du label", "Label valid until"),
+    "campaign": ("Campagne", "Campaign"), "historical": ("Décision réelle de la campagne historique", "Real decision of the historical campaign"),
+}
+
+
+def territories_table(audit: Audit, geoms: dict | None = None) -> pd.DataFrame:
+    rows = []
+    for t in audit.territories:
+        g = (geoms or {}).get(t["id"], {})
+        rows.append({"territory": t["id"], "name": t["name"], "kind": t["kind"], "population": t["population"],
+                     "communes": len(t["communes"]), "epci_2026": " ".join(g.get("epci", [])),
+                     "decision": t["decision"]})
+    return pd.DataFrame(rows)
+
+
+def published_tables(audit: Audit, geoms: dict | None = None) -> dict[str, pd.DataFrame]:
+    """Every table the showcase publishes, by name."""
+    out = {"territories": territories_table(audit, geoms)}
+    for name in ("scores", "indicators", "measures", "normalised", "decisions", "flags"):
+        frame = audit.tables.get(name)
+        if frame is not None and not frame.empty:
+            out[name] = frame
+    for kind in ("structures", "initiatives"):
+        out[kind] = audit.directory(kind)
+    return out
+
+
+def column_meaning(column: str) -> tuple[str, str]:
+    if column in COLUMN_TEXT:
+        return COLUMN_TEXT[column]
+    if column in INDICATORS:
+        return INDICATORS[column]
+    if column in PILLARS:
+        fr, en = PILLARS[column]
+        return (f"Score du pilier {fr} (0-100)", f"{en} pillar score (0-100)")
+    text = column.replace("_", " ")
+    return (text, text)
+
+
+def dictionary(tables: dict[str, pd.DataFrame]) -> list[dict]:
+    rows = []
+    for name, frame in tables.items():
+        for col, dtype in frame.dtypes.items():
+            fr, en = column_meaning(str(col))
+            rows.append({"table": name, "column": str(col), "type": _type(dtype), "meaning_fr": fr, "meaning_en": en})
+    return rows
+
+
+def _type(dtype) -> str:
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "integer"
+    if pd.api.types.is_float_dtype(dtype):
+        return "number"
+    return "string"
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """JSON-ready rows: NaN becomes null."""
+    return json.loads(frame.to_json(orient="records", force_ascii=False))
+
+
+def write_open_data(audit: Audit, out: Path, geoms: dict | None = None) -> dict[str, pd.DataFrame]:
+    """Write every published table in every format, the dictionary, the licence and a README."""
+    out.mkdir(parents=True, exist_ok=True)
+    tables = published_tables(audit, geoms)
+    for name, frame in tables.items():
+        frame.to_csv(out / f"{name}.csv", index=False)
+        frame.to_parquet(out / f"{name}.parquet", index=False)
+        (out / f"{name}.json").write_text(json.dumps(records(frame), ensure_ascii=False), encoding="utf-8")
+    dic = dictionary(tables)
+    pd.DataFrame(dic).to_csv(out / "dictionary.csv", index=False)
+    (out / "dictionary.json").write_text(json.dumps(dic, ensure_ascii=False, indent=1), encoding="utf-8")
+    generated = ("\nGENERATED DEMO DATA: the figures come from generated evidence, not real figures.\n"
+                 if audit.generated else "")
+    (out / "LICENCE.txt").write_text(
+        f"{LICENCE}\nhttps://www.etalab.gouv.fr/licence-ouverte-open-licence\n\n{ATTRIBUTION}\n{generated}",
+        encoding="utf-8")
+    return tables

@@ -1,0 +1,291 @@
+"""The public showcase as a static site: /fr/ and /en/ trees, open data, OpenAPI description.
+
+``export_showcase([audit folders], out)`` writes the site; the last audit is the campaign shown, the
+earlier ones give each territory's trend and label history.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from frenchtech import ATTRIBUTION
+from frenchtech.report import charts, maps
+from frenchtech.report.audit_data import Audit, load_audit
+from frenchtech.report.i18n import LANGS, decision_name, indicator_name, number, t
+from frenchtech.report.opendata import FORMATS, LICENCE, TABLE_TEXT, write_open_data
+
+PAGES = ("index", "ranking", "network", "data", "jury")
+
+
+def environment() -> Environment:
+    return Environment(loader=PackageLoader("frenchtech.report", "templates"),
+                       autoescape=select_autoescape(["html"]), trim_blocks=False)
+
+
+def _f(value):
+    try:
+        v = float(value)
+        return None if v != v else v
+    except (TypeError, ValueError):
+        return None
+
+
+class Showcase:
+    """What every page needs, computed once per export."""
+
+    def __init__(self, audits: list[Audit]):
+        self.audits = audits
+        self.audit = audits[-1]
+        self.geoms = maps.territory_geometries(self.audit.territories)
+        self.env = environment()
+        self._rows: dict[str, list[dict]] = {}
+        self._dirs: dict[str, list[dict]] = {}
+        self._stats = None
+
+    @property
+    def stats(self) -> dict:
+        if self._stats is None:
+            from frenchtech.report.stats import statistical_audit
+
+            self._stats = statistical_audit(self.audit)
+        return self._stats
+
+    # -- shared context ------------------------------------------------------------------------
+    def context(self, lang: str, page: str, title: str, depth: int = 1, other: str | None = None) -> dict:
+        root = "../" * depth
+        other_lang = "en" if lang == "fr" else "fr"
+        return {"lang": lang, "t": lambda key, **kw: t(lang, key, **kw), "root": root, "page": page,
+                "title": title, "generated": self.audit.generated, "attribution": ATTRIBUTION,
+                "licence": LICENCE, "campaign_name": self.audit.name(lang), "other_lang": other_lang,
+                "other_href": f"{root}{other_lang}/{other or page + '.html'}"}
+
+    def score_rows(self, lang: str) -> list[dict]:
+        if lang not in self._rows:
+            self._rows[lang] = self._score_rows(lang)
+        return [dict(r) for r in self._rows[lang]]
+
+    def _score_rows(self, lang: str) -> list[dict]:
+        a = self.audit
+        dec = a.tables["decisions"].set_index("territory")
+        bar = a.bar.get("last_labelled_rank")
+        rows = []
+        for _, s in a.scores.iterrows():
+            tid = s["territory"]
+            d = dec.loc[tid] if tid in dec.index else {}
+            decision = str(d.get("decision", "")) if len(d) else ""
+            p05, p95 = (_f(s.get("rank_p05")), _f(s.get("rank_p95"))) if a.has_intervals else (None, None)
+            terr = next((x for x in a.territories if x["id"] == tid), {"population": None, "communes": []})
+            rows.append({
+                "id": tid, "name": s.get("name", tid), "rank": int(s["rank"]), "score": _f(s["score"]),
+                "score_text": number(lang, s["score"]), "decision": decision,
+                "label_text": decision_name(lang, decision), "reason": str(d.get("reason", "")) if len(d) else "",
+                "p05": p05, "p95": p95,
+                "interval": f"{int(p05)}–{int(p95)}" if p05 is not None and p95 is not None else "",
+                "p_text": f"{_f(s.get('p_labelled')) * 100:.0f} %" if _f(s.get("p_labelled")) is not None else "",
+                "population": number(lang, terr["population"], 0),
+                "epci": " ".join(self.geoms.get(tid, {}).get("epci", [])) or self.geoms.get(tid, {}).get("source", ""),
+                "bar_after": bar is not None and int(s["rank"]) == bar,
+            })
+        return rows
+
+    def bar_text(self, lang: str) -> str:
+        b = self.audit.bar
+        if b.get("quota"):
+            return t(lang, "bar_quota", n=b["quota"])
+        if b.get("threshold") is not None:
+            return t(lang, "bar_threshold", v=b["threshold"])
+        return b.get("rule") or "—"
+
+    def map_svg(self, lang: str, focus: str | None = None, depth_prefix: str = "territories/") -> str:
+        items = self.score_rows(lang)
+        return maps.france_map(items, self.geoms, self.audit.vintage, t(lang, "map_title"), focus=focus,
+                               href=(lambda tid: f"{depth_prefix}{tid}.html") if focus is None else None)
+
+    # -- pages ---------------------------------------------------------------------------------
+    def home(self, lang: str) -> str:
+        rows = self.score_rows(lang)
+        ctx = self.context(lang, "index", self.audit.name(lang))
+        ctx["page"] = "home"
+        pops = [x["population"] or 0 for x in self.audit.territories]
+        legend = [(decision_name(lang, k), c) for k, c in maps.LABEL_COLOURS.items() if k]
+        ctx.update(rows=sorted(rows, key=lambda r: r["name"]), map_svg=self.map_svg(lang), legend=legend,
+                   n_candidates=len(rows), n_labelled=sum(r["decision"] == "labelled" for r in rows),
+                   total_population=number(lang, sum(pops), 0))
+        return self.env.get_template("home.html").render(ctx)
+
+    def ranking(self, lang: str) -> str:
+        rows = self.score_rows(lang)
+        a = self.audit
+        ctx = self.context(lang, "ranking", f'{t(lang, "ranking")} — {a.name(lang)}')
+        chart = charts.ranking(rows, len(rows), a.bar.get("last_labelled_rank"), t(lang, "ranking"),
+                               bar_text=t(lang, "bar"))
+        ctx.update(rows=rows, chart=chart, has_intervals=a.has_intervals,
+                   has_p="p_labelled" in a.tables["scores"].columns, bar_text=self.bar_text(lang))
+        return self.env.get_template("ranking.html").render(ctx)
+
+    def indicator_rows(self, lang: str, tid: str) -> list[dict]:
+        a = self.audit
+        ind = a.tables["indicators"].set_index("territory")
+        norm = a.tables["normalised"].set_index("territory") if not a.tables["normalised"].empty else None
+        labelled = a.tables["decisions"].query("decision == 'labelled'")["territory"].tolist()
+        rows = []
+        for code in a.indicator_ids:
+            if code not in ind.columns:
+                continue
+            col = pd.to_numeric(ind[code], errors="coerce")
+            ncol = pd.to_numeric(norm[code], errors="coerce") if norm is not None and code in norm.columns else None
+            lab = [x for x in labelled if x in ind.index]
+            rows.append({
+                "code": code, "name": indicator_name(lang, code),
+                "value_text": number(lang, col.get(tid)), "median_text": number(lang, col.median()),
+                "labelled_text": number(lang, col.loc[lab].mean()) if lab else "—",
+                "norm_text": number(lang, ncol.get(tid)) if ncol is not None else "—",
+                "value": _f(ncol.get(tid)) if ncol is not None else None,
+                "median": _f(ncol.median()) if ncol is not None else None,
+                "labelled": _f(ncol.loc[lab].mean()) if ncol is not None and lab else None,
+            })
+        return rows
+
+    def trend_rows(self, lang: str, tid: str) -> list[dict]:
+        out = []
+        for a in self.audits:
+            s = a.tables["scores"].set_index("territory")
+            if tid in s.index:
+                out.append({"campaign": a.name(lang), "year": str(a.year), "score": _f(s.at[tid, "score"]),
+                            "score_text": number(lang, s.at[tid, "score"]), "rank": int(s.at[tid, "rank"])})
+        return out if len(out) > 1 else []
+
+    def history_rows(self, lang: str, tid: str) -> list[dict]:
+        out = []
+        for a in self.audits:
+            d = a.tables["decisions"]
+            for _, r in d[d["territory"] == tid].iterrows():
+                out.append({"campaign": a.name(lang), "label_text": decision_name(lang, r.get("decision", "")),
+                            "reason": r.get("reason", ""), "date": r.get("decided_on", "") or "",
+                            "historical": decision_name(lang, r.get("historical", "")) if isinstance(r.get("historical"), str) else ""})
+        return out
+
+    def directory_rows(self, kind: str, tid: str | None = None) -> list[dict]:
+        if kind not in self._dirs:
+            self._dirs[kind] = self._directory_rows(kind)
+        return [r for r in self._dirs[kind] if tid is None or r["territory"] == tid]
+
+    def _directory_rows(self, kind: str) -> list[dict]:
+        frame = self.audit.directory(kind)
+        names = {x["id"]: x["name"] for x in self.audit.territories}
+        labelled = {x["id"] for x in self.audit.territories if x["decision"] == "labelled"}
+        communes = _commune_names(self.audit.vintage)
+        rows = []
+        for r in frame.to_dict("records"):
+            date = r.get("opened") if kind == "structures" else r.get("date")
+            size = r.get("capacity") if kind == "structures" else r.get("participants")
+            code = str(r.get("commune_code", "")).zfill(5)
+            rows.append({"name": r.get("name", ""), "kind": r.get("kind", ""), "territory": r["territory"],
+                         "territory_name": names.get(r["territory"], r["territory"]),
+                         "commune": communes.get(code, code), "date": "" if pd.isna(date) else str(date),
+                         "opened": "" if pd.isna(date) else str(date), "capacity": "" if pd.isna(size) else int(size),
+                         "participants": "" if pd.isna(size) else int(size), "size": "" if pd.isna(size) else int(size),
+                         "labelled": "1" if r["territory"] in labelled else "0"})
+        return rows
+
+    def territory_page(self, lang: str, tid: str) -> str:
+        a = self.audit
+        row = next(r for r in self.score_rows(lang) if r["id"] == tid)
+        terr = a.territory(tid)
+        ctx = self.context(lang, "territory", row["name"], depth=2, other=f"territories/{tid}.html")
+        inds = self.indicator_rows(lang, tid)
+        trend = self.trend_rows(lang, tid)
+        row = dict(row, n_communes=number(lang, len(terr["communes"]), 0), epci_declared=" ".join(terr["epci"]))
+        ctx.update(
+            tr=row, indicators=inds, trend=trend, history=self.history_rows(lang, tid),
+            map_svg=self.map_svg(lang, focus=tid),
+            profile_svg=charts.profile(inds, row["name"], (row["name"], t(lang, "national_median"), t(lang, "labelled_mean"))),
+            trend_svg=charts.trend([(r["year"], r["score"]) for r in trend], t(lang, "trend")) if trend else "",
+            structures=self.directory_rows("structures", tid), initiatives=self.directory_rows("initiatives", tid))
+        return self.env.get_template("territory.html").render(ctx)
+
+    def network(self, lang: str) -> str:
+        ctx = self.context(lang, "network", t(lang, "network"))
+        structures, initiatives = self.directory_rows("structures"), self.directory_rows("initiatives")
+        labelled = []
+        for r in self.score_rows(lang):
+            if r["decision"] == "labelled":
+                labelled.append({**r, "n_structures": sum(s["territory"] == r["id"] for s in structures),
+                                 "n_initiatives": sum(s["territory"] == r["id"] for s in initiatives)})
+        dirs = [(k, {"rows": rows, "kinds": sorted({r["kind"] for r in rows})})
+                for k, rows in (("structures", structures), ("initiatives", initiatives))]
+        ctx.update(labelled=labelled, directories=dirs,
+                   territory_options=sorted(({"id": x["id"], "name": x["name"]} for x in self.audit.territories),
+                                            key=lambda x: x["name"]))
+        return self.env.get_template("network.html").render(ctx)
+
+    def data_page(self, lang: str, tables: dict, dictionary: list[dict]) -> str:
+        ctx = self.context(lang, "data", t(lang, "data"))
+        ctx.update(tables=[{"name": n, "text": TABLE_TEXT.get(n, (n, n))[0 if lang == "fr" else 1]} for n in tables],
+                   formats=FORMATS, dictionary=dictionary)
+        return self.env.get_template("data.html").render(ctx)
+
+
+@lru_cache(maxsize=4)
+def _commune_names(vintage: int) -> dict[str, str]:
+    from frenchtech.geo import load_geography
+
+    try:
+        c = load_geography(vintage).communes
+    except Exception:
+        return {}
+    return dict(zip(c["code"], c["name"]))
+
+
+def copy_static(out: Path) -> None:
+    dest = out / "static"
+    dest.mkdir(parents=True, exist_ok=True)
+    src = resources.files("frenchtech.report") / "static"
+    for name in ("showcase.css", "showcase.js"):
+        (dest / name).write_text((src / name).read_text(encoding="utf-8"), encoding="utf-8")
+
+
+def export_showcase(audit_dirs, out) -> dict:
+    """Write the static showcase of the given audits to ``out`` (replaced); returns a summary."""
+    from frenchtech.report.api_spec import openapi_document
+    from frenchtech.report.jury import render_jury
+
+    audits = [load_audit(d) for d in audit_dirs]
+    site = Showcase(audits)
+    out = Path(out)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    copy_static(out)
+    tables = write_open_data(site.audit, out / "data", site.geoms)
+    dictionary = json.loads((out / "data" / "dictionary.json").read_text(encoding="utf-8"))
+    (out / "api").mkdir()
+    (out / "api" / "openapi.json").write_text(json.dumps(openapi_document(list(tables)), indent=1), encoding="utf-8")
+    pages = 0
+    for lang in LANGS:
+        base = out / lang
+        (base / "territories").mkdir(parents=True)
+        (base / "index.html").write_text(site.home(lang), encoding="utf-8")
+        (base / "ranking.html").write_text(site.ranking(lang), encoding="utf-8")
+        (base / "network.html").write_text(site.network(lang), encoding="utf-8")
+        (base / "data.html").write_text(site.data_page(lang, tables, dictionary), encoding="utf-8")
+        (base / "jury.html").write_text(render_jury(site.audit, lang, root="../", site=site), encoding="utf-8")
+        pages += 5
+        for terr in site.audit.territories:
+            (base / "territories" / f"{terr['id']}.html").write_text(site.territory_page(lang, terr["id"]),
+                                                                      encoding="utf-8")
+            pages += 1
+    landing = site.env.get_template("landing.html").render(
+        generated=site.audit.generated, fr_generated=t("fr", "generated"), en_generated=t("en", "generated"),
+        attribution=ATTRIBUTION, campaign_name=site.audit.name("fr"))
+    (out / "index.html").write_text(landing, encoding="utf-8")
+    pages += 1
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    return {"out": str(out), "pages": pages, "tables": list(tables), "bytes": size,
+            "generated": site.audit.generated, "campaign": site.audit.campaign_id}
