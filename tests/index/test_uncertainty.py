@@ -114,3 +114,13 @@ def test_sobol_on_known_function():
     X = sm.sample(prob, 1024, calc_second_order=False, seed=1)
     si = an.analyze(prob, X[:, 0] + 2 * X[:, 1], calc_second_order=False, seed=1)
     np.testing.assert_allclose(si["S1"], [0.2, 0.8], atol=0.03)
+
+
+def test_public_functions_stay_functions_after_use(asem, asem_spec):
+    import types
+
+    import frenchtech.index as fi
+    fi.audit(fi.build(*asem, asem_spec))
+    fi.uncertainty(*asem, asem_spec, COINR_EXAMPLE[:1], n=3)
+    for name in ("build", "uncertainty", "sensitivity", "audit", "pipeline"):
+        assert isinstance(getattr(fi, name), types.FunctionType), name

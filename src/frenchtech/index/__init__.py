@@ -16,21 +16,30 @@ entry per step, in COINr's step and parameter names, or the path of a TOML file 
     The same steps as an object: ``get_params()``, ``set_params(normalise__f_n="n_zscore")``,
     ``clone(pipe)``, ``pipe.run(idata, imeta)``.
 
-``uncertainty(idata, imeta, spec, inputs, n=1000, seed=0, rule=None, quota=None, threshold=None)
--> UncertaintyResult``
+``uncertainty(idata, imeta, spec, inputs, n=1000, seed=0, rule=None, quota=None, threshold=None,
+relative=None, target=None) -> UncertaintyResult``
     Monte Carlo over the uncertain ``inputs`` (discrete alternatives, continuous ranges, weight noise
     by level). ``.rank_stats`` has, per unit, the Nominal, Mean, Median, Q5 and Q95 ranks;
-    ``.pass_probability`` (when a rule, quota or threshold is given) the share of replications in which
-    each unit passes; ``.ranks`` / ``.scores`` are the (replications x units) arrays.
+    ``.pass_probability`` (when a rule is given) the share of replications in which each unit passes:
+    ``quota=k`` best ranks, ``threshold=t`` on the score, ``relative=f`` x the mean score, or
+    ``rule(scores, ranks) -> bool array``; ``.ranks`` / ``.scores`` are (replications x units) arrays;
+    ``.nominal`` the nominal scores and ranks. ``inputs`` are dicts, e.g.
+    ``{"name": "winmax", "address": "treat__winmax", "values": [1, 2, 3, 4, 5]}``,
+    ``{"name": "p", "address": "aggregate__f_ag_para__p", "range": [0.5, 2]}``,
+    ``{"name": "weights", "noise": {"2": 0.25, "3": 0.25}, "n_sets": 100}``.
 
 ``sensitivity(idata, imeta, spec, inputs, n=100, seed=0, n_boot=100) -> SensitivityResult``
     First-order and total Sobol indices (with bootstrap confidence intervals, SALib) of each uncertain
-    input on the mean absolute rank shift from the nominal ranking.
+    input on the mean absolute rank shift from the nominal ranking: ``.indices`` (Variable, S1,
+    S1_conf, ST, ST_conf), ``.uncertainty`` the rank statistics over the same runs.
 
 ``audit(result) -> dict``
-    Statistical audit of a built index: indicator statistics and flags, correlations within and across
-    levels (Pearson, Spearman), Cronbach's alpha and PCA per aggregate, leave-one-indicator-out rank
-    changes.
+    Statistical audit of a built index: ``stats`` (indicator statistics and flags), ``correlations``
+    (within pillars, each level with its parent), ``cronbach`` and ``pca`` per aggregate,
+    ``leave_one_out`` rank changes. Finer control: ``frenchtech.index.statistical_audit``.
+
+``pipe.to_spec()`` gives the spec of a pipeline back (for a run manifest); ``result.pipeline`` is the
+pipeline that produced a result.
 
 ``load_asem()``, ``read_coinr(idata_csv, imeta_csv)``, ``write_coinr(idata, imeta, folder)``
     COINr's ASEM example shipped with the package (COINr package (MIT) example data), and CSV input.
