@@ -130,6 +130,8 @@ DOMAIN_COMMANDS = [
     ("frenchtech.labelling.cli", "campaign"),
     ("frenchtech.audit.cli", "verify"),
     ("frenchtech.index.cli", "index"),
+    ("frenchtech.sources.cli", "ingest"),
+    ("frenchtech.sources.cli", "fetch"),
     ("frenchtech.report.cli", "showcase"),
     ("frenchtech.report.cli", "report"),
     ("frenchtech.web.cli", "serve"),

@@ -60,6 +60,10 @@ def _aggregate(t: ibis.Table, m: Measure, w: Window):
         return t.count(where=where)
     col = t[m.column]
     if m.aggregate == "sum":
+        if col.type().is_floating():
+            # Summed as exact decimals (to the micro-unit): a float sum depends on the order rows
+            # arrive in, which differs between engines and runs; a decimal sum does not.
+            col = col.cast(ibis.expr.datatypes.Decimal(38, 6))
         return col.sum(where=where)
     return col.nunique(where=where)
 

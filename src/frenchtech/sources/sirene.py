@@ -182,8 +182,12 @@ def _read_store(con, store: Path, departments=None) -> ibis.Table:
         keep = {f"dep={d}" for d in departments}
         paths = [str(f) for f in sorted((store / sirene_store.DATA).glob("dep=*/*.parquet"))
                  if f.parent.name in keep]
-    options = {"hive_partitioning": False} if con.name == "duckdb" else {}
-    raw = con.read_parquet(paths, **options).select(*cols)
+    if con.name == "duckdb":
+        raw = con.read_parquet(paths, hive_partitioning=False)
+    else:  # one Hadoop glob: dep={35,29} picks those partitions
+        deps = "*" if departments is None else "{" + ",".join(f"dep={d}" for d in departments) + "}"
+        raw = con.read_parquet(str(store / sirene_store.DATA / deps / "*.parquet"))
+    raw = raw.select(*cols)
     # No created_raw: the store holds typed values, checked when it was ingested.
     return raw
 

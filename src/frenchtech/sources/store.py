@@ -158,6 +158,7 @@ class _Batches:
         self.header, self.blocks, self.on_block = header, blocks, on_block
         self.bad_fields = 0
         self.end = None
+        self.errors: list[BaseException] = []  # raised while reading, re-raised as themselves
         names = list(FIELDS)
         self.schema = pa.schema([(FIELDS[c], pa.string()) for c in names])
         self.convert = pacsv.ConvertOptions(include_columns=names, column_types={c: pa.string() for c in names},
@@ -186,10 +187,10 @@ class _Batches:
     def reader(self):
         import pyarrow as pa
 
-        return pa.RecordBatchReader.from_batches(self.schema, _prefetch(iter(self)))
+        return pa.RecordBatchReader.from_batches(self.schema, _prefetch(iter(self), self.errors))
 
 
-def _prefetch(items, depth: int = 2):
+def _prefetch(items, errors: list, depth: int = 2):
     """Run ``items`` in a thread, ``depth`` ahead: Arrow parses the next block while DuckDB writes."""
     import queue
     import threading
@@ -203,6 +204,7 @@ def _prefetch(items, depth: int = 2):
                 q.put(item)
             q.put(done)
         except BaseException as exc:  # handed to the consumer, raised there
+            errors.append(exc)
             q.put(exc)
 
     threading.Thread(target=produce, daemon=True).start()
@@ -242,6 +244,10 @@ def _write_part(con, batches: _Batches, work: Path, k: int) -> int:
             (FORMAT parquet, PARTITION_BY (dep), COMPRESSION zstd, FILENAME_PATTERN 'p{k:05d}_{{i}}',
              OVERWRITE_OR_IGNORE true, ROW_GROUP_SIZE 122880)
         """).fetchone()[0]
+    except Exception:
+        if batches.errors:  # the engine wraps what went wrong in the reader: say it plainly
+            raise batches.errors[0] from None
+        raise
     finally:
         con.unregister("batches")
     return int(rows)

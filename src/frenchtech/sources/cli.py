@@ -1,0 +1,78 @@
+"""``frenchtech ingest`` and ``frenchtech fetch``: registers into the columnar evidence store."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+
+@contextmanager
+def _bytes_bar(description: str):
+    """A progress bar over bytes whose total is learnt from the first report."""
+    from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
+                               TransferSpeedColumn)
+
+    from frenchtech.report.terminal import console
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                  TimeRemainingColumn(), console=console) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda total, done: bar.update(task, total=total, completed=done)
+
+
+@click.group()
+def ingest():
+    """Convert a register into the columnar evidence store (partitioned Parquet)."""
+
+
+@ingest.command("sirene")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Store folder [default: StockEtablissement_store beside PATH, where `audit` finds it].")
+@click.option("--force", is_flag=True, help="Rebuild even if the store is up to date with PATH.")
+@click.option("--memory-limit", default="1GB", show_default=True, help="DuckDB memory limit while writing.")
+def ingest_sirene_command(path, store_dir, force, memory_limit):
+    """Convert a StockEtablissement CSV (zipped or not) into the store.
+
+    Streams the file once with bounded memory; keeps the columns the indicators read, typed (codes as
+    text); writes zstd Parquet partitioned by department. Interrupted? Run it again: it resumes, and
+    the previous store stays in place until the new one is complete."""
+    from frenchtech.sources.sirene import STORE_NAME
+    from frenchtech.sources.store import ingest_sirene
+
+    store_dir = store_dir or path.parent / STORE_NAME
+    with _bytes_bar(f"ingesting {path.name}") as progress:
+        s = ingest_sirene(path, store_dir, progress=progress, force=force, memory_limit=memory_limit)
+    if s.up_to_date:
+        click.echo(f"{store_dir} is up to date with {path.name} ({s.rows:,} rows); nothing to do (--force rebuilds)")
+        return
+    rate = s.rows / s.seconds if s.seconds else 0.0
+    resumed = f", resumed after {s.resumed_parts} finished part(s)" if s.resumed_parts else ""
+    click.echo(f"store: {store_dir}")
+    click.echo(f"rows: {s.rows:,} in {s.seconds:.1f} s ({rate:,.0f} rows/s{resumed})")
+    click.echo(f"rejected rows: {s.rejected_total:,}")
+    for reason, n in sorted(s.rejected.items()):
+        click.echo(f"  {reason}: {n:,}")
+
+
+@click.group()
+def fetch():
+    """Download registers from their publishers (needs a network)."""
+
+
+@fetch.command("sirene")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to download into (an evidence folder).")
+@click.option("--url", default=None, help="Where to download from [default: INSEE's monthly stock on data.gouv.fr].")
+@click.option("--sha256", default=None, help="Expected SHA-256 of the file, if published.")
+def fetch_sirene_command(out_dir, url, sha256):
+    """Download INSEE's monthly StockEtablissement zip (resumes an interrupted download)."""
+    from frenchtech.sources.fetch import SIRENE_STOCK_URL, fetch_sirene
+
+    url = url or SIRENE_STOCK_URL
+    with _bytes_bar("downloading") as progress:
+        got = fetch_sirene(out_dir, url, sha256=sha256, progress=progress)
+    resumed = f", resumed at byte {got.resumed_from:,}" if got.resumed_from else ""
+    click.echo(f"{got.path} ({got.size:,} bytes{resumed}) sha256 {got.sha256}")
+    click.echo(f"next: frenchtech ingest sirene {got.path}")

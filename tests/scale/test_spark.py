@@ -1,0 +1,71 @@
+"""The same indicator definitions on Spark (local mode) give exactly the DuckDB figures."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from frenchtech.audit.run import compute_measures
+from frenchtech.cli import main
+from frenchtech.indicators.backends import connect
+from frenchtech.indicators.catalogue import load_catalogue
+from frenchtech.sources import sirene
+from frenchtech.sources.evidence import read_evidence_folder
+from frenchtech.sources.store import ingest_sirene
+
+
+@pytest.fixture(scope="module")
+def both(generated, mini_campaign, spark, tmp_path_factory):
+    """Every measure on DuckDB and on Spark, from the CSV and from the store."""
+    small = read_evidence_folder(generated, mini_campaign)
+    store_dir = tmp_path_factory.mktemp("store") / sirene.STORE_NAME
+    ingest_sirene(generated / "StockEtablissement_utf8.csv", store_dir)
+    out = {}
+    for engine in ("duckdb", "spark"):
+        con = connect(engine, session=spark) if engine == "spark" else connect(engine)
+        out[engine, "csv"] = compute_measures(con, mini_campaign, generated, small)
+        only_store = tmp_path_factory.mktemp(f"ev-{engine}")
+        (only_store / sirene.STORE_NAME).symlink_to(store_dir)
+        out[engine, "store"] = compute_measures(con, mini_campaign, only_store, small)
+    return out
+
+
+def test_every_measure_is_computed(both):
+    measures, _ = both["duckdb", "csv"]
+    assert set(measures.columns) == {m for m in load_catalogue().measures}
+    assert (measures.sum() > 0).all()
+
+
+@pytest.mark.parametrize("read", ["csv", "store"])
+def test_spark_equals_duckdb_exactly(both, read):
+    duck, duck_info = both["duckdb", read]
+    spark, spark_info = both["spark", read]
+    pd.testing.assert_frame_equal(duck, spark, check_exact=True)
+    assert duck_info["register_rows"] == spark_info["register_rows"]
+
+
+def test_cli_audit_on_spark(generated, spark, tmp_path):
+    r = CliRunner().invoke(main, ["audit", "--campaign", "tests/fixtures/mini-2014.toml", "--evidence",
+                                  str(generated), "--out", str(tmp_path / "out"), "--engine", "spark"])
+    assert r.exit_code == 0, r.output
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["engine"] == "spark"
+    duck = CliRunner().invoke(main, ["audit", "--campaign", "tests/fixtures/mini-2014.toml", "--evidence",
+                                     str(generated), "--out", str(tmp_path / "duck")])
+    assert duck.exit_code == 0
+    for name in ("measures.csv", "indicators.csv", "scores.csv", "decisions.csv"):
+        assert (tmp_path / "out" / name).read_text() == (tmp_path / "duck" / name).read_text(), name
+
+
+def test_spark_refuses_a_zip_with_a_clear_error(tmp_path, spark):
+    import zipfile
+
+    from frenchtech.errors import InputError
+    from .conftest import write_register
+
+    csv = write_register(tmp_path / "StockEtablissement_utf8.csv", [dict(codeCommuneEtablissement="35238")])
+    with zipfile.ZipFile(tmp_path / "s.zip", "w") as zf:
+        zf.write(csv, csv.name)
+    with pytest.raises(InputError, match="ingest sirene"):
+        sirene.establishments(connect("spark", session=spark), tmp_path / "s.zip")
