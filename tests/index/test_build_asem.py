@@ -133,13 +133,18 @@ def test_per_level_methods_and_weights(asem, asem_spec):
 
 
 def test_equal_pca_optimised_weights(asem, asem_spec):
+    from frenchtech.index.statistical_audit import pca
     for w in ("equal", "pca", "optimised"):
         asem_spec["aggregate"]["w"] = w
         res = build(*asem, asem_spec)
         ws = res.reports["aggregate"]["Weights"]
         kids = res.framework.children["Physical"]
-        if w != "equal":
-            assert np.isclose(sum(ws[k] for k in kids), 1)
+        got = np.array([ws[k] for k in kids])
+        if w == "optimised":
+            assert np.isclose(got.sum(), 1)
+        if w == "pca":   # COINr's get_PCA: PC1 loadings of the standardised children
+            pc1 = pca(res.tables["Normalised"][kids])["loadings"]["PC1"].to_numpy()
+            np.testing.assert_allclose(np.abs(got), np.abs(pc1), rtol=1e-9)
         assert res.aggregated["Index"].notna().all()
 
 

@@ -2,8 +2,9 @@
 
 * explicit: iMeta's ``Weight`` column, with any overrides given as ``{code: weight}``;
 * ``equal``: every child of an aggregate weighs the same;
-* ``pca``: within each aggregate, the squared loadings of the first principal component of its
-  children (correlation matrix, complete units), which sum to one;
+* ``pca``: within each aggregate, the loadings of the first principal component of its children
+  (standardised, complete units), as COINr's ``get_PCA``; the sign is set so they sum to a positive
+  number (aggregation renormalises weights, so only their ratios matter);
 * ``optimised``: within each aggregate, weights that make the children's Pearson correlations with
   their aggregate (arithmetic mean) as equal as possible — COINr's "balance" criterion;
 * effective weights: each indicator's share of the index (``Framework.effective_weights``).
@@ -43,7 +44,7 @@ def _complete(children_data: np.ndarray) -> np.ndarray:
 
 
 def pca_group(children_data: np.ndarray) -> np.ndarray:
-    """Squared PC1 loadings of the children's correlation matrix (units with full data)."""
+    """PC1 loadings of the children's correlation matrix (units with full data)."""
     x = _complete(children_data)
     k = x.shape[1]
     if k == 1 or x.shape[0] < 3:
@@ -51,7 +52,7 @@ def pca_group(children_data: np.ndarray) -> np.ndarray:
     r = np.corrcoef(x, rowvar=False)
     vals, vecs = np.linalg.eigh(r)
     v = vecs[:, np.argmax(vals)]
-    return v * v
+    return v if v.sum() >= 0 else -v
 
 
 def optimised_group(children_data: np.ndarray, w0: np.ndarray) -> np.ndarray:
