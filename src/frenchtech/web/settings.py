@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     *_PROGRAMME_INSTALLED,
     "frenchtech.web",
+    "frenchtech.web.showcase_api",
 ]
 
 MIDDLEWARE = [

@@ -5,7 +5,7 @@ import mimetypes
 import tempfile
 from pathlib import Path
 
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, HttpResponseNotFound, JsonResponse
 from django.views.decorators.http import require_GET
 
 from frenchtech.report import api
@@ -70,7 +70,7 @@ def site(request, path=""):
     """The showcase pages, exported once per published audit and served from that folder."""
     pub = api.published()
     if pub is None:
-        raise Http404("no published audit")
+        return HttpResponseNotFound("no published audit", content_type="text/plain")
     key = str(api.audit_folder())
     if key not in _SITE:
         from frenchtech.report.showcase import export_showcase
@@ -83,6 +83,6 @@ def site(request, path=""):
     if target.is_dir():
         target = target / "index.html"
     if root not in target.parents or not target.is_file():
-        raise Http404("no such page")
+        return HttpResponseNotFound("no such page", content_type="text/plain")
     ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     return FileResponse(open(target, "rb"), content_type=ctype)
