@@ -140,8 +140,8 @@ def test_equal_pca_optimised_weights(asem, asem_spec):
         ws = res.reports["aggregate"]["Weights"]
         kids = res.framework.children["Physical"]
         got = np.array([ws[k] for k in kids])
-        if w == "optimised":
-            assert np.isclose(got.sum(), 1)
+        if w == "optimised":   # each level's weights are normalised over the whole level
+            assert np.isclose(sum(ws[c] for c in res.framework.codes_at(2)), 1)
         if w == "pca":   # COINr's get_PCA: PC1 loadings of the standardised children
             pc1 = pca(res.tables["Normalised"][kids])["loadings"]["PC1"].to_numpy()
             np.testing.assert_allclose(np.abs(got), np.abs(pc1), rtol=1e-9)
@@ -169,3 +169,16 @@ def test_coinr_nested_global_specs(asem, asem_spec):
     nested["normalise"] = {"global_specs": {"f_n": "n_minmax", "f_n_para": {"l_u": [0, 100]}}}
     nested["treat"] = {"global_specs": {"f1": "winsorise", "f1_para": {"winmax": 5}, "f2": "log_CT"}}
     pd.testing.assert_frame_equal(build(*asem, nested).aggregated, build(*asem, asem_spec).aggregated)
+
+
+def test_optimised_level_weights_balance_correlations(asem, asem_spec):
+    from frenchtech.index import weights as wts
+    res = build(*asem, asem_spec)
+    fw, step = res.framework, res.pipeline.named_steps()["aggregate"]
+    x = res.state.x[:, :len(fw.indicators)]
+    methods = step.methods(fw)
+    _, before = wts.optimise_level(fw, x, dict(fw.weight), methods, 2, maxiter=1)
+    w, after = wts.optimise_level(fw, x, dict(fw.weight), methods, 2)
+    spread = lambda c: np.sum((c / c.sum() - 1 / len(c)) ** 2)
+    assert spread(after) < spread(before)
+    assert np.isclose(sum(w[c] for c in fw.codes_at(2)), 1)

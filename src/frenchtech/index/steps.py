@@ -282,7 +282,12 @@ class Aggregate(Step):
             raise IndexInputError("aggregate", [f"unknown weighting '{self.w}' "
                                                 "(expected equal, pca, optimised or a table of weights)"])
         w = dict(fw.weight)
-        f_ag, para, thr = self.methods(fw)
+        methods = self.methods(fw)
+        if self.w == "optimised":
+            for lev in range(1, fw.nlev):
+                w, _ = wts.optimise_level(fw, x, w, methods, lev)
+            return w
+        f_ag, para, thr = methods
         for lev in range(2, fw.nlev + 1):
             W = np.array([[w[c] for c in fw.indicators + fw.aggregates]])
             scores, _ = agg.aggregate_levels(fw, x, W, f_ag, para, thr, units, strict=True, upto=lev - 1)
@@ -291,10 +296,7 @@ class Aggregate(Step):
                                                                  if fw.level[a] <= lev - 1)})
             for p in fw.parents_by_level[lev]:
                 kids = fw.children[p]
-                data = np.column_stack([cols[k] for k in kids])
-                g = (wts.pca_group(data) if self.w == "pca"
-                     else wts.optimised_group(data, np.array([w[k] for k in kids])))
-                w.update(dict(zip(kids, g)))
+                w.update(dict(zip(kids, wts.pca_group(np.column_stack([cols[k] for k in kids])))))
         return w
 
     def run(self, s: State, fw: Framework, report: bool = True):

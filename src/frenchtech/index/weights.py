@@ -5,8 +5,10 @@
 * ``pca``: within each aggregate, the loadings of the first principal component of its children
   (standardised, complete units), as COINr's ``get_PCA``; the sign is set so they sum to a positive
   number (aggregation renormalises weights, so only their ratios matter);
-* ``optimised``: within each aggregate, weights that make the children's Pearson correlations with
-  their aggregate (arithmetic mean) as equal as possible — COINr's "balance" criterion;
+* ``optimised``: COINr's ``get_opt_weights`` at each level in turn (from level 1 up): the weights
+  of a level are searched (Nelder-Mead) so that the correlations of its elements with the index,
+  as shares of their sum, match target importances (equal by default: "balance"), or so that their
+  sum is largest ("infomax");
 * effective weights: each indicator's share of the index (``Framework.effective_weights``).
 Weights are relative: aggregation renormalises them over the children that have data.
 """
@@ -55,22 +57,51 @@ def pca_group(children_data: np.ndarray) -> np.ndarray:
     return v if v.sum() >= 0 else -v
 
 
-def optimised_group(children_data: np.ndarray, w0: np.ndarray) -> np.ndarray:
-    """Weights (summing to 1) equalising the children's correlations with their weighted mean."""
-    x = _complete(children_data)
-    k = x.shape[1]
-    if k == 1 or x.shape[0] < 3:
-        return np.full(k, 1.0 / k)
+def optimise_level(fw: Framework, x: np.ndarray, w: dict[str, float], methods, level: int,
+                   itarg=None, optype: str = "balance", toler: float = 0.1, maxiter: int = 500
+                   ) -> tuple[dict[str, float], np.ndarray]:
+    """Weights of ``level`` re-fitted as COINr's ``get_opt_weights``; returns (weights, correlations)."""
+    from .aggregate import aggregate_levels
 
-    def spread(theta):
-        w = np.abs(theta) / np.abs(theta).sum()
-        y = x @ w
-        if np.std(y) == 0:
-            return 1e6
-        r = np.array([np.corrcoef(x[:, j], y)[0, 1] for j in range(k)])
-        return float(np.sum((r - r.mean()) ** 2))
+    if optype not in ("balance", "infomax"):
+        raise IndexInputError("weights", [f"unknown optype '{optype}' (balance or infomax)"])
+    codes = fw.codes_at(level)
+    nodes = fw.indicators + fw.aggregates
+    pos = np.array([nodes.index(c) for c in codes])
+    base = np.array([w[c] for c in nodes])
+    target = np.ones(len(codes)) if itarg in (None, "equal") else np.asarray(itarg, dtype=float)
+    if len(target) != len(codes):
+        raise IndexInputError("weights", [f"itarg has {len(target)} values; level {level} has {len(codes)}"])
+    target = target / target.sum()
+    f_ag, para, thr = methods
+    top = fw.parents_by_level[fw.nlev][0]
 
-    res = minimize(spread, np.asarray(w0, dtype=float) / np.sum(w0), method="Nelder-Mead",
-                   options={"xatol": 1e-8, "fatol": 1e-12, "maxiter": 4000})
-    w = np.abs(res.x)
-    return w / w.sum()
+    def correlations(wl):
+        W = base.copy()
+        W[pos] = wl / np.sum(wl)
+        out, _ = aggregate_levels(fw, x, W[None, :], f_ag, para, thr, strict=False)
+        vals = dict(zip(fw.aggregates, out[0].T))
+        vals.update(dict(zip(fw.indicators, x.T)))
+        idx = vals[top]
+        return np.array([_pearson(vals[c], idx) for c in codes])
+
+    def objective(wl):
+        crs = correlations(wl)
+        if optype == "balance":
+            return float(np.log(np.sum((target - crs / crs.sum()) ** 2) / len(crs)))
+        return float(-np.sum(crs))
+
+    start = target if optype == "balance" else base[pos]
+    res = minimize(objective, start, method="Nelder-Mead",
+                   options={"fatol": toler * 1e-3, "xatol": 1e-6, "maxiter": maxiter})
+    wl = res.x / res.x.sum()
+    out = dict(w)
+    out.update(dict(zip(codes, wl)))
+    return out, correlations(res.x)
+
+
+def _pearson(a, b):
+    ok = ~(np.isnan(a) | np.isnan(b))
+    if ok.sum() < 3:
+        return np.nan
+    return float(np.corrcoef(a[ok], b[ok])[0, 1])
