@@ -117,7 +117,24 @@ def _meaning(name: str, sign: int) -> str:
     return ""
 
 
-def _score_needed(alloc, it, time_limit: float) -> float | None:
+POOL = 60  # rejected applications, closest to being funded, kept beside the funded ones in re-solves
+
+
+def _pool(alloc, estimates: dict) -> list:
+    """The items a re-solve works on: every funded application and the POOL rejected ones whose
+    score is closest to the score the shadow prices say they need. With up to POOL rejected
+    candidates this is the whole batch (exact); beyond, the score found is sufficient (funding
+    happens at that score) and in practice the smallest."""
+    m: Model = alloc.model
+    rejected = [it for it in m.cand if it.id not in alloc.amounts]
+    if len(rejected) <= POOL:
+        return list(alloc.model.items)
+    rejected.sort(key=lambda it: estimates.get(it.id, 0.0) - it.score)
+    keep = {it.id for it in rejected[:POOL]} | set(alloc.amounts)
+    return [it for it in m.cand if it.id in keep]
+
+
+def _score_needed(alloc, it, time_limit: float, pool=None) -> float | None:
     """Smallest score at which funding ``it`` is as good as the optimum: the optimum with the choice
     forced to 1, V(s), is convex and piecewise linear in the score s with slope x_i(s). A first Newton
     step lands at or beyond the root; from there Newton steps go back monotonically and stop exactly,
@@ -125,7 +142,9 @@ def _score_needed(alloc, it, time_limit: float) -> float | None:
     target = alloc.solution.value
     s = it.score
     for _ in range(30):
-        m = Model(alloc.model.items, alloc.rules, alloc.existing, force={it.id: 1}, scores={it.id: s})
+        items = pool if pool is None or any(p.id == it.id for p in pool) else pool + [it]
+        m = Model(items if items is not None else alloc.model.items, alloc.rules, alloc.existing,
+                  force={it.id: 1}, scores={it.id: s})
         sol = m.solve(time_limit=time_limit)
         if sol.status not in ("optimal", "time_limit"):
             return None
@@ -162,12 +181,13 @@ def explain(alloc, resolve_limit: int = 200, time_limit: float = 10.0) -> Explan
                 change = (f"raise its cap to EUR {it.min_eur:,} (more private co-investment or a higher "
                           f"valuation), or lower the minimum ticket")
             rejected.append(Rejection(it.id, it.score, it.excluded, change=change or "meet the eliminatory condition"))
+    pool = _pool(alloc, estimates)
     losers = sorted((it for it in m.cand if it.id not in alloc.amounts), key=lambda it: -it.score)
     for rank, it in enumerate(losers):
         est = round(estimates.get(it.id, 0.0), 2)
         r = Rejection(it.id, it.score, "better uses of the budget under the rules", estimate=est)
         if rank < resolve_limit:
-            need = _score_needed(alloc, it, time_limit)
+            need = _score_needed(alloc, it, time_limit, pool)
             if need is None:
                 r.reason = "cannot be funded under the rules in this batch"
                 r.change = "no change of score suffices"
