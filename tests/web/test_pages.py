@@ -57,6 +57,9 @@ def test_attachment_is_stored_outside_the_web_root(drafts, settings):
 
 
 def test_attachment_type_and_size_limits(drafts, people, settings):
+    from django.utils import translation
+
+    translation.activate("en")
     lyon = drafts[0]
     with pytest.raises(DossierError, match="Accepted files"):
         add_attachment(lyon, SimpleUploadedFile("x.exe", b"MZ..", "application/octet-stream"), people["lyon"])
