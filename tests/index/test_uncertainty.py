@@ -124,3 +124,12 @@ def test_public_functions_stay_functions_after_use(asem, asem_spec):
     fi.uncertainty(*asem, asem_spec, COINR_EXAMPLE[:1], n=3)
     for name in ("build", "uncertainty", "sensitivity", "audit", "pipeline"):
         assert isinstance(getattr(fi, name), types.FunctionType), name
+
+
+def test_unbuildable_combination_fails_only_its_replications(asem, asem_spec):
+    inputs = [{"name": "norm", "address": "normalise__f_n", "values": ["n_minmax", "n_nonsense"]}]
+    res = uncertainty(*asem, asem_spec, inputs, n=40, seed=3)
+    bad = (res.inputs["norm"] == "n_nonsense").to_numpy()
+    assert res.failed == bad.sum() > 0 and not np.isnan(res.ranks[~bad]).any()
+    with pytest.raises(IndexInputError, match="n_nonsense"):
+        uncertainty(*asem, asem_spec, [{"name": "n", "address": "normalise__f_n", "values": ["n_nonsense"]}], n=5)

@@ -178,18 +178,24 @@ class Engine:
         groups: dict = {}
         for r in range(n):
             groups.setdefault((pre_keys[r], agg_keys[r]), []).append(r)
+        errors = []
         for (pk, ak), reps in groups.items():
             pipe = clone(self.pipe)
             r0 = reps[0]
-            for j in pre_in + agg_in:
-                _set(pipe, inputs[j], _value(inputs[j], cols[j], r0))
-            state = self._pre_state(pipe)
-            step: Aggregate = pipe.named_steps()["aggregate"]
-            key = ("weights", repr(step.get_params()), tuple(k for k in self._cache_key(pipe)))
-            if key not in self._cache:
-                self._cache[key] = step.weights(fw, state.x, state.units)
-            base = np.array([self._cache[key][c] for c in fw.indicators + fw.aggregates])
-            f_ag, para, thr = step.methods(fw)
+            try:
+                for j in pre_in + agg_in:
+                    _set(pipe, inputs[j], _value(inputs[j], cols[j], r0))
+                state = self._pre_state(pipe)
+                step: Aggregate = pipe.named_steps()["aggregate"]
+                key = ("weights", repr(step.get_params()), self._cache_key(pipe))
+                if key not in self._cache:
+                    self._cache[key] = step.weights(fw, state.x, state.units)
+                base = np.array([self._cache[key][c] for c in fw.indicators + fw.aggregates])
+                f_ag, para, thr = step.methods(fw)
+            except IndexInputError as e:
+                # as COINr, a combination of choices that cannot be built gives no result
+                errors.append(e)
+                continue
             pos = self._unit_positions(state.units)
             reps = np.asarray(reps)
             for start in range(0, len(reps), CHUNK):
@@ -200,6 +206,8 @@ class Engine:
                 out, _ = aggregate_levels(fw, state.x, W, f_ag, para, thr, state.units, strict=False,
                                           keep=[self.target])
                 scores[np.ix_(rr, pos)] = out[:, :, 0]
+        if errors and len(errors) == len(groups):
+            raise errors[0]  # nothing could be built: the inputs themselves are wrong
         return scores
 
     def _cache_key(self, pipe):
