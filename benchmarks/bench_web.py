@@ -1,0 +1,107 @@
+"""Dossier list and detail pages under load: 50 concurrent clients for 60 s on 127.0.0.1.
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5433/frenchtech python benchmarks/bench_web.py \
+        [--clients 50] [--seconds 60] [--workers 8] [--home DIR]
+
+Loads the demo campaign into the database (reusing HOME/demo/audit when present), serves the platform
+with gunicorn, logs every client in as a programme admin and prints p50/p95/p99, requests/s, errors.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def prepare(home: Path) -> str:
+    os.environ["FRENCHTECH_HOME"] = str(home)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "frenchtech.web.settings"
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    from frenchtech.web.demo import load_demo
+
+    accounts = load_demo(ROOT / "campaigns" / "metropoles-2014.toml", home / "demo", rows=20_000)
+    return next(p for role, user, p in accounts if user == "admin")
+
+
+async def client(base, password, urls, stop, latencies, errors):
+    async with httpx.AsyncClient(base_url=base, timeout=10) as c:
+        page = await c.get("/accounts/login/")
+        token = c.cookies.get("csrftoken")
+        await c.post("/accounts/login/", data={"username": "admin", "password": password,
+                                               "csrfmiddlewaretoken": token}, headers={"Referer": base})
+        i = 0
+        while time.perf_counter() < stop:
+            url = urls[i % len(urls)]
+            i += 1
+            t0 = time.perf_counter()
+            try:
+                r = await c.get(url)
+                ok = r.status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            latencies.append(time.perf_counter() - t0)
+            errors[0] += 0 if ok else 1
+
+
+async def run(base, password, clients, seconds):
+    async with httpx.AsyncClient(base_url=base) as c:
+        pass
+    import django  # noqa: F401
+    from frenchtech.programme.dossiers.models import Dossier
+
+    ids = list(Dossier.objects.values_list("pk", flat=True))
+    urls = ["/dossiers/"] + [f"/dossiers/{pk}/" for pk in ids]
+    latencies, errors = [], [0]
+    stop = time.perf_counter() + seconds
+    t0 = time.perf_counter()
+    await asyncio.gather(*(client(base, password, urls, stop, latencies, errors) for _ in range(clients)))
+    return latencies, errors[0], time.perf_counter() - t0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 4)
+    ap.add_argument("--home", type=Path, default=ROOT / "benchmarks" / "_data" / "web")
+    ap.add_argument("--port", type=int, default=8799)
+    a = ap.parse_args()
+    a.home.mkdir(parents=True, exist_ok=True)
+    password = prepare(a.home.resolve())
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "frenchtech.web.wsgi", "-b", f"127.0.0.1:{a.port}",
+                               "-w", str(a.workers), "--log-level", "warning"], env=os.environ.copy())
+    try:
+        base = f"http://127.0.0.1:{a.port}"
+        for _ in range(100):
+            try:
+                httpx.get(base + "/", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        lat, errors, elapsed = asyncio.run(run(base, password, a.clients, a.seconds))
+    finally:
+        server.terminate()
+        server.wait()
+    q = statistics.quantiles(sorted(lat), n=100)
+    db = os.environ.get("DATABASE_URL", "sqlite").split(":")[0]
+    print(f"dossier list/detail, {a.clients} clients, {elapsed:.0f} s, {a.workers} gunicorn workers, {db}")
+    print(f"requests {len(lat)}  req/s {len(lat) / elapsed:.0f}  errors {errors}")
+    print(f"p50 {q[49] * 1000:.1f} ms  p95 {q[94] * 1000:.1f} ms  p99 {q[98] * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
