@@ -16,7 +16,8 @@ import pandas as pd
 from frenchtech import __version__
 from frenchtech.audit.manifest import (hash_later, output_hashes, predecessor_inputs, run_context, sha256,
                                        write_labelling_outputs, write_manifest)
-from frenchtech.audit.score import composite
+from frenchtech.audit.score import add_uncertainty, composite, write_index_outputs
+from frenchtech.labelling.probability import pass_matrix
 from frenchtech.errors import InputError
 from frenchtech.indicators.backends import connect
 from frenchtech.indicators.catalogue import load_catalogue
@@ -42,6 +43,7 @@ class AuditResult:
     flag_files: dict = field(default_factory=dict)
     evidence_dir: Path | None = None
     previous: Path | None = None        # the predecessor audit folder of a chained campaign
+    index: object | None = None         # frenchtech.audit.score.IndexOutcome: every stage, uncertainty
 
 
 def _window(campaign) -> Window:
@@ -132,13 +134,17 @@ def run_audit(campaign, evidence_dir, out_dir=None, engine: str = "duckdb", con=
     populations = pd.Series({t.id: t.population for t in campaign.territories})
     indicators = indicator_values(measures, populations, [c.id for c in campaign.indicators])
     indicators.insert(0, "population", populations.reindex(indicators.index))
-    normalised, scores = composite(indicators, campaign)
+    outcome = composite(indicators, campaign)
+    normalised, scores = outcome.normalised, outcome.scores
     decisions, flags, flag_files, previous = label_audit(campaign, scores, small, measures, evidence_dir,
                                                          previous, stock)
+    add_uncertainty(outcome, campaign, pass_matrix(campaign, decisions))
+    t3 = time.perf_counter()
     generated = (evidence_dir / "GENERATED.json").exists()
     result = AuditResult(campaign, measures, indicators, normalised, scores, decisions, generated,
                          timings={"read_small": t1 - t0, "measures": t2 - t1}, flags=flags,
-                         flag_files=flag_files, evidence_dir=evidence_dir, previous=previous)
+                         flag_files=flag_files, evidence_dir=evidence_dir, previous=previous, index=outcome)
+    result.timings["index"] = t3 - t2
     result.notes.append(f"register rows scanned: {info.get('register_rows', 0):,}")
     result.notes.extend(labelling_notes(decisions, flags))
     if small is not None and getattr(small, "city_report", None):
@@ -195,6 +201,8 @@ def write_outputs(result: AuditResult, out: Path, inputs: dict, engine: str, sma
         if small is not None and getattr(small, "city_report", None):
             pd.DataFrame(small.city_report).to_csv(tmp / "city_report.csv", index=False, lineterminator="\n")
         write_labelling_outputs(result, tmp)
+        if result.index is not None:
+            write_index_outputs(result.index, tmp)
         outputs = output_hashes(tmp)
         c = result.campaign
         manifest = {

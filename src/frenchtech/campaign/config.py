@@ -100,6 +100,34 @@ def _require(section: dict, key: str, kind, where: str, errors: list[str]):
     return value
 
 
+def _index_errors(index: dict, uncertainty) -> list[str]:
+    """Check the ``[index]`` steps and ``[uncertainty]`` inputs with the index engine itself."""
+    from types import SimpleNamespace
+
+    from frenchtech.audit.score import STEPS, index_spec
+    from frenchtech.index import IndexInputError, pipeline
+
+    unknown = [k for k in index if k not in STEPS]
+    if unknown:
+        return [f"index: unknown step(s) {', '.join(unknown)}; steps: {', '.join(STEPS)}"]
+    try:
+        pipe = pipeline(index_spec(SimpleNamespace(index=index)))
+    except (IndexInputError, ValueError, TypeError) as exc:
+        return [f"index: {exc}"]
+    errors = []
+    if uncertainty is not None:
+        from frenchtech.index.monte_carlo import parse_inputs
+
+        n = uncertainty.get("n", 0) if isinstance(uncertainty, dict) else None
+        if not isinstance(n, int) or n < 0:
+            errors.append(f"uncertainty.n: expected a number of replications >= 0, got {n!r}")
+        try:
+            parse_inputs((uncertainty or {}).get("inputs", []), pipe)
+        except IndexInputError as exc:
+            errors.append(f"uncertainty.inputs: {exc}")
+    return errors
+
+
 def parse_campaign(raw: dict, source: str = "<campaign>", source_path=None) -> Campaign:
     """Validate a parsed campaign document; raise ConfigError listing every problem."""
     from frenchtech.indicators.catalogue import load_catalogue  # here to keep import light
@@ -165,10 +193,7 @@ def parse_campaign(raw: dict, source: str = "<campaign>", source_path=None) -> C
     index = dict(raw.get("index", {}))
     index.setdefault("normalise", "n_minmax")
     index.setdefault("aggregate", "a_amean")
-    if index["normalise"] not in ("n_minmax", "n_zscore", "n_rank", "n_prank"):
-        errors.append(f"index.normalise: unknown method {index['normalise']!r}")
-    if index["aggregate"] not in ("a_amean", "a_gmean"):
-        errors.append(f"index.aggregate: unknown method {index['aggregate']!r}")
+    errors.extend(_index_errors(index, raw.get("uncertainty")))
 
     labelling = dict(raw.get("labelling", {}))
 
