@@ -150,3 +150,13 @@ def test_brute_force_finds_the_same_optimum_on_12_applications(fund2014, locator
     # the optimiser keeps a one-euro rounding margin per funded application on the ratio rules
     assert float(alloc.value) == pytest.approx(best, rel=1e-6, abs=50)
     assert set(alloc.amounts) == set(best_set)
+
+
+def test_when_the_budget_is_spent_rejections_name_the_budget(fund2014, apps60, assessed60):
+    existing = Existing(available=Decimal(0), committed=Decimal(200_000_000), labelled=Decimal(190_000_000),
+                        by_region={"11": Decimal(60_000_000), "82": Decimal(70_000_000), "93": Decimal(70_000_000)})
+    alloc = allocate(apps60, assessed60, fund2014.rules, existing)
+    assert not alloc.amounts
+    e = explain(alloc, resolve_limit=2)
+    named = [r for r in e.rejected if r.reason.startswith("cannot be funded")]
+    assert len(named) == 2 and all("budget" in r.reason for r in named)

@@ -57,3 +57,19 @@ def test_ledger_commands_on_a_sqlite_file(tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     assert "0 commitment(s) booked" in res.stdout          # the second commit is a no-op
     assert "ledger balanced: yes" in res.stdout and "respected" in res.stdout
+
+
+def test_every_command_in_the_docs_exists():
+    import re
+    from pathlib import Path
+
+    from frenchtech.fund.cli import fund
+
+    text = (Path(__file__).parents[2] / "docs" / "fund.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"fund (generate|allocate|report|ledger [a-z-]+)", text))
+    assert {"generate", "allocate", "report", "ledger commit", "ledger write-off"} <= named
+    for cmd in named:
+        group = fund
+        for part in cmd.split():
+            assert part in group.commands, f"docs name `fund {cmd}`, which does not exist"
+            group = group.commands[part]

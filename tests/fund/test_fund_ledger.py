@@ -159,13 +159,14 @@ WORKER = textwrap.dedent("""
     from frenchtech.programme import setup
     setup(sys.argv[1])
     from frenchtech.programme.fund import services as ledger
+    code = sys.argv[4]
     start = float(sys.argv[3])
     while time.time() < start:
         time.sleep(0.001)
     ok = refused = 0
     for i in range(12):
         try:
-            ledger.commit("ft-race", f"{sys.argv[2]}-{i}", "1000000.00", "race", f"race:{sys.argv[2]}-{i}",
+            ledger.commit(code, f"{sys.argv[2]}-{i}", "1000000.00", "race", f"race:{sys.argv[2]}-{i}",
                           region="11", labelled=True)
             ok += 1
         except ledger.LedgerError:
@@ -174,23 +175,37 @@ WORKER = textwrap.dedent("""
 """)
 
 
+def _backends():
+    yield pytest.param("sqlite", id="sqlite-file")
+    pg = os.environ.get("FRENCHTECH_TEST_POSTGRES_URL")
+    yield pytest.param(pg, id="postgresql", marks=pytest.mark.skipif(not pg, reason="FRENCHTECH_TEST_POSTGRES_URL not set"))
+
+
 @pytest.mark.django_db(False)
-def test_two_concurrent_writers_cannot_overspend(tmp_path):
-    """Two processes commit EUR 1 M twelve times each against a EUR 15 M budget on one SQLite file."""
-    url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
-    env = {**os.environ, "DATABASE_URL": url}
-    prep = ("from frenchtech.programme import setup; setup(); from frenchtech.programme.fund import services as s; "
-            "s.open_fund('ft-race', 'Race', '15000000'); s.record_decision('ft-race', 'allocation', 'race')")
-    subprocess.run([sys.executable, "-c", prep], env=env, check=True)
+@pytest.mark.parametrize("backend", list(_backends()))
+def test_two_concurrent_writers_cannot_overspend(tmp_path, backend):
+    """Two processes commit EUR 1 M twelve times each against a EUR 15 M budget, on one SQLite file
+    (or one PostgreSQL database), starting at the same instant."""
     import time
+    import uuid
+
+    url = f"sqlite:///{tmp_path / 'race.sqlite3'}" if backend == "sqlite" else backend
+    code = f"ft-race-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "DATABASE_URL": url}
+    prep = ("import sys; from frenchtech.programme import setup; setup(); "
+            "from frenchtech.programme.fund import services as s; "
+            "s.open_fund(sys.argv[1], 'Race', '15000000'); s.record_decision(sys.argv[1], 'allocation', 'race')")
+    subprocess.run([sys.executable, "-c", prep, code], env=env, check=True)
     start = str(time.time() + 1.5)
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, url, name, start], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for name in ("w1", "w2")]
+    procs = [subprocess.Popen([sys.executable, "-c", WORKER, url, name, start, code], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for name in ("w1", "w2")]
     outs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), [o[1][-2000:] for o in outs]
     counts = [tuple(map(int, o[0].split())) for o in outs]
     assert sum(c[0] for c in counts) == 15 and sum(c[1] for c in counts) == 9
-    check = ("from frenchtech.programme import setup; setup(); from frenchtech.programme.fund import services as s; "
-             "b = s.balances('ft-race'); print(b.available, b.committed, b.balanced)")
-    out = subprocess.run([sys.executable, "-c", check], env=env, check=True, capture_output=True, text=True).stdout
+    check = ("import sys; from frenchtech.programme import setup; setup(); "
+             "from frenchtech.programme.fund import services as s; "
+             "b = s.balances(sys.argv[1]); print(b.available, b.committed, b.balanced)")
+    out = subprocess.run([sys.executable, "-c", check, code], env=env, check=True, capture_output=True,
+                         text=True).stdout
     assert out.split() == ["0.00", "15000000.00", "True"]

@@ -185,7 +185,7 @@ def report(rules_file, database, out):
 
     f = _fund_id(rules_file)
     svc = _programme(database)
-    rep = portfolio_report(svc.balances(f.id), svc.portfolio(f.id), f.rules)
+    rep = portfolio_report(svc.balances(f.id), svc.portfolio(f.id), f.rules, f.vintage)
     click.echo(rep["text"])
     if out:
         Path(out).write_text(json.dumps(rep["data"], indent=2, default=str) + "\n", encoding="utf-8")

@@ -189,8 +189,12 @@ def explain(alloc, resolve_limit: int = 200, time_limit: float = 10.0) -> Explan
         if rank < resolve_limit:
             need = _score_needed(alloc, it, time_limit, pool)
             if need is None:
-                r.reason = "cannot be funded under the rules in this batch"
-                r.change = "no change of score suffices"
+                from frenchtech.fund.diagnose import diagnose
+
+                conflict, relax = diagnose(pool or alloc.model.items, alloc.rules, alloc.existing, force={it.id: 1})
+                rules_ = [g for g in conflict if not g.startswith("force:")]
+                r.reason = "cannot be funded under the rules in this batch (" + (", ".join(rules_) or "its own limits") + ")"
+                r.change = "no change of score suffices; " + "; ".join(f"{g}: {relax[g]}" for g in rules_)
             else:
                 r.score_needed = round(math.ceil(need * 100 - 1e-6) / 100, 2)
                 reach = "" if r.score_needed <= 100 else " (above the 100-point scale: out of reach)"

@@ -8,6 +8,8 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+from frenchtech.fund.regions import region_name
+
 ALLOCATION_COLUMNS = ["application_id", "accelerator", "siren", "commune", "territory", "region", "labelled",
                       "score", "requested_eur", "cap_eur", "funded", "amount_eur", "limited_by", "reason", "change"]
 
@@ -99,16 +101,22 @@ def markdown(doc: dict, rows: list[dict]) -> str:
         out.append(f"- Share in labelled ecosystems after the batch: {s['labelled_share_after']:.2%} "
                    f"(rule: at least {float(doc['rules']['labelled_share']):.0%})")
     out += ["", "## Binding rules", ""]
-    out += [f"- `{b['rule']}` (slack EUR {b['slack_eur']:,.2f})" for b in doc["binding"]] or ["- none"]
+    out += [f"- `{b['rule']}`{_region_label(b['rule'])} (slack EUR {b['slack_eur']:,.2f})"
+            for b in doc["binding"]] or ["- none"]
     out += ["", "## Shadow prices (LP with the funding choices fixed)", "",
             "| rule | value of one more euro | meaning |", "|---|---:|---|"]
-    out += [f"| `{p['rule']}` | {p['value_per_eur']:.6f} | {p['meaning']} |" for p in doc["shadow_prices"]]
+    out += [f"| `{p['rule']}`{_region_label(p['rule'])} | {p['value_per_eur']:.6f} | {p['meaning']} |"
+            for p in doc["shadow_prices"]]
     out += ["", "## Funded", "", "| application | accelerator | region | labelled | score | amount (EUR) | limited by |",
             "|---|---|---|---|---:|---:|---|"]
-    out += [f"| {r['application_id']} | {r['accelerator']} | {r['region']} | {r['labelled']} | {r['score']} | "
+    out += [f"| {r['application_id']} | {r['accelerator']} | {region_name(r['region'])} | {r['labelled']} | {r['score']} | "
             f"{Decimal(r['amount_eur']):,} | {r['limited_by']} |" for r in rows if r["funded"] == "true"]
     out += ["", "## Not funded, and the smallest change that would have funded it", "",
             "| application | score | reason | change |", "|---|---:|---|---|"]
     out += [f"| {r['application_id']} | {r['score']} | {r['reason']} | {r['change']} |"
             for r in rows if r["funded"] != "true"]
     return "\n".join(out) + "\n"
+
+
+def _region_label(rule: str) -> str:
+    return f" ({region_name(rule[7:])})" if rule.startswith("region:") else ""

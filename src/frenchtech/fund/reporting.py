@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from frenchtech.fund.regions import region_name
+
 
 def _group(rows, key):
     out: dict[str, dict] = {}
@@ -15,7 +17,7 @@ def _group(rows, key):
     return dict(sorted(out.items(), key=lambda kv: -kv[1]["committed_eur"]))
 
 
-def portfolio_report(balances, rows, rules) -> dict:
+def portfolio_report(balances, rows, rules, vintage: int = 2014) -> dict:
     committed = balances.committed
     labelled = sum((r["committed_eur"] for r in rows if r["labelled"]), Decimal(0))
     share = (labelled / committed) if committed else None
@@ -31,9 +33,10 @@ def portfolio_report(balances, rows, rules) -> dict:
     for title, groups, cap in (("territory", by_territory, None), ("region", by_region, rules.region_cap)):
         lines.append(f"\nper {title}:")
         for k, g in groups.items():
+            label = f"{k} {region_name(k, vintage)}" if title == "region" else k
             pct = g["committed_eur"] / committed if committed else 0
             flag = "  OVER CAP" if cap is not None and pct > Decimal(str(cap)) else ""
-            lines.append(f"  {k:<16} {g['positions']:>3} position(s)  committed {g['committed_eur']:>16,.2f}  "
+            lines.append(f"  {label[:30]:<30} {g['positions']:>3} position(s)  committed {g['committed_eur']:>16,.2f}  "
                          f"{pct:>7.2%}  disbursed {g['disbursed_eur']:>16,.2f}{flag}")
     data = {"balances": vars(balances), "labelled_committed_eur": labelled,
             "labelled_share": float(share) if share is not None else None,
