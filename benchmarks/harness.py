@@ -1,0 +1,250 @@
+"""Shared benchmark harness: seeded data, one subprocess per variant, wall time and peak memory.
+
+Each variant runs in its own Python process (``python harness.py VARIANT ARGS...``) under
+``/usr/bin/time -v`` so its peak resident memory is its own; the process prints one JSON line with
+the time of the measured work (interpreter start-up and imports excluded) and a digest of the
+register counts, so every variant is checked to compute the same figures.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "_data"
+CAMPAIGN = ROOT / "campaigns" / "metropoles-2014.toml"
+SMALL_FILES = ("GENERATED.json", "README.txt", "exchange_rates.csv", "funding_rounds.csv", "initiatives.csv",
+               "structures.csv", "dossiers")
+REGISTER = ("tech_created", "tech_active", "new_companies")
+
+
+# -- data -------------------------------------------------------------------------------------------
+
+def evidence(rows: int, seed: int = 1) -> Path:
+    """The generated evidence folder with a ``rows``-row register (generated once, then reused)."""
+    folder = DATA / f"ev{rows}"
+    if not (folder / "StockEtablissement_utf8.csv").exists():
+        subprocess.run([sys.executable, "-m", "frenchtech.cli", "generate", "--campaign", str(CAMPAIGN),
+                        "--rows", str(rows), "--seed", str(seed), "--out", str(folder)], check=True,
+                       stdout=subprocess.DEVNULL)
+    return folder
+
+
+def store_evidence(folder: Path) -> Path:
+    """A twin evidence folder whose register is the ingested store (small files linked)."""
+    twin = folder.with_name(folder.name + "_store")
+    twin.mkdir(exist_ok=True)
+    for name in SMALL_FILES:
+        if (folder / name).exists() and not (twin / name).exists():
+            (twin / name).symlink_to(folder / name)
+    return twin
+
+
+# -- running a variant -------------------------------------------------------------------------------
+
+def run(variant: str, *args, threads: int | None = None) -> dict:
+    """Run one variant in a fresh process; returns its JSON report plus wall time and peak RSS."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), variant, *map(str, args)]
+    env = dict(os.environ)
+    if threads:
+        env["BENCH_THREADS"] = str(threads)
+    timer = shutil.which("time") or "/usr/bin/time"
+    use_time = Path(timer).exists()
+    t0 = time.perf_counter()
+    proc = subprocess.run(([timer, "-v"] if use_time else []) + cmd, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"{variant} failed:\n{proc.stdout}\n{proc.stderr[-3000:]}")
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    report["process_wall"] = wall
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    report["peak_rss_mib"] = int(m.group(1)) / 1024 if m else float("nan")
+    return report
+
+
+def show(name: str, r: dict, rows: int, base: dict | None = None) -> None:
+    ratio = f"  x{base['seconds'] / r['seconds']:.2f} vs {base['name']}" if base else ""
+    print(f"  {name:<34} {r['seconds']:8.2f} s  {rows / r['seconds'] / 1e6:8.2f} M rows/s  "
+          f"peak {r['peak_rss_mib']:7.0f} MiB  (process {r['process_wall']:.1f} s){ratio}", flush=True)
+
+
+def same_counts(reports: dict) -> None:
+    digests = {name: r["counts"] for name, r in reports.items() if "counts" in r}
+    first = next(iter(digests.values()))
+    bad = [n for n, d in digests.items() if d != first]
+    print("  register counts identical across variants: " + ("yes" if not bad else f"NO ({', '.join(bad)})"))
+
+
+# -- the variants (run inside the subprocess) ----------------------------------------------------------
+
+def _campaign():
+    from frenchtech.audit.run import _window
+    from frenchtech.campaign import load_campaign
+
+    c = load_campaign(CAMPAIGN)
+    w = _window(c)
+    members = [(t.id, code) for t in c.territories for code in t.match_codes]
+    return c, w, members
+
+
+def _digest(frame) -> dict:
+    frame = frame.reindex(sorted(frame.index))
+    return {t: [int(frame.loc[t, m]) for m in REGISTER] for t in frame.index}
+
+
+def _threads_sql() -> str:
+    n = os.environ.get("BENCH_THREADS")
+    return f"SET threads = {int(n)};" if n else ""
+
+
+def v_ingest(csv: str, store: str) -> dict:
+    from frenchtech.sources.store import ingest_sirene
+
+    t = time.perf_counter()
+    s = ingest_sirene(csv, store, force=True)
+    return {"seconds": time.perf_counter() - t, "rows": s.rows, "rejected": s.rejected}
+
+
+def v_audit(folder: str, engine: str = "duckdb") -> dict:
+    """Our audit's measure computation: every measure of the campaign, register and small sources."""
+    from frenchtech.audit.run import compute_measures
+    from frenchtech.indicators.backends import connect
+    from frenchtech.sources.evidence import read_evidence_folder
+
+    c, _, _ = _campaign()
+    small = read_evidence_folder(Path(folder), c)
+    t = time.perf_counter()
+    con = connect(engine)
+    started = time.perf_counter() - t
+    t = time.perf_counter()
+    measures, info = compute_measures(con, c, Path(folder), small)
+    seconds = time.perf_counter() - t
+    out = os.environ.get("BENCH_MEASURES_OUT")
+    if out:
+        measures.to_csv(out, float_format="%.17g")
+    return {"seconds": seconds, "engine_start": started, "rows": info["register_rows"], "counts": _digest(measures)}
+
+
+def _hand_sql(source_sql: str, w, members) -> str:
+    naf = ", ".join(f"'{c}'" for c in w.tech_naf)
+    return f"""
+        SELECT m.territory,
+          count(*) FILTER (WHERE naf IN ({naf}) AND created BETWEEN DATE '{w.start}' AND DATE '{w.end}') AS tech_created,
+          count(*) FILTER (WHERE naf IN ({naf}) AND (created IS NULL OR created <= DATE '{w.end}') AND active) AS tech_active,
+          count(*) FILTER (WHERE head_office AND created BETWEEN DATE '{w.start}' AND DATE '{w.end}') AS new_companies
+        FROM ({source_sql}) s JOIN members m ON s.commune = m.commune
+        GROUP BY m.territory"""
+
+
+def v_duckdb_csv(csv: str) -> dict:
+    """Hand-written DuckDB: the three register counts per territory straight from the CSV."""
+    import duckdb
+    import pandas as pd
+
+    _, w, members = _campaign()
+    con = duckdb.connect()
+    con.execute(_threads_sql())
+    con.register("members_df", pd.DataFrame(members, columns=["territory", "commune"]))
+    con.execute("CREATE TABLE members AS SELECT * FROM members_df")
+    src = f"""SELECT codeCommuneEtablissement AS commune, activitePrincipaleEtablissement AS naf,
+                     try_cast(dateCreationEtablissement AS DATE) AS created,
+                     etatAdministratifEtablissement = 'A' AS active, etablissementSiege = 'true' AS head_office
+              FROM read_csv('{csv}', all_varchar = true, header = true)"""
+    t = time.perf_counter()
+    frame = con.execute(_hand_sql(src, w, members)).df().set_index("territory")
+    return {"seconds": time.perf_counter() - t, "counts": _digest(frame)}
+
+
+def v_duckdb_store(store: str) -> dict:
+    """Hand-written DuckDB on the store's Parquet files."""
+    import duckdb
+    import pandas as pd
+
+    _, w, members = _campaign()
+    con = duckdb.connect()
+    con.execute(_threads_sql())
+    con.register("members_df", pd.DataFrame(members, columns=["territory", "commune"]))
+    con.execute("CREATE TABLE members AS SELECT * FROM members_df")
+    src = f"SELECT * FROM read_parquet('{store}/data/*/*.parquet')"
+    t = time.perf_counter()
+    frame = con.execute(_hand_sql(src, w, members)).df().set_index("territory")
+    return {"seconds": time.perf_counter() - t, "counts": _digest(frame)}
+
+
+def _polars_counts(lf, w, members):
+    import polars as pl
+
+    m = pl.DataFrame(members, schema=["territory", "commune"], orient="row").lazy()
+    tech = pl.col("naf").is_in(list(w.tech_naf))
+    in_window = pl.col("created").is_between(w.start, w.end)
+    by_end = pl.col("created").is_null() | (pl.col("created") <= w.end)
+    return (lf.join(m, on="commune").group_by("territory").agg(
+        tech_created=(tech & in_window).sum(),
+        tech_active=(tech & by_end & pl.col("active")).sum(),
+        new_companies=(pl.col("head_office") & in_window).sum(),
+    ).collect().to_pandas().set_index("territory"))
+
+
+def v_polars_csv(csv: str) -> dict:
+    """Polars lazy scan of the CSV (needed columns only, codes as text)."""
+    import polars as pl
+
+    _, w, members = _campaign()
+    cols = ["codeCommuneEtablissement", "activitePrincipaleEtablissement", "dateCreationEtablissement",
+            "etatAdministratifEtablissement", "etablissementSiege"]
+    t = time.perf_counter()
+    lf = pl.scan_csv(csv, infer_schema=False).select(
+        commune=pl.col(cols[0]), naf=pl.col(cols[1]),
+        created=pl.col(cols[2]).str.to_date("%Y-%m-%d", strict=False),
+        active=pl.col(cols[3]) == "A", head_office=pl.col(cols[4]) == "true")
+    frame = _polars_counts(lf, w, members)
+    return {"seconds": time.perf_counter() - t, "counts": _digest(frame)}
+
+
+def v_polars_store(store: str) -> dict:
+    import polars as pl
+
+    _, w, members = _campaign()
+    t = time.perf_counter()
+    lf = pl.scan_parquet(f"{store}/data/*/*.parquet", hive_partitioning=False).select(
+        "commune", "naf", "created", "active", "head_office")
+    frame = _polars_counts(lf, w, members)
+    return {"seconds": time.perf_counter() - t, "counts": _digest(frame)}
+
+
+def v_pandas_csv(csv: str) -> dict:
+    """pandas read_csv (C engine), the needed columns only, as text; then the same counts."""
+    import pandas as pd
+
+    _, w, members = _campaign()
+    cols = {"codeCommuneEtablissement": "commune", "activitePrincipaleEtablissement": "naf",
+            "dateCreationEtablissement": "created", "etatAdministratifEtablissement": "state",
+            "etablissementSiege": "head_office"}
+    t = time.perf_counter()
+    df = pd.read_csv(csv, usecols=list(cols), dtype=str, engine="c").rename(columns=cols)
+    read = time.perf_counter() - t
+    created = pd.to_datetime(df["created"], format="%Y-%m-%d", errors="coerce")
+    m = pd.DataFrame(members, columns=["territory", "commune"])
+    df = df.assign(created=created).merge(m, on="commune")
+    tech = df["naf"].isin(w.tech_naf)
+    in_window = df["created"].between(pd.Timestamp(w.start), pd.Timestamp(w.end))
+    by_end = df["created"].isna() | (df["created"] <= pd.Timestamp(w.end))
+    flags = pd.DataFrame({"territory": df["territory"], "tech_created": tech & in_window,
+                          "tech_active": tech & by_end & (df["state"] == "A"),
+                          "new_companies": (df["head_office"] == "true") & in_window})
+    frame = flags.groupby("territory").sum()
+    return {"seconds": time.perf_counter() - t, "read_seconds": read, "counts": _digest(frame)}
+
+
+VARIANTS = {"ingest": v_ingest, "audit": v_audit, "duckdb_csv": v_duckdb_csv, "duckdb_store": v_duckdb_store,
+            "polars_csv": v_polars_csv, "polars_store": v_polars_store, "pandas_csv": v_pandas_csv}
+
+if __name__ == "__main__":
+    report = VARIANTS[sys.argv[1]](*sys.argv[2:])
+    print(json.dumps(report, default=str))
