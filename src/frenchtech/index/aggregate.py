@@ -31,9 +31,12 @@ def _weighted_sum(C, W, f=None):
     """sum(w f(x)) and sum(w) over the children with data, and the count of those children.
     Without missing values the masks are skipped; the sums are the same, bit for bit."""
     if not any(np.isnan(c).any() for c in C):
-        num = 0.0
-        for c, w in zip(C, W):
-            num = num + (f(c) if f else c) * w
+        # in place: the same sums in the same order, without a temporary array per child
+        num = np.multiply(f(C[0]) if f else C[0], W[0])
+        tmp = np.empty_like(num)
+        for c, w in zip(C[1:], W[1:]):
+            np.multiply(f(c) if f else c, w, out=tmp)
+            num += tmp
         den = sum(W[1:], W[0])
         return num, den, len(C)
     num = den = cnt = 0
@@ -199,11 +202,15 @@ def aggregate_levels(fw: Framework, X: np.ndarray, W: np.ndarray, f_ag: dict[str
                                                     f"(expected one of {', '.join(FUNCTIONS)})"])
             kids = fw.children[p]
             C = [vals[k] for k in kids]
-            Wk = [W[:, pos[k]][:, None] for k in kids]
-            bad = np.zeros((R, n_units), dtype=bool)
+            cols = [pos[k] for k in kids]
+            # children and weights the same in every replication: compute one row, share it
+            shared = all(c.shape[0] == 1 for c in C) and bool(np.all(W[:, cols] == W[:1, cols]))
+            rows = 1 if shared else R
+            Wk = [W[:rows, j][:, None] for j in cols]
+            bad = np.zeros((rows, n_units), dtype=bool)
             y, cnt = IMPL[fn](C, Wk, f_ag_para.get(p) or {}, bad)
-            if np.shape(y) != (R, n_units):
-                y = np.broadcast_to(y, (R, n_units)).copy()
+            if np.shape(y) != (rows, n_units):
+                y = np.broadcast_to(y, (rows, n_units)).copy()
             thr = dat_thresh.get(p)
             if thr is not None and fn != "a_copeland":
                 low = np.broadcast_to(np.asarray(cnt) / len(kids) < thr, y.shape)
@@ -220,6 +227,7 @@ def aggregate_levels(fw: Framework, X: np.ndarray, W: np.ndarray, f_ag: dict[str
                 failed |= bad.any(axis=1)
             vals[p] = y
     aggs = [a for a in (keep or fw.aggregates) if a in vals]
-    out = np.stack([vals[a] for a in aggs], axis=-1) if aggs else np.empty((R, n_units, 0))
+    out = (np.stack([np.broadcast_to(vals[a], (R, n_units)) for a in aggs], axis=-1) if aggs
+           else np.empty((R, n_units, 0)))
     out[failed] = np.nan
     return out, failed

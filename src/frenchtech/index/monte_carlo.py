@@ -19,6 +19,8 @@ A replication where COINr would stop with an error (e.g. geometric mean of a zer
 from __future__ import annotations
 
 import copy
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +34,14 @@ from .pipeline import IndexPipeline, clone, read_idata
 from .steps import Aggregate
 
 CHUNK = 256  # replications aggregated together: bounds memory at (CHUNK x units) per node
+WORKERS = min(8, os.cpu_count() or 1)  # numpy releases the GIL: chunks run side by side
+
+
+def _parallel(fn, tasks):
+    if WORKERS == 1 or len(tasks) < 2:
+        return [fn(*t) for t in tasks]
+    with ThreadPoolExecutor(WORKERS) as pool:
+        return list(pool.map(lambda t: fn(*t), tasks))
 
 
 @dataclass
@@ -178,7 +188,7 @@ class Engine:
         groups: dict = {}
         for r in range(n):
             groups.setdefault((pre_keys[r], agg_keys[r]), []).append(r)
-        errors = []
+        errors, tasks = [], []
         for (pk, ak), reps in groups.items():
             pipe = clone(self.pipe)
             r0 = reps[0]
@@ -203,11 +213,14 @@ class Engine:
                 W = np.tile(base, (len(rr), 1))
                 for j, m in mults.items():
                     W = W * m[cols[j][rr]]
-                out, _ = aggregate_levels(fw, state.x, W, f_ag, para, thr, state.units, strict=False,
-                                          keep=[self.target])
-                scores[np.ix_(rr, pos)] = out[:, :, 0]
+                tasks.append((state, W, (f_ag, para, thr), rr, pos))
         if errors and len(errors) == len(groups):
             raise errors[0]  # nothing could be built: the inputs themselves are wrong
+
+        def aggregate_chunk(state, W, methods, rr, pos):
+            out, _ = aggregate_levels(fw, state.x, W, *methods, state.units, strict=False, keep=[self.target])
+            scores[np.ix_(rr, pos)] = out[:, :, 0]   # chunks write disjoint rows
+        _parallel(aggregate_chunk, tasks)
         return scores
 
     def _cache_key(self, pipe):
@@ -224,15 +237,24 @@ class Engine:
 
 def rank_rows(scores: np.ndarray) -> np.ndarray:
     """Rank units within each replication (row): highest score 1, ties at the best rank, NaN kept."""
+    if scores.shape[0] > 2 * CHUNK:
+        blocks = [(scores[i:i + CHUNK],) for i in range(0, scores.shape[0], CHUNK)]
+        return np.concatenate(_parallel(_rank_block, blocks))
+    return _rank_block(scores)
+
+
+def _rank_block(scores: np.ndarray) -> np.ndarray:
     s = np.where(np.isnan(scores), np.inf, -scores)
     order = np.argsort(s, axis=1, kind="stable")
     srt = np.take_along_axis(s, order, axis=1)
     pos = np.broadcast_to(np.arange(1, s.shape[1] + 1, dtype=np.float64), s.shape)
-    new = np.ones(s.shape, dtype=bool)
-    new[:, 1:] = srt[:, 1:] != srt[:, :-1]
-    first = np.maximum.accumulate(np.where(new, pos, 0.0), axis=1)
-    ranks = np.empty_like(first)
-    np.put_along_axis(ranks, order, first, axis=1)
+    tie = srt[:, 1:] == srt[:, :-1]
+    if tie.any():  # a tie takes the position of the first of its run
+        new = np.ones(s.shape, dtype=bool)
+        new[:, 1:] = ~tie
+        pos = np.maximum.accumulate(np.where(new, pos, 0.0), axis=1)
+    ranks = np.empty(s.shape)
+    np.put_along_axis(ranks, order, pos, axis=1)
     ranks[np.isnan(scores)] = np.nan
     return ranks
 
@@ -240,27 +262,30 @@ def rank_rows(scores: np.ndarray) -> np.ndarray:
 def rank_summary(ranks: np.ndarray, n_units: int) -> dict[str, np.ndarray]:
     """Mean, median, 5% and 95% (R type 7) of each unit's ranks, from counts of each rank value."""
     R, u = ranks.shape
-    ok = ~np.isnan(ranks)
-    unit = np.broadcast_to(np.arange(u), ranks.shape)[ok]
-    rk = ranks[ok].astype(np.int64)
-    counts = np.bincount(unit * (n_units + 1) + rk, minlength=u * (n_units + 1)).reshape(u, n_units + 1)
+    width = n_units + 1
+    offset = np.arange(u, dtype=np.int64) * width
+    nan = np.isnan(ranks)
+    if nan.any():
+        ok = ~nan
+        flat = (np.where(ok, ranks, 0).astype(np.int64) + offset)[ok]
+    else:
+        flat = (ranks.astype(np.int64) + offset).ravel()
+    counts = np.bincount(flat, minlength=u * width).reshape(u, width)
     n = counts.sum(axis=1)
     values = np.arange(n_units + 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = (counts * values).sum(axis=1) / n
     cum = np.cumsum(counts, axis=1)
     out = {"Mean": mean}
+    has = n > 0
     for name, q in (("Median", 0.5), ("Q5", 0.05), ("Q95", 0.95)):
-        res = np.full(u, np.nan)
-        for i in range(u):
-            if n[i] == 0:
-                continue
-            h = (n[i] - 1) * q
-            lo = int(np.floor(h))
-            a = np.searchsorted(cum[i], lo, side="right")      # value of the lo-th sorted rank
-            b = np.searchsorted(cum[i], min(lo + 1, n[i] - 1), side="right")
-            res[i] = a + (h - lo) * (b - a)
-        out[name] = res
+        h = (np.maximum(n, 1) - 1) * q
+        lo = np.floor(h)
+        hi = np.minimum(lo + 1, np.maximum(n, 1) - 1)
+        # the k-th sorted rank (0-based) is the first rank value whose cumulative count exceeds k
+        a = (cum > lo[:, None]).argmax(axis=1)
+        b = (cum > hi[:, None]).argmax(axis=1)
+        out[name] = np.where(has, a + (h - lo) * (b - a), np.nan)
     return out
 
 
