@@ -21,6 +21,7 @@ import io
 import json
 import os
 import shutil
+import threading
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -193,7 +194,6 @@ class _Batches:
 def _prefetch(items, errors: list, depth: int = 2):
     """Run ``items`` in a thread, ``depth`` ahead: Arrow parses the next block while DuckDB writes."""
     import queue
-    import threading
 
     q: queue.Queue = queue.Queue(maxsize=depth)
     done = object()
@@ -280,6 +280,13 @@ def _save_checkpoint(work: Path, state: dict) -> None:
     os.replace(tmp, work / "checkpoint.json")
 
 
+def _joined(thread, result: list) -> str:
+    thread.join()
+    if not result:
+        raise RuntimeError("hashing the source failed")
+    return result[0]
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -297,8 +304,6 @@ def ingest_sirene(source, store, *, progress=None, part_bytes: int = PART_BYTES,
     interruption resumes from the last finished part; re-running on an unchanged source whose store
     is complete does nothing (unless ``force``).
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     source, store = Path(source), Path(store)
     if not source.is_file():
         raise InputError(source, "file not found", expected="a StockEtablissement CSV or zipped CSV")
@@ -310,8 +315,11 @@ def ingest_sirene(source, store, *, progress=None, part_bytes: int = PART_BYTES,
         summary.rows, summary.rejected, summary.up_to_date = m["rows"], m["rejected"], True
         summary.seconds = time.perf_counter() - t0
         return summary
-    # The source hash runs beside the conversion (hashlib releases the GIL).
-    hasher = ThreadPoolExecutor(max_workers=1).submit(_sha256, source)
+    # The source hash runs beside the conversion (hashlib releases the GIL); a daemon thread, so
+    # that an interrupted ingest exits at once.
+    digest: list[str] = []
+    hasher = threading.Thread(target=lambda: digest.append(_sha256(source)), daemon=True)
+    hasher.start()
     work = _work_dir(store)
     state = _checkpoint(work)
     if state.get("source") != stat or force:
@@ -350,7 +358,7 @@ def ingest_sirene(source, store, *, progress=None, part_bytes: int = PART_BYTES,
     departments = sorted(p.name.split("=", 1)[1] for p in (work / DATA).glob("dep=*"))
     manifest = {
         "format": STORE_FORMAT,
-        "source": {"path": str(source.resolve()), "sha256": hasher.result(), "stat": stat},
+        "source": {"path": str(source.resolve()), "sha256": _joined(hasher, digest), "stat": stat},
         "rows": kept,
         "rejected": rejected,
         "columns": {"siren": "text", "commune": "text", "naf": "text", "created": "date",
