@@ -160,3 +160,11 @@ def test_when_the_budget_is_spent_rejections_name_the_budget(fund2014, apps60, a
     e = explain(alloc, resolve_limit=2)
     named = [r for r in e.rejected if r.reason.startswith("cannot be funded")]
     assert len(named) == 2 and all("budget" in r.reason for r in named)
+
+
+def test_a_result_not_proven_optimal_states_its_gap(fund2014):
+    from frenchtech.fund import Allocation
+
+    a = Allocation(fund2014.rules, Existing(Decimal(1)), [], {}, "time_limit", Decimal("100.00"), 110.0,
+                   0.0909, 60.0)
+    assert a.certificate() == "NOT PROVEN OPTIMAL: value 100.00, bound 110.00, gap 9.0900%"

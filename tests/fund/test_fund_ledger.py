@@ -157,7 +157,7 @@ def test_rolling_state_for_the_optimiser(fund):
 WORKER = textwrap.dedent("""
     import sys, time
     from frenchtech.programme import setup
-    setup(sys.argv[1])
+    setup(sys.argv[1], migrate=False)  # the database was migrated when the fund was opened
     from frenchtech.programme.fund import services as ledger
     code = sys.argv[4]
     start = float(sys.argv[3])
@@ -203,7 +203,7 @@ def test_two_concurrent_writers_cannot_overspend(tmp_path, backend):
     assert all(p.returncode == 0 for p in procs), [o[1][-2000:] for o in outs]
     counts = [tuple(map(int, o[0].split())) for o in outs]
     assert sum(c[0] for c in counts) == 15 and sum(c[1] for c in counts) == 9
-    check = ("import sys; from frenchtech.programme import setup; setup(); "
+    check = ("import sys; from frenchtech.programme import setup; setup(migrate=False); "
              "from frenchtech.programme.fund import services as s; "
              "b = s.balances(sys.argv[1]); print(b.available, b.committed, b.balanced)")
     out = subprocess.run([sys.executable, "-c", check, code], env=env, check=True, capture_output=True,

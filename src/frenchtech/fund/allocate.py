@@ -48,7 +48,7 @@ class Allocation:
 
 
 def allocate(apps, assessments, rules, existing: Existing | None = None, time_limit: float = 60.0,
-             gap: float = 1e-9) -> Allocation:
+             gap: float = 1e-9, node_limit: int | None = None) -> Allocation:
     """The best allocation of the batch under the rules. ``existing`` carries what the fund already
     committed (rolling mode); by default nothing, and the whole budget is available."""
     existing = existing or Existing(available=rules.budget_eur)
@@ -57,14 +57,15 @@ def allocate(apps, assessments, rules, existing: Existing | None = None, time_li
     t0 = time.perf_counter()
     items = build_items(apps, assessments, rules)
     model = Model(items, rules, existing)
-    sol = model.solve(time_limit=time_limit, gap=gap)
+    sol = model.solve(time_limit=time_limit, gap=gap, node_limit=node_limit)
     if sol.status == "infeasible":
         from frenchtech.fund.diagnose import diagnose
 
         conflict, relax = diagnose(items, rules, existing)
         raise InfeasibleRules(conflict, relax)
     if sol.status == "no_solution":
-        raise FrenchTechError(f"the solver found no allocation within {time_limit:g} s ({sol.message})")
+        raise FrenchTechError(f"the solver found no allocation within its limits ({time_limit:g} s; {sol.message}); "
+                              f"raise the time limit")
     amounts = {k: Decimal(v) for k, v in sol.amounts_eur().items()}
     scores = {it.id: it.score for it in items}
     value = sum((Decimal(str(scores[k])) / 100 * v for k, v in amounts.items()), Decimal(0))

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import click
 
-from frenchtech.errors import FrenchTechError
-
 RULES_HELP = "Fund rules or call file (TOML), or a shipped rules name."
 
 
@@ -190,5 +188,3 @@ def report(rules_file, database, out):
     if out:
         Path(out).write_text(json.dumps(rep["data"], indent=2, default=str) + "\n", encoding="utf-8")
 
-
-__all__ = ["fund", "FrenchTechError"]

@@ -10,7 +10,7 @@ from scipy.optimize import linprog
 
 from frenchtech.fund.model import UNIT, Model
 
-TOL_EUR = 1.0  # a rule whose slack is below one euro is binding (amounts are whole euros)
+TOL_EUR = 1.0  # binding: slack below one euro per funded application (the rounding margin)
 
 
 @dataclass
@@ -35,15 +35,14 @@ class Explanation:
     rejected: list[Rejection] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        return d
+        return asdict(self)
 
 
 def _slacks(alloc) -> list[dict]:
     """Slack of every rule row at the rounded allocation, in euros."""
     m: Model = alloc.model
     n = len(m.cand)
-    x = np.array([float(alloc.amounts.get(it.id, 0)) / m_unit() for it in m.cand])
+    x = np.array([float(alloc.amounts.get(it.id, 0)) / UNIT for it in m.cand])
     y = np.array([1.0 if it.id in alloc.amounts else 0.0 for it in m.cand])
     act = m.A @ np.r_[x, y] if n else np.zeros(len(m.names))
     out = []
@@ -53,10 +52,6 @@ def _slacks(alloc) -> list[dict]:
         slack = (m.hi[i] - act[i]) if np.isfinite(m.hi[i]) else (act[i] - m.lo[i])
         out.append({"rule": name, "slack_eur": round(float(slack) * UNIT, 2)})
     return out
-
-
-def m_unit() -> float:
-    return UNIT
 
 
 def shadow_prices(alloc) -> tuple[list[dict], dict]:

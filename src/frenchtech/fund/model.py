@@ -158,13 +158,14 @@ class Model:
         return np.array([self.scores.get(it.id, it.score) / 100.0 * UNIT for it in self.cand])
 
     # -- solving --------------------------------------------------------------------------------
-    def solve(self, time_limit: float = 60.0, gap: float = 1e-9):
+    def solve(self, time_limit: float = 60.0, gap: float = 1e-9, node_limit: int | None = None):
         n = len(self.cand)
         if n == 0:
             return Solution(self, "optimal", np.zeros(0), np.zeros(0), 0.0, 0.0, 0.0)
         res = milp(self.c, integrality=np.concatenate([np.zeros(n), np.ones(n)]),
                    bounds=Bounds(self.lb, self.ub), constraints=LinearConstraint(self.A, self.lo, self.hi),
-                   options={"time_limit": time_limit, "mip_rel_gap": gap, "presolve": True})
+                   options={"time_limit": time_limit, "mip_rel_gap": gap, "presolve": True,
+                            **({"node_limit": node_limit} if node_limit is not None else {})})
         if res.status == 2 or res.x is None:
             status = "infeasible" if res.status == 2 else "no_solution"
             return Solution(self, status, None, None, math.nan, math.nan, math.nan, message=res.message)
