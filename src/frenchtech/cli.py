@@ -102,25 +102,33 @@ def audit(campaign_file, evidence_dir, out_dir, engine):
 @click.option("--rows", default=500_000, show_default=True, type=click.IntRange(min=1000),
               help="Rows of the generated SIRENE-shaped register.")
 @click.option("--workdir", default=Path("demo"), show_default=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Where the generated evidence and the audit go.")
+              help="Where the generated evidence, the audit, the report and the showcase go.")
 def demo(campaign_file, rows, workdir):
-    """Generate the campaign's demo evidence (GENERATED, not real figures), audit it, show the result."""
+    """The main job: generate the campaign's demo evidence (GENERATED, not real figures), audit it,
+    show the ranking with uncertainty and the decisions, write the jury report and the static showcase."""
     from frenchtech.audit import run_audit
     from frenchtech.campaign import load_campaign
-    from frenchtech.report.terminal import print_audit, progress_bar, spinner
+    from frenchtech.report.jury import write_jury
+    from frenchtech.report.showcase import export_showcase
+    from frenchtech.report.terminal import console, print_audit, progress_bar, spinner
     from frenchtech.sources.generate import generate_evidence
 
     campaign = load_campaign(campaign_path(campaign_file))
-    evidence = workdir / "evidence"
-    click.secho(f"Campaign: {campaign.name} — real candidates, real {campaign.vintage} perimeters and "
-                f"legal populations", bold=True)
-    click.secho("Evidence: GENERATED demo data (seeded, calibrated on real populations) — not real figures",
-                fg="yellow", bold=True)
+    evidence, audit_dir = workdir / "evidence", workdir / "audit"
+    console.print(f"[bold]Campaign: {campaign.name}[/] — real candidates, real {campaign.vintage} perimeters "
+                  "and legal populations")
+    console.print("[bold yellow]Evidence: GENERATED demo data (seeded, calibrated on real populations) — "
+                  "not real figures[/]")
     with progress_bar(f"generating {rows:,} register rows", total=rows) as advance:
         generate_evidence(campaign, evidence, rows=rows, seed=campaign.seed, progress=advance)
-    with spinner("auditing"):
-        result = run_audit(campaign, evidence, workdir / "audit")
+    with spinner("auditing: indicators, index, uncertainty, decisions"):
+        result = run_audit(campaign, evidence, audit_dir)
     print_audit(result)
+    with spinner("writing the jury report and the showcase"):
+        report = write_jury(audit_dir, workdir / "jury-report.html", lang="fr", pdf=False)
+        site = export_showcase([audit_dir], workdir / "showcase")
+    console.print(f"Jury report: [bold]{report['html']}[/]")
+    console.print(f"Static showcase (FR/EN, works offline): [bold]{Path(site['out']) / 'index.html'}[/]")
 
 
 # Sub-command groups that live with their domain package: (module, click object).
@@ -130,10 +138,10 @@ DOMAIN_COMMANDS = [
     ("frenchtech.labelling.cli", "campaign"),
     ("frenchtech.audit.cli", "verify"),
     ("frenchtech.index.cli", "index"),
-    ("frenchtech.sources.cli", "ingest"),
-    ("frenchtech.sources.cli", "fetch"),
     ("frenchtech.report.cli", "showcase"),
     ("frenchtech.report.cli", "report"),
+    ("frenchtech.sources.cli", "ingest"),
+    ("frenchtech.sources.cli", "fetch"),
     ("frenchtech.web.cli", "serve"),
 ]
 
