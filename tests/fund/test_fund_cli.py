@@ -48,14 +48,24 @@ def test_ledger_commands_on_a_sqlite_file(tmp_path):
                              "--explain-limit", "0"])
     assert r.exit_code == 0, r.output
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}"}
+    funded = [r["application_id"] for r in csv.DictReader(line for line in open(out / "allocation.csv")
+                                                         if not line.startswith("#")) if r["funded"] == "true"]
+    batch = tmp_path / "batch.csv"
+    batch.write_text("op,application_id,amount,decision,key\n"
+                     f"disburse,{funded[1]},200000.00,pay-2,pay-2:{funded[1]}\n"
+                     f"write_off,{funded[1]},50000.00,pay-2,wo-2:{funded[1]}\n")
     script = ("import sys; from frenchtech.cli import main\n"
               "for args in [['fund','ledger','open'], ['fund','ledger','commit',sys.argv[1]],"
-              " ['fund','ledger','commit',sys.argv[1]], ['fund','ledger','disburse','A00001','100000.50',"
-              "'--decision','pay-1'], ['fund','report']]:\n"
+              " ['fund','ledger','commit',sys.argv[1]], ['fund','ledger','disburse',sys.argv[3],'100000.50',"
+              "'--decision','pay-1'], ['fund','ledger','decide','disbursement','pay-2'],"
+              " ['fund','ledger','apply',sys.argv[2]], ['fund','ledger','apply',sys.argv[2]],"
+              " ['fund','ledger','list'], ['fund','report']]:\n"
               "    main(args, standalone_mode=False)\n")
-    res = subprocess.run([sys.executable, "-c", script, str(out)], env=env, capture_output=True, text=True)
+    res = subprocess.run([sys.executable, "-c", script, str(out), str(batch), funded[0]], env=env,
+                         capture_output=True, text=True)
     assert res.returncode == 0, res.stderr[-2000:]
     assert "0 commitment(s) booked" in res.stdout          # the second commit is a no-op
+    assert "2 entries booked" in res.stdout and "0 entries booked, 2 already booked" in res.stdout
     assert "ledger balanced: yes" in res.stdout and "respected" in res.stdout
 
 

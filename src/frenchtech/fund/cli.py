@@ -161,6 +161,49 @@ _position_command("write-off", "write_off", "Write off invested money.")
 _position_command("release", "release", "Give an undrawn commitment back to the budget.")
 
 
+@ledger.command("decide")
+@click.argument("kind", type=click.Choice(["allocation", "disbursement", "return", "write_off", "release"]))
+@click.argument("reference")
+@click.option("--rationale", default="", help="Why.")
+@click.option("--by", "decided_by", default="", help="Who decided.")
+@click.option("--rules", "rules_file", default="fund-2014", show_default=True, help=RULES_HELP)
+@click.option("--database", default=None)
+def ledger_decide(kind, reference, rationale, decided_by, rules_file, database):
+    """Record a decision that entries can then point to (idempotent on its reference)."""
+    f = _fund_id(rules_file)
+    d = _programme(database).record_decision(f.id, kind, reference, rationale=rationale, decided_by=decided_by)
+    click.echo(f"decision {d.reference} ({d.kind}) recorded")
+
+
+@ledger.command("apply")
+@click.argument("batch", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--rules", "rules_file", default="fund-2014", show_default=True, help=RULES_HELP)
+@click.option("--database", default=None)
+def ledger_apply(batch, rules_file, database):
+    """Apply a CSV batch of entries (op, application_id, amount, decision, key; for a commitment also
+    accelerator, siren, territory, region, labelled). Entries already booked, recognised by their
+    key, are skipped: re-apply the same batch after a crash."""
+    f = _fund_id(rules_file)
+    svc = _programme(database)
+    with open(batch, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(line for line in fh if not line.startswith("#")))
+    entries = []
+    for n, r in enumerate(rows, start=2):
+        missing = [c for c in ("op", "application_id", "amount", "decision", "key") if not (r.get(c) or "").strip()]
+        if missing:
+            from frenchtech.errors import InputError
+
+            raise InputError(batch, f"empty value(s) for {', '.join(missing)}", line=n)
+        e = {k: r[k].strip() for k in ("op", "application_id", "amount", "decision", "key")}
+        if e["op"] == "commit":
+            e.update({k: (r.get(k) or "").strip() for k in ("accelerator", "siren", "territory", "region")})
+            e["labelled"] = (r.get("labelled") or "").strip().lower() in ("true", "1")
+        entries.append(e)
+    result = svc.apply_entries(f.id, entries)
+    click.echo(f"{result['booked']} entr{'y' if result['booked'] == 1 else 'ies'} booked, {result['skipped']} "
+               f"already booked; available {_eur(svc.balances(f.id).available)}")
+
+
 @ledger.command("list")
 @click.option("--limit", default=50, show_default=True, type=int)
 @click.option("--rules", "rules_file", default="fund-2014", show_default=True, help=RULES_HELP)
