@@ -48,7 +48,7 @@ def openapi_document(tables=None) -> dict:
                     {"name": "limit", "in": "query", "required": False,
                      "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
                     {"name": "offset", "in": "query", "required": False,
-                     "schema": {"type": "integer", "minimum": 0, "default": 0}}],
+                     "schema": {"type": "integer", "minimum": 0, "maximum": 1000000000, "default": 0}}],
                 "responses": {"200": _json("#/components/schemas/Table", "A page of rows"),
                               "400": _json("#/components/schemas/Error", "Bad query parameter"),
                               "404": _not_found()}}},

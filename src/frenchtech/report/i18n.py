@@ -42,7 +42,7 @@ STRINGS = {
         "normalise": "Normalisation", "aggregate": "Agrégation", "weight": "Poids", "rule": "Règle",
         "print": "Imprimer / PDF", "audit_of": "Audit", "manifest": "Manifeste",
         "stat_flags": "Alertes", "none": "aucun", "first_order": "Premier ordre", "total": "Total",
-        "input": "Choix méthodologique", "territory_pages": "Fiches territoires",
+        "input": "Choix méthodologique", "changed": "Valeurs traitées", "territory_pages": "Fiches territoires",
     },
     "en": {
         "site": "French Tech network", "colon": ":", "home": "Home", "ranking": "Ranking", "network": "Network",
@@ -82,7 +82,7 @@ STRINGS = {
         "normalise": "Normalisation", "aggregate": "Aggregation", "weight": "Weight", "rule": "Rule",
         "print": "Print / PDF", "audit_of": "Audit", "manifest": "Manifest",
         "stat_flags": "Flags", "none": "none", "first_order": "First order", "total": "Total",
-        "input": "Methodological choice", "territory_pages": "Territory pages",
+        "input": "Methodological choice", "changed": "Values treated", "territory_pages": "Territory pages",
     },
 }
 

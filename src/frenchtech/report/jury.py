@@ -11,7 +11,7 @@ from frenchtech import ATTRIBUTION, __version__
 from frenchtech.report import charts
 from frenchtech.report.audit_data import Audit, load_audit
 from frenchtech.report.i18n import indicator_name, number, pillar_name, t
-from frenchtech.report.stats import matrix, treated
+from frenchtech.report.stats import matrix, method_steps, treated
 
 
 def sobol_rows(audit: Audit, lang: str) -> list[dict]:
@@ -42,8 +42,7 @@ def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=No
            "css": (resources.files("frenchtech.report") / "static" / "showcase.css").read_text(encoding="utf-8"),
            "created": audit.manifest.get("created", ""), "version": __version__,
            "manifest_hash": hashlib.sha256((audit.folder / "manifest.json").read_bytes()).hexdigest()[:16],
-           "method": {"normalise": audit.config.get("index", {}).get("normalise", "—"),
-                      "aggregate": audit.config.get("index", {}).get("aggregate", "—")},
+           "method": method_steps(audit),
            "window": "–".join(map(str, audit.campaign.get("evidence_window", []))),
            "bar_text": site.bar_text(lang), "has_intervals": audit.has_intervals, "rows": rows,
            "stats": st}
@@ -62,7 +61,9 @@ def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=No
         ctx["cronbach"] = [(pillar_name(lang, k) if k != "Index" else "Index", number(lang, v, 3))
                            for k, v in st["cronbach"].items()]
         ctx["treated"] = [{"name": indicator_name(lang, r["iCode"]), "skew": number(lang, r["Skew"], 2),
-                           "kurt": number(lang, r["Kurt"], 2)} for _, r in treated(st["stats"]).iterrows()]
+                           "kurt": number(lang, r["Kurt"], 2),
+                           "changed": "" if pd.isna(r["changed"]) else int(r["changed"])}
+                          for _, r in treated(st).iterrows()]
     sob = sobol_rows(audit, lang)
     ctx["sobol"] = sob
     ctx["sobol_svg"] = charts.bars(sob, t(lang, "sobol")) if sob else ""

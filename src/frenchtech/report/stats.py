@@ -35,32 +35,92 @@ def coinr_tables(audit: Audit) -> tuple[pd.DataFrame, pd.DataFrame]:
     return idata, pd.DataFrame(rows)
 
 
+def index_spec(audit: Audit) -> dict:
+    """The campaign's index steps as an engine spec (older manifests name only the methods)."""
+    method = audit.config.get("index", {})
+    spec = {}
+    for step, value in method.items():
+        if isinstance(value, dict):
+            spec[step] = value
+        elif step == "normalise":
+            spec[step] = {"f_n": value, "f_n_para": [0, 100]}
+        elif step == "aggregate":
+            spec[step] = {"f_ag": value}
+    spec.setdefault("normalise", {"f_n": "n_minmax", "f_n_para": [0, 100]})
+    spec.setdefault("aggregate", {"f_ag": "a_amean"})
+    return spec
+
+
+def method_steps(audit: Audit) -> list[tuple[str, str]]:
+    """(step, readable parameters) in the order the index runs them."""
+    out = []
+    for step, params in index_spec(audit).items():
+        text = ", ".join(f"{k}={v}" for k, v in params.items()) if isinstance(params, dict) else str(params)
+        out.append((step, text))
+    return out
+
+
+def _from_index_folder(folder) -> dict:
+    idata = pd.read_csv(folder / "iData.csv")
+    imeta = pd.read_csv(folder / "iMeta.csv")
+    codes = [c for c in imeta.loc[imeta["Type"] == "Indicator", "iCode"] if c in idata.columns]
+    cron = (pd.read_csv(folder / "cronbach_alpha.csv").set_index("aggregate")["CronbachAlpha"]
+            if (folder / "cronbach_alpha.csv").exists() else pd.Series(dtype=float))
+    stats = pd.read_csv(folder / "indicator_stats.csv") if (folder / "indicator_stats.csv").exists() else pd.DataFrame()
+    treated_frame = None
+    if (folder / "Treated.csv").exists():
+        tr = pd.read_csv(folder / "Treated.csv").set_index("uCode")
+        raw = idata.set_index("uCode")
+        rows = []
+        for c in codes:
+            if c in tr.columns:
+                changed = int((~np.isclose(raw[c].astype(float), tr[c].reindex(raw.index).astype(float),
+                                           equal_nan=True)).sum())
+                if changed:
+                    rows.append({"iCode": c, "changed": changed})
+        treated_frame = pd.DataFrame(rows, columns=["iCode", "changed"])
+    return {"available": True, "reason": "", "source": "index", "correlations": idata[codes].corr(method="pearson"),
+            "cronbach": cron, "stats": stats, "treated": treated_frame}
+
+
 def statistical_audit(audit: Audit) -> dict:
-    """{"available": bool, "reason", "correlations" (DataFrame), "cronbach" (Series), "stats" (DataFrame)}."""
+    """{"available", "reason", "correlations" (DataFrame), "cronbach" (Series), "stats", "treated"}.
+
+    The index engine's own outputs (``index/`` in the audit folder) are used when the audit has them;
+    otherwise the engine is run on ``indicators.csv`` with the campaign's method."""
+    folder = audit.folder / "index"
     try:
+        if (folder / "iData.csv").exists() and (folder / "iMeta.csv").exists():
+            return _from_index_folder(folder)
         from frenchtech import index
 
         idata, imeta = coinr_tables(audit)
-        method = audit.config.get("index", {})
-        spec = {"normalise": {"f_n": method.get("normalise", "n_minmax"), "f_n_para": [0, 100]},
-                "aggregate": {"f_ag": method.get("aggregate", "a_amean")}}
-        result = index.build(idata, imeta, spec)
+        result = index.build(idata, imeta, index_spec(audit))
         out = index.audit(result)
     except Exception as exc:  # the engine is optional for publication
         return {"available": False, "reason": f"{type(exc).__name__}: {exc}"}
     codes = [c for c in idata.columns if c not in ("uName", "uCode")]
-    corr = idata[codes].corr(method="pearson")
-    stats = out.get("stats")
+    stats = out.get("stats") if isinstance(out.get("stats"), pd.DataFrame) else pd.DataFrame()
     cron = out.get("cronbach")
-    return {"available": True, "correlations": corr, "cronbach": cron if cron is not None else pd.Series(dtype=float),
-            "stats": stats if isinstance(stats, pd.DataFrame) else pd.DataFrame(), "reason": ""}
+    return {"available": True, "reason": "", "source": "engine", "correlations": idata[codes].corr(method="pearson"),
+            "cronbach": cron if cron is not None else pd.Series(dtype=float), "stats": stats, "treated": None}
 
 
-def treated(stats: pd.DataFrame) -> pd.DataFrame:
-    """Indicators whose skew and kurtosis flag them for outlier treatment (COINr's rule)."""
-    if stats.empty or "Flag.SkewKurt" not in stats.columns:
-        return pd.DataFrame(columns=["iCode", "Skew", "Kurt"])
-    return stats.loc[stats["Flag.SkewKurt"] != "ok", ["iCode", "Skew", "Kurt"]]
+def treated(result: dict) -> pd.DataFrame:
+    """Indicators treated for outliers: those the index changed, else those COINr's skew/kurtosis rule flags."""
+    stats = result.get("stats", pd.DataFrame())
+    cols = ["iCode", "changed", "Skew", "Kurt"]
+    sk = stats.set_index("iCode")[["Skew", "Kurt"]] if {"iCode", "Skew", "Kurt"} <= set(stats.columns) else None
+    if result.get("treated") is not None:
+        out = result["treated"].copy()
+        if sk is not None:
+            out = out.join(sk, on="iCode")
+        return out.reindex(columns=cols)
+    if sk is None or "Flag.SkewKurt" not in stats.columns:
+        return pd.DataFrame(columns=cols)
+    out = stats.loc[stats["Flag.SkewKurt"] != "ok", ["iCode", "Skew", "Kurt"]].copy()
+    out["changed"] = None
+    return out.reindex(columns=cols)
 
 
 def matrix(corr: pd.DataFrame) -> list[list[float | None]]:

@@ -1,4 +1,7 @@
-"""Thin views over ``frenchtech.report.api``: GET only, JSON out, no session or login needed."""
+"""Thin views over ``frenchtech.report.api``: GET only, JSON out, no session or login needed.
+
+The views are CSRF-exempt because they never change anything: any other method gets 405.
+"""
 from __future__ import annotations
 
 import mimetypes
@@ -6,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from django.http import FileResponse, HttpResponseNotFound, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from frenchtech.report import api
@@ -30,11 +34,13 @@ def _int(request, name, default, low, high):
     return value
 
 
+@csrf_exempt
 @require_GET
 def index(request):
     return _json(api.index())
 
 
+@csrf_exempt
 @require_GET
 def table(request, name):
     try:
@@ -45,16 +51,19 @@ def table(request, name):
     return _json(api.table(name, territory=request.GET.get("territory"), limit=limit, offset=offset))
 
 
+@csrf_exempt
 @require_GET
 def territory(request, tid):
     return _json(api.territory(tid))
 
 
+@csrf_exempt
 @require_GET
 def dictionary(request):
     return _json(api.data_dictionary())
 
 
+@csrf_exempt
 @require_GET
 def openapi(request):
     pub = api.published()
@@ -65,6 +74,7 @@ def openapi(request):
 _SITE: dict[str, Path] = {}
 
 
+@csrf_exempt
 @require_GET
 def site(request, path=""):
     """The showcase pages, exported once per published audit and served from that folder."""

@@ -1,0 +1,166 @@
+"""The static showcase: pages in both languages, generated-data notice and sources on every page,
+real perimeters on the map, rank intervals when present, open data in three formats, size limit."""
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from frenchtech import ATTRIBUTION
+from frenchtech.report.audit_data import load_audit
+from frenchtech.report.showcase import export_showcase
+
+TERRITORIES = 16  # the 2014 wave: 15 dossiers plus Paris
+
+
+def html_pages(site):
+    return sorted(site.rglob("*.html"))
+
+
+def test_both_language_trees_have_every_page(site):
+    for lang in ("fr", "en"):
+        for page in ("index", "ranking", "network", "data", "jury"):
+            assert (site / lang / f"{page}.html").exists()
+        assert len(list((site / lang / "territories").glob("*.html"))) == TERRITORIES
+    assert (site / "index.html").exists() and (site / "api" / "openapi.json").exists()
+
+
+def test_every_page_says_generated_and_names_its_sources(site):
+    for page in html_pages(site):
+        text = page.read_text(encoding="utf-8")
+        assert 'id="generated-banner"' in text, page
+        assert ("GÉNÉRÉES" in text) or ("GENERATED" in text), page
+        assert "INSEE, DGCL, IGN and Etalab" in text, page
+
+
+def test_no_page_loads_anything_from_elsewhere(site):
+    for page in html_pages(site):
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r'(src|href)="(https?:)?//', text), page
+
+
+def test_map_draws_every_territory_with_its_details(site):
+    text = (site / "en" / "index.html").read_text(encoding="utf-8")
+    ids = re.findall(r'data-territory="([^"]+)"', text)
+    assert len(set(ids)) == TERRITORIES
+    assert 'data-details="Lyon French Tech — ' in text
+    assert 'class="region"' in text  # the 2014-15 regions behind the perimeters
+
+
+def test_language_switch_points_to_the_same_page(site):
+    fr = (site / "fr" / "territories" / "lyon.html").read_text(encoding="utf-8")
+    assert 'href="../../en/territories/lyon.html"' in fr and '<html lang="fr">' in fr
+    en = (site / "en" / "ranking.html").read_text(encoding="utf-8")
+    assert 'href="../fr/ranking.html"' in en
+
+
+def test_ranking_without_intervals_says_so(audit_without_uncertainty, tmp_path):
+    export_showcase([audit_without_uncertainty], tmp_path / "s")
+    text = (tmp_path / "s" / "en" / "ranking.html").read_text(encoding="utf-8")
+    assert "No uncertainty analysis in this audit" in text
+    assert "Rank interval" not in text.split("</figure>")[1]
+
+
+def test_ranking_shows_intervals_and_probabilities_when_the_audit_has_them(audit_with_uncertainty, tmp_path):
+    export_showcase([audit_with_uncertainty], tmp_path / "s")
+    text = (tmp_path / "s" / "en" / "ranking.html").read_text(encoding="utf-8")
+    assert "Rank interval 5–95 %" in text and "Probability of being labelled" in text
+    assert re.search(r"<td class=\"num\">\d+–\d+</td>", text)
+    jury = (tmp_path / "s" / "en" / "jury.html").read_text(encoding="utf-8")
+    assert "normalisation" in jury and "0.610" in jury  # the Sobol table
+
+
+def test_open_data_in_three_formats_agree(site, demo_audit):
+    data = site / "data"
+    scores_csv = pd.read_csv(data / "scores.csv")
+    scores_pq = pd.read_parquet(data / "scores.parquet")
+    scores_json = pd.DataFrame(json.loads((data / "scores.json").read_text(encoding="utf-8")))
+    assert len(scores_csv) == len(scores_pq) == len(scores_json) == TERRITORIES
+    assert scores_pq["score"].round(6).tolist() == scores_csv["score"].round(6).tolist()
+    dic = pd.read_csv(data / "dictionary.csv")
+    assert {"table", "column", "type", "meaning_fr", "meaning_en"} <= set(dic.columns)
+    for name in ("territories", "scores", "indicators", "decisions", "structures", "initiatives", "flags"):
+        assert (data / f"{name}.csv").exists() and name in set(dic["table"])
+    licence = (data / "LICENCE.txt").read_text(encoding="utf-8")
+    assert "Licence Ouverte" in licence and ATTRIBUTION in licence and "GENERATED" in licence
+
+
+def test_directory_keeps_only_structures_inside_the_territories(site, demo_audit):
+    audit = load_audit(demo_audit)
+    inside = set(audit.commune_territory())
+    published = pd.read_csv(site / "data" / "structures.csv", dtype={"commune_code": str})
+    assert len(published) and published["commune_code"].str.zfill(5).isin(inside).all()
+    assert len(published) < len(audit.structures)
+
+
+def test_profile_compares_every_indicator(site, demo_audit):
+    audit = load_audit(demo_audit)
+    text = (site / "en" / "territories" / "brest.html").read_text(encoding="utf-8")
+    assert text.count("<th scope=\"row\">") >= len(audit.indicator_ids)
+    assert "Candidates&#39; median" in text and "Labelled average" in text and "Label history" in text
+
+
+def test_trend_and_history_across_two_campaigns(demo_audit, tmp_path):
+    export_showcase([demo_audit, demo_audit], tmp_path / "s")
+    text = (tmp_path / "s" / "en" / "territories" / "lyon.html").read_text(encoding="utf-8")
+    assert "Trend across campaigns" in text
+
+
+def test_export_of_the_2014_demo_is_under_20_mb(site):
+    size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
+    print(f"\nexport size: {size / 1e6:.2f} MB")
+    assert size < 20_000_000
+
+
+def test_jury_report(demo_audit, tmp_path):
+    from frenchtech.report.jury import write_jury
+
+    result = write_jury(demo_audit, tmp_path / "jury.html", lang="en", pdf=False)
+    text = (tmp_path / "jury.html").read_text(encoding="utf-8")
+    for heading in ("Method", "Statistical audit", "Correlations between indicators", "Cronbach", "Ranking",
+                    "Sobol indices", "Declared vs observed gaps", "Territory pages"):
+        assert heading in text, heading
+    assert 'id="flags-table"' in text and "brest" in text  # the generator inflates Brest's declared funding
+    assert text.count('<article class="pagebreak"') == TERRITORIES
+    assert "<link" not in text  # self-contained: the style is inline
+    assert result["generated"] and "GENERATED demo data" in text
+
+
+def test_jury_report_without_index_engine_results(demo_audit, tmp_path, monkeypatch):
+    from frenchtech.report import jury as jury_mod
+    from frenchtech.report import stats
+
+    monkeypatch.setattr(stats, "coinr_tables", lambda audit: (_ for _ in ()).throw(ImportError("no engine")))
+    jury_mod.write_jury(demo_audit, tmp_path / "j.html", lang="fr", pdf=False)
+    text = (tmp_path / "j.html").read_text(encoding="utf-8")
+    assert "Non disponible dans cet audit" in text
+
+
+def test_commands(demo_audit, tmp_path):
+    from frenchtech.cli import main
+
+    runner = CliRunner()
+    r = runner.invoke(main, ["showcase", "export", "--audit", str(demo_audit), "--out", str(tmp_path / "site")])
+    assert r.exit_code == 0, r.output
+    assert "GENERATED" in r.output and (tmp_path / "site" / "fr" / "index.html").exists()
+    r = runner.invoke(main, ["report", "jury", "--audit", str(demo_audit), "--out", str(tmp_path / "j.html")])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "j.html").exists()
+    assert ("PDF:" in r.output) or ("PDF skipped" in r.output)
+
+
+def test_not_an_audit_folder_is_a_clear_error(tmp_path):
+    from frenchtech.cli import main
+
+    r = CliRunner().invoke(main, ["showcase", "export", "--audit", str(tmp_path), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "manifest.json" in r.output
+
+
+@pytest.mark.parametrize("lang,expected", [("fr", "1\u202f234,5"), ("en", "1,234.5")])
+def test_numbers_follow_the_language(lang, expected):
+    from frenchtech.report.i18n import number
+
+    assert number(lang, 1234.5) == expected
