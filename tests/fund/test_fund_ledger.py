@@ -209,3 +209,36 @@ def test_two_concurrent_writers_cannot_overspend(tmp_path, backend):
     out = subprocess.run([sys.executable, "-c", check, code], env=env, check=True, capture_output=True,
                          text=True).stdout
     assert out.split() == ["0.00", "15000000.00", "True"]
+
+
+def test_rolling_allocation_reads_the_ledger(db, fund2014, apps60, assessed60):
+    """Book a first batch, then allocate the next against what the ledger says remains: the rules hold
+    for the whole portfolio and the budget is never exceeded."""
+    from fractions import Fraction
+
+    from frenchtech.fund import Existing, allocate
+
+    code = fund2014.id
+    ledger.open_fund(code, fund2014.name, fund2014.budget_eur)
+    first_apps, second_apps = apps60[:30], apps60[30:]
+    first = allocate(first_apps, assessed60, fund2014.rules)
+    by_id = {a.application_id: a for a in apps60}
+    rows = [{"application_id": k, "amount_eur": str(v), "region": by_id[k].region, "territory": by_id[k].territory,
+             "labelled": str(by_id[k].labelled).lower(), "accelerator": by_id[k].accelerator}
+            for k, v in first.amounts.items()]
+    ledger.commit_allocation(code, "allocation:test:1", rows)
+    st = ledger.committed_state(code)
+    assert st["committed"] == first.total and st["available"] == fund2014.budget_eur - first.total
+    second = allocate(second_apps, assessed60, fund2014.rules,
+                      Existing(st["available"], st["committed"], st["labelled"], st["by_region"]))
+    rows2 = [{"application_id": k, "amount_eur": str(v), "region": by_id[k].region,
+              "labelled": str(by_id[k].labelled).lower()} for k, v in second.amounts.items()]
+    ledger.commit_allocation(code, "allocation:test:2", rows2)
+    b = ledger.balances(code)
+    assert b.available >= 0 and b.committed == first.total + second.total and b.balanced
+    port = ledger.portfolio(code)
+    lab = sum((r["committed_eur"] for r in port if r["labelled"]), Decimal(0))
+    assert Fraction(lab) >= Fraction("0.8") * Fraction(b.committed)
+    for reg in {r["region"] for r in port}:
+        amt = sum((r["committed_eur"] for r in port if r["region"] == reg), Decimal(0))
+        assert Fraction(amt) <= Fraction("0.35") * Fraction(b.committed)
