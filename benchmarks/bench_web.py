@@ -1,7 +1,7 @@
 """Dossier list and detail pages under load: 50 concurrent clients for 60 s on 127.0.0.1.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5433/frenchtech python benchmarks/bench_web.py \
-        [--clients 50] [--seconds 60] [--workers 8] [--home DIR]
+        [--clients 50] [--seconds 60] [--think 0] [--workers N] [--home DIR]
 
 Loads the demo campaign into the database (reusing HOME/demo/audit when present), serves the platform
 with gunicorn, logs every client in as a programme admin and prints p50/p95/p99, requests/s, errors.
@@ -37,12 +37,19 @@ def prepare(home: Path) -> str:
     return next(p for role, user, p in accounts if user == "admin")
 
 
-async def client(base, password, urls, stop, latencies, errors):
-    async with httpx.AsyncClient(base_url=base, timeout=10) as c:
-        page = await c.get("/accounts/login/")
-        token = c.cookies.get("csrftoken")
-        await c.post("/accounts/login/", data={"username": "admin", "password": password,
-                                               "csrfmiddlewaretoken": token}, headers={"Referer": base})
+def login(base, password) -> dict:
+    """One programme-admin session shared by every client (logins are deliberately slow to hash)."""
+    with httpx.Client(base_url=base, timeout=30) as c:
+        c.get("/accounts/login/")
+        r = c.post("/accounts/login/", data={"username": "admin", "password": password,
+                                             "csrfmiddlewaretoken": c.cookies.get("csrftoken")},
+                   headers={"Referer": base})
+        assert r.status_code == 302, r.status_code
+        return {"sessionid": c.cookies.get("sessionid")}
+
+
+async def client(base, cookies, urls, stop, latencies, errors, think):
+    async with httpx.AsyncClient(base_url=base, timeout=10, cookies=cookies) as c:
         i = 0
         while time.perf_counter() < stop:
             url = urls[i % len(urls)]
@@ -55,20 +62,15 @@ async def client(base, password, urls, stop, latencies, errors):
                 ok = False
             latencies.append(time.perf_counter() - t0)
             errors[0] += 0 if ok else 1
+            if think:
+                await asyncio.sleep(think)
 
 
-async def run(base, password, clients, seconds):
-    async with httpx.AsyncClient(base_url=base) as c:
-        pass
-    import django  # noqa: F401
-    from frenchtech.programme.dossiers.models import Dossier
-
-    ids = list(Dossier.objects.values_list("pk", flat=True))
-    urls = ["/dossiers/"] + [f"/dossiers/{pk}/" for pk in ids]
+async def run(base, cookies, urls, clients, seconds, think):
     latencies, errors = [], [0]
     stop = time.perf_counter() + seconds
     t0 = time.perf_counter()
-    await asyncio.gather(*(client(base, password, urls, stop, latencies, errors) for _ in range(clients)))
+    await asyncio.gather(*(client(base, cookies, urls, stop, latencies, errors, think) for _ in range(clients)))
     return latencies, errors[0], time.perf_counter() - t0
 
 
@@ -76,12 +78,17 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60)
-    ap.add_argument("--workers", type=int, default=os.cpu_count() or 4)
+    ap.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 2) + 1)
     ap.add_argument("--home", type=Path, default=ROOT / "benchmarks" / "_data" / "web")
     ap.add_argument("--port", type=int, default=8799)
+    ap.add_argument("--think", type=float, default=0.0,
+                    help="seconds each client waits between requests (0: closed loop, as wrk)")
     a = ap.parse_args()
     a.home.mkdir(parents=True, exist_ok=True)
     password = prepare(a.home.resolve())
+    from frenchtech.programme.dossiers.models import Dossier
+
+    urls = ["/dossiers/"] + [f"/dossiers/{pk}/" for pk in Dossier.objects.values_list("pk", flat=True)]
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "frenchtech.web.wsgi", "-b", f"127.0.0.1:{a.port}",
                                "-w", str(a.workers), "--log-level", "warning"], env=os.environ.copy())
     try:
@@ -92,13 +99,14 @@ def main():
                 break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        lat, errors, elapsed = asyncio.run(run(base, password, a.clients, a.seconds))
+        lat, errors, elapsed = asyncio.run(run(base, login(base, password), urls, a.clients, a.seconds, a.think))
     finally:
         server.terminate()
         server.wait()
     q = statistics.quantiles(sorted(lat), n=100)
     db = os.environ.get("DATABASE_URL", "sqlite").split(":")[0]
-    print(f"dossier list/detail, {a.clients} clients, {elapsed:.0f} s, {a.workers} gunicorn workers, {db}")
+    print(f"dossier list/detail, {a.clients} clients, think time {a.think:g} s, {elapsed:.0f} s, "
+          f"{a.workers} gunicorn workers, {db}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"requests {len(lat)}  req/s {len(lat) / elapsed:.0f}  errors {errors}")
     print(f"p50 {q[49] * 1000:.1f} ms  p95 {q[94] * 1000:.1f} ms  p99 {q[98] * 1000:.1f} ms")
 

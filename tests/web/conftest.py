@@ -36,6 +36,10 @@ def _web_settings(settings, tmp_path):
     settings.PRIVATE_FILES_ROOT = tmp_path / "private-files"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    from django.utils import translation
+
+    with translation.override("en"):  # services' messages in English in assertions (pages pick their own)
+        yield
 
 
 def set_phase(call, phase: str):

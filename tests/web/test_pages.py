@@ -57,9 +57,6 @@ def test_attachment_is_stored_outside_the_web_root(drafts, settings):
 
 
 def test_attachment_type_and_size_limits(drafts, people, settings):
-    from django.utils import translation
-
-    translation.activate("en")
     lyon = drafts[0]
     with pytest.raises(DossierError, match="Accepted files"):
         add_attachment(lyon, SimpleUploadedFile("x.exe", b"MZ..", "application/octet-stream"), people["lyon"])
@@ -130,6 +127,25 @@ def test_reminders_command_and_page(dossiers, people, call, mailoutbox):
     assert "juror1" in page
 
 
+def test_juror_sees_other_scores_unless_blind_or_conflicted(dossiers, people, call):
+    from frenchtech.programme.jury.services import assign, declare_conflict, save_review
+
+    set_phase(call, "review")
+    lyon = dossiers["lyon"]
+    a1, a2 = assign(people["juror"], lyon), assign(people["juror2"], lyon)
+    save_review(a2, {c: 3 for c in ("ecosystem", "ambition", "federation", "accelerators", "flagship",
+                                    "international")}, "Solid.", submit=True)
+    page = client_for(people["juror"]).get(f"/dossiers/{lyon.pk}/").content.decode()
+    assert 'id="jury-scores"' in page and "juror2" in page
+    call.blind_review = True
+    call.save()
+    page = client_for(people["juror"]).get(f"/dossiers/{lyon.pk}/").content.decode()
+    assert "juror2" not in page
+    declare_conflict(people["juror"], call, "lyon", "Works for the metropolis")
+    assert client_for(people["juror"]).get(f"/dossiers/{lyon.pk}/").status_code == 403
+    assert client_for(people["juror"]).get(f"/jury/review/{lyon.pk}/").status_code == 403
+
+
 def test_decision_override_needs_rationale_and_publication_is_final(dossiers, people, call):
     from frenchtech.programme.labels.models import Decision
 
@@ -137,7 +153,9 @@ def test_decision_override_needs_rationale_and_publication_is_final(dossiers, pe
     admin = client_for(people["admin"])
     lyon = dossiers["lyon"]
     page = admin.get(f"/deliberation/{lyon.pk}/")
-    assert page.status_code == 200 and "index-score" in page.content.decode()
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="index-score"' in html and 'id="rank-interval"' in html
+    assert 'id="declared-observed"' in html
     proposal = page.context["audit"]["proposal"]["decision"]
     other = "not_selected" if proposal == "labelled" else "labelled"
     data = {"decision": other, "kind": "metropole", "starts": "2014-11-12", "ends": "2018-11-12", "rationale": ""}

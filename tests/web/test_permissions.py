@@ -73,8 +73,8 @@ def test_permission_matrix(world):
         set_phase(world["call"], phase)
         for action, role, relation in itertools.product(ACTIONS, ROLES, ("own", "other")):
             user, obj = _subject(world, action, role, relation)
-            obj.call = world["call"] if hasattr(obj, "call_id") else None  # see the phase just set
-            obj = world["call"] if obj is None else obj
+            if hasattr(obj, "call_id"):
+                obj.call = world["call"]  # the dossier sees the phase just set
             expected = phase in EXPECTED[action].get(role, {}).get(relation, set())
             verdict = can(user, action, obj)
             if bool(verdict) != expected:
@@ -90,15 +90,12 @@ def test_submitted_dossier_is_locked(world):
 
     set_phase(world["call"], "open")
     d = world["lyon"]
-    update_dossier(d, {"name": d.name, "epci": d.epci, "communes": d.communes, "narrative": NARRATIVE}, people_of(world))
-    submit_dossier(d, people_of(world))
+    applicant = world["users"]["applicant"]
+    update_dossier(d, {"name": d.name, "epci": d.epci, "communes": d.communes, "narrative": NARRATIVE}, applicant)
+    submit_dossier(d, applicant)
     d.refresh_from_db()
     v = can(world["users"]["applicant"], "dossier.edit", d)
     assert not v and "locked" in str(v.reason)
-
-
-def people_of(world):
-    return world["users"]["applicant"]
 
 
 def test_conflicted_juror_can_neither_see_nor_score(world):

@@ -11,7 +11,7 @@ import pandas as pd
 from frenchtech.indicators.catalogue import load_catalogue
 from frenchtech.labelling.observed import relative_gap
 
-RANK_FILES = ("uncertainty.csv", "rank_intervals.csv", "ranks.csv")
+RANK_FILES = ("scores.csv", "index/rank_uncertainty.csv")  # the first with an interval wins
 
 
 @lru_cache(maxsize=32)
@@ -28,9 +28,10 @@ def table(folder: str, name: str) -> pd.DataFrame | None:
 
 
 def _row(frame, territory: str) -> dict:
-    if frame is None or "territory" not in frame:
+    key = "territory" if frame is not None and "territory" in frame else "uCode"
+    if frame is None or key not in frame:
         return {}
-    rows = frame[frame["territory"] == territory]
+    rows = frame[frame[key].astype(str) == territory]
     return {} if rows.empty else {k: (None if pd.isna(v) else v) for k, v in rows.iloc[0].items()}
 
 
@@ -44,7 +45,8 @@ def rank_interval(folder: str, territory: str) -> dict | None:
             median = next((row[k] for k in ("rank_median", "Median", "median") if row.get(k) is not None), None)
             if low is not None and high is not None:
                 return {"low": low, "high": high, "median": median,
-                        "probability": row.get("pass_probability") or row.get("probability")}
+                        "probability": next((row[k] for k in ("p_labelled", "pass_probability")
+                                             if row.get(k) is not None), None)}
     return None
 
 

@@ -78,7 +78,13 @@ def dossier_detail(request, pk):
            "attachments": dossier.attachments.all(),
            "can_edit": can(u, "dossier.edit", dossier), "can_submit": can(u, "dossier.submit", dossier),
            "can_score": can(u, "review.score", dossier), "can_deliberate": can(u, "dossier.deliberate", dossier),
-           "versions": dossier.versions.all()[:10]}
+           "versions": dossier.versions.select_related("author")[:10], "reviews": None}
+    if can(u, "review.see", dossier):
+        from frenchtech.programme.jury.services import dossier_reviews, total
+
+        criteria = dossier.call.rubric.criteria
+        ctx["reviews"] = [{"juror": r.assignment.juror.username, "comment": r.comment,
+                           **total(r.scores, criteria)} for r in dossier_reviews(dossier)]
     return render(request, "web/dossier_detail.html", ctx)
 
 
