@@ -175,12 +175,17 @@ def explain(alloc, resolve_limit: int = 200, time_limit: float = 10.0) -> Explan
             if it.excluded.startswith("its cap"):
                 change = (f"raise its cap to EUR {it.min_eur:,} (more private co-investment or a higher "
                           f"valuation), or lower the minimum ticket")
-            rejected.append(Rejection(it.id, it.score, it.excluded, change=change or "meet the eliminatory condition"))
+            else:
+                change = "meet the condition(s): " + it.excluded.split(": ", 1)[-1]
+            rejected.append(Rejection(it.id, it.score, it.excluded, change=change))
     pool = _pool(alloc, estimates)
+    tight = [b["rule"] for b in binding]
+    outscored = ("outscored: " + (", ".join(tight) + " leave(s) no room at its score" if tight
+                                  else "the funded applications bring more value"))
     losers = sorted((it for it in m.cand if it.id not in alloc.amounts), key=lambda it: -it.score)
     for rank, it in enumerate(losers):
         est = round(estimates.get(it.id, 0.0), 2)
-        r = Rejection(it.id, it.score, "better uses of the budget under the rules", estimate=est)
+        r = Rejection(it.id, it.score, outscored, estimate=est)
         if rank < resolve_limit:
             need = _score_needed(alloc, it, time_limit, pool)
             if need is None:

@@ -72,7 +72,7 @@ def build_items(apps, assessments, rules) -> list[Item]:
         cap = _floor_eur(caps[reason])
         excluded = ""
         if not asmt.eligible:
-            excluded = "eliminated by " + ", ".join(asmt.eliminated_by)
+            excluded = "eliminated: " + "; ".join(asmt.failed_conditions or asmt.eliminated_by)
         elif cap < max(tmin, 1):
             excluded = f"its cap ({reason}: EUR {cap:,}) is below the minimum ticket (EUR {tmin:,})"
         items.append(Item(a.application_id, asmt.score, a.region, a.labelled, cap, reason, tmin, excluded))

@@ -16,6 +16,7 @@ class Assessment:
     score: float                      # 0-100
     parts: dict[str, float]           # criterion id -> normalised value 0-100
     eliminated_by: tuple[str, ...]    # ids of the eliminatory conditions that failed
+    failed_conditions: tuple[str, ...] = ()  # their labels
 
     @property
     def eligible(self) -> bool:
@@ -32,6 +33,7 @@ def assess(apps, fund) -> dict[str, Assessment]:
             x = np.array([float(getattr(a, c.id))])
             parts[c.id] = float(n_goalposts(x, (c.goalposts[0], c.goalposts[1], 100.0), c.direction)[0])
         score = float(np.dot(weights, [parts[c.id] for c in fund.criteria]) / weights.sum()) if len(weights) else 0.0
-        failed = tuple(e.id for e in fund.eliminatory if not e.passes(getattr(a, e.field, None)))
-        out[a.application_id] = Assessment(a.application_id, round(score, 6), parts, failed)
+        failed = [e for e in fund.eliminatory if not e.passes(getattr(a, e.field, None))]
+        out[a.application_id] = Assessment(a.application_id, round(score, 6), parts, tuple(e.id for e in failed),
+                                           tuple(e.label for e in failed))
     return out
