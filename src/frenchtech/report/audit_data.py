@@ -163,10 +163,12 @@ def load_audit(folder) -> Audit:
             raise InputError(path, "missing table", expected=f"{name}.csv written by frenchtech audit")
         else:
             tables[name] = pd.DataFrame()
-    for opt in ("sobol", "uncertainty"):
-        path = folder / f"{opt}.csv"
+    # Sobol indices, where the index engine's sensitivity analysis wrote them
+    for path in (folder / "sobol.csv", folder / "index" / "sobol.csv", folder / "index" / "sobol_indices.csv",
+                 folder / "index" / "sensitivity.csv", folder / "sensitivity.csv"):
         if path.exists():
-            tables[opt] = pd.read_csv(path)
+            tables["sobol"] = pd.read_csv(path)
+            break
     audit = Audit(folder, manifest, tables)
     evidence = Path(manifest.get("evidence_dir") or folder.parent / "evidence")
     if not evidence.is_absolute():

@@ -42,7 +42,7 @@ STRINGS = {
         "normalise": "Normalisation", "aggregate": "Agrégation", "weight": "Poids", "rule": "Règle",
         "print": "Imprimer / PDF", "audit_of": "Audit", "manifest": "Manifeste",
         "stat_flags": "Alertes", "none": "aucun", "first_order": "Premier ordre", "total": "Total",
-        "input": "Choix méthodologique", "changed": "Valeurs traitées", "territory_pages": "Fiches territoires",
+        "input": "Choix méthodologique", "changed": "Valeurs traitées", "ranking_caption": "Point : rang obtenu ; barre : intervalle de rang 5–95 % de l'analyse d'incertitude ; vert : labellisé, gris : non retenu ; tirets rouges : barre de labellisation.", "territory_pages": "Fiches territoires",
     },
     "en": {
         "site": "French Tech network", "colon": ":", "home": "Home", "ranking": "Ranking", "network": "Network",
@@ -82,7 +82,7 @@ STRINGS = {
         "normalise": "Normalisation", "aggregate": "Aggregation", "weight": "Weight", "rule": "Rule",
         "print": "Print / PDF", "audit_of": "Audit", "manifest": "Manifest",
         "stat_flags": "Flags", "none": "none", "first_order": "First order", "total": "Total",
-        "input": "Methodological choice", "changed": "Values treated", "territory_pages": "Territory pages",
+        "input": "Methodological choice", "changed": "Values treated", "ranking_caption": "Dot: rank obtained; bar: 5–95 % rank interval from the uncertainty analysis; green: labelled, grey: not selected; red dashes: labelling bar.", "territory_pages": "Territory pages",
     },
 }
 
@@ -132,7 +132,7 @@ def number(lang: str, value, digits: int = 1) -> str:
         return "—"
     if v != v:
         return "—"
-    text = f"{v:,.{digits}f}" if not float(v).is_integer() or digits == 0 else f"{v:,.0f}"
+    text = f"{v:,.0f}" if digits == 0 or (digits == 1 and v.is_integer()) else f"{v:,.{digits}f}"
     if lang == "fr":
         text = text.replace(",", "\u202f").replace(".", ",")
     return text

@@ -15,12 +15,16 @@ from frenchtech.report.stats import matrix, method_steps, treated
 
 
 def sobol_rows(audit: Audit, lang: str) -> list[dict]:
-    """Rows of sobol.csv when the audit has one: any name column plus first-order and total indices."""
+    """Rows of the audit's Sobol table (computed by the index engine when the audit has none)."""
     frame = audit.tables.get("sobol")
     if frame is None or frame.empty:
         return []
+    return _sobol_rows(frame, lang)
+
+
+def _sobol_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
     cols = {c.lower(): c for c in frame.columns}
-    name = next((cols[c] for c in ("input", "name", "parameter", "factor") if c in cols), frame.columns[0])
+    name = next((cols[c] for c in ("input", "variable", "name", "parameter", "factor") if c in cols), frame.columns[0])
     first = next((cols[c] for c in ("s1", "first", "first_order", "si") if c in cols), None)
     total = next((cols[c] for c in ("st", "total", "total_order", "sti") if c in cols), None)
     if first is None or total is None:
@@ -64,7 +68,10 @@ def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=No
                            "kurt": number(lang, r["Kurt"], 2),
                            "changed": "" if pd.isna(r["changed"]) else int(r["changed"])}
                           for _, r in treated(st).iterrows()]
-    sob = sobol_rows(audit, lang)
+    sob, ctx["sobol_reason"] = sobol_rows(audit, lang), ""
+    if not sob:
+        frame, ctx["sobol_reason"] = site.sobol
+        sob = _sobol_rows(frame, lang) if frame is not None else []
     ctx["sobol"] = sob
     ctx["sobol_svg"] = charts.bars(sob, t(lang, "sobol")) if sob else ""
     flags = audit.tables.get("flags", pd.DataFrame())

@@ -39,7 +39,7 @@ def _f(value):
 class Showcase:
     """What every page needs, computed once per export."""
 
-    def __init__(self, audits: list[Audit]):
+    def __init__(self, audits: list[Audit], sobol_n: int = 64):
         self.audits = audits
         self.audit = audits[-1]
         self.geoms = maps.territory_geometries(self.audit.territories)
@@ -47,6 +47,16 @@ class Showcase:
         self._rows: dict[str, list[dict]] = {}
         self._dirs: dict[str, list[dict]] = {}
         self._stats = None
+        self._sobol = None
+        self.sobol_n = sobol_n
+
+    @property
+    def sobol(self):
+        if self._sobol is None:
+            from frenchtech.report.stats import sobol_indices
+
+            self._sobol = sobol_indices(self.audit, n=self.sobol_n)
+        return self._sobol
 
     @property
     def stats(self) -> dict:

@@ -35,6 +35,9 @@ def coinr_tables(audit: Audit) -> tuple[pd.DataFrame, pd.DataFrame]:
     return idata, pd.DataFrame(rows)
 
 
+STEP_ORDER = ("denominate", "impute", "screen", "treat", "normalise", "aggregate")
+
+
 def index_spec(audit: Audit) -> dict:
     """The campaign's index steps as an engine spec (older manifests name only the methods)."""
     method = audit.config.get("index", {})
@@ -48,7 +51,8 @@ def index_spec(audit: Audit) -> dict:
             spec[step] = {"f_ag": value}
     spec.setdefault("normalise", {"f_n": "n_minmax", "f_n_para": [0, 100]})
     spec.setdefault("aggregate", {"f_ag": "a_amean"})
-    return spec
+    order = {k: i for i, k in enumerate(STEP_ORDER)}
+    return dict(sorted(spec.items(), key=lambda kv: order.get(kv[0], len(order))))
 
 
 def method_steps(audit: Audit) -> list[tuple[str, str]]:
@@ -125,3 +129,25 @@ def treated(result: dict) -> pd.DataFrame:
 
 def matrix(corr: pd.DataFrame) -> list[list[float | None]]:
     return [[None if pd.isna(v) else float(v) for v in row] for row in np.asarray(corr, dtype=float)]
+
+
+def sobol_indices(audit: Audit, n: int = 64, n_boot: int = 50) -> tuple[pd.DataFrame | None, str]:
+    """Sobol indices of the campaign's uncertain inputs, by the index engine, when the audit has none.
+
+    Returns (Variable, S1, S1_conf, ST, ST_conf) or None with the reason it could not be computed."""
+    inputs = audit.config.get("uncertainty", {}).get("inputs")
+    if not inputs or n <= 0:
+        return None, "no uncertain inputs in the campaign"
+    folder = audit.folder / "index"
+    try:
+        from frenchtech import index
+
+        if (folder / "iData.csv").exists() and (folder / "iMeta.csv").exists():
+            idata, imeta = pd.read_csv(folder / "iData.csv"), pd.read_csv(folder / "iMeta.csv")
+        else:
+            idata, imeta = coinr_tables(audit)
+        result = index.sensitivity(idata, imeta, index_spec(audit), inputs, n=n,
+                                   seed=int(audit.manifest.get("seed") or 0), n_boot=n_boot)
+    except Exception as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+    return result.indices, ""
