@@ -41,9 +41,10 @@ class Allocation:
         return sum(self.amounts.values(), Decimal(0))
 
     def certificate(self) -> str:
+        solver = self.solution.value if self.solution is not None else float(self.value)
         if self.status == "optimal":
-            return (f"OPTIMAL (proven by branch and bound: dual bound {self.bound:,.2f} = value within a "
-                    f"relative gap of {self.gap:.2e})")
+            return (f"OPTIMAL (proven by branch and bound: objective {solver:,.2f}, dual bound {self.bound:,.2f}, "
+                    f"relative gap {self.gap:.2e}; whole-euro allocation value {self.value:,.2f})")
         return f"NOT PROVEN OPTIMAL: value {float(self.value):,.2f}, bound {self.bound:,.2f}, gap {self.gap:.4%}"
 
 
