@@ -39,7 +39,9 @@ def test_every_page_says_generated_and_names_its_sources(site):
 def test_no_page_loads_anything_from_elsewhere(site):
     for page in html_pages(site):
         text = page.read_text(encoding="utf-8")
-        assert not re.search(r'(src|href)="(https?:)?//', text), page
+        assert not re.search(r'src="(https?:)?//', text), page
+        assert not re.search(r'<link[^>]+href="(https?:)?//', text), page
+        assert "@import" not in text and "url(http" not in text, page
 
 
 def test_map_draws_every_territory_with_its_details(site):
@@ -101,6 +103,9 @@ def test_profile_compares_every_indicator(site, demo_audit):
     text = (site / "en" / "territories" / "brest.html").read_text(encoding="utf-8")
     assert text.count("<th scope=\"row\">") >= len(audit.indicator_ids)
     assert "Candidates&#39; median" in text and "Labelled average" in text and "Label history" in text
+    lyon = (site / "en" / "territories" / "lyon.html").read_text(encoding="utf-8")
+    record = lyon.split('id="public-record"')[1].split("</table>")[0]
+    assert "2014-11-12" in record and "Capitale French Tech" in record  # real labels from the public record
 
 
 def test_trend_and_history_across_two_campaigns(demo_audit, tmp_path):

@@ -14,6 +14,7 @@ import pandas as pd
 
 from frenchtech.errors import InputError
 
+HOLDS_LABEL = ("labelled", "renewed", "confirmed")  # decisions after which the territory holds a label
 TABLES = ("scores", "indicators", "measures", "normalised", "decisions", "flags")
 
 
@@ -87,7 +88,7 @@ class Audit:
         """The labelling bar: the quota position or the threshold, for the ranking chart."""
         rule = self.config.get("labelling", {})
         d = self.tables["decisions"]
-        labelled = d[d["decision"] == "labelled"]
+        labelled = d[d["decision"].isin(HOLDS_LABEL)]
         out = {"rule": rule.get("rule", ""), "quota": rule.get("quota"), "threshold": rule.get("threshold")}
         ranks = self.scores.set_index("territory")["rank"]
         lab_ranks = [int(ranks[t]) for t in labelled["territory"] if t in ranks.index]

@@ -12,7 +12,12 @@ STRINGS = {
                      "générées (aléatoires, calibrées sur les populations réelles), ce ne sont pas des chiffres réels.",
         "sources": "Sources", "map_title": "Carte des territoires candidats",
         "colour_by": "Colorer par", "by_label": "décision", "by_score": "score",
-        "labelled": "labellisé", "not_selected": "non retenu", "deferred": "ajourné",
+        "labelled": "labellisé", "not_selected": "non retenu", "deferred": "ajourné", "confirmed": "confirmé",
+        "renewed": "renouvelé", "withdrawn": "retiré", "ineligible": "non éligible",
+        "drawn_as_department": "contour du département", "public_record": "Labels réels 2014–2023 (sources publiques)",
+        "metropole_french_tech": "Métropole French Tech", "capitale_french_tech": "Capitale French Tech",
+        "candidate_not_selected": "candidature non retenue", "thematic_pilot": "pilote thématique",
+        "ecosystem": "Écosystème", "source": "Source", "labelled_territories": "Territoires labellisés", "in_labelled": "dans un territoire labellisé",
         "rank": "Rang", "score": "Score", "population": "Population", "decision": "Décision",
         "interval": "Intervalle de rang 5–95 %", "p_labelled": "Probabilité d'être labellisé",
         "no_interval": "Pas d'analyse d'incertitude dans cet audit : les rangs sont donnés sans intervalle.",
@@ -52,7 +57,12 @@ STRINGS = {
                      "calibrated on real populations); they are not real figures.",
         "sources": "Sources", "map_title": "Map of the candidate territories",
         "colour_by": "Colour by", "by_label": "decision", "by_score": "score",
-        "labelled": "labelled", "not_selected": "not selected", "deferred": "deferred",
+        "labelled": "labelled", "not_selected": "not selected", "deferred": "deferred", "confirmed": "confirmed",
+        "renewed": "renewed", "withdrawn": "withdrawn", "ineligible": "ineligible",
+        "drawn_as_department": "department outline", "public_record": "Real labels 2014–2023 (public sources)",
+        "metropole_french_tech": "Métropole French Tech", "capitale_french_tech": "Capitale French Tech",
+        "candidate_not_selected": "candidate not selected", "thematic_pilot": "thematic pilot",
+        "ecosystem": "Ecosystem", "source": "Source", "labelled_territories": "Labelled territories", "in_labelled": "in a labelled territory",
         "rank": "Rank", "score": "Score", "population": "Population", "decision": "Decision",
         "interval": "Rank interval 5–95 %", "p_labelled": "Probability of being labelled",
         "no_interval": "No uncertainty analysis in this audit: ranks are given without an interval.",
@@ -121,7 +131,8 @@ def pillar_name(lang: str, code: str) -> str:
 
 
 def decision_name(lang: str, code: str) -> str:
-    return t(lang, code) if code in ("labelled", "not_selected", "deferred") else str(code or "").replace("_", " ")
+    known = ("labelled", "not_selected", "deferred", "confirmed", "renewed", "withdrawn", "ineligible")
+    return t(lang, code) if code in known else str(code or "").replace("_", " ")
 
 
 def number(lang: str, value, digits: int = 1) -> str:

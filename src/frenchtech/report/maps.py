@@ -19,7 +19,10 @@ SCALE = 100.0
 # metropolitan France (and Corsica)
 FRANCE_BOX = (-5.3, 41.3, 9.7, 51.2)
 
-LABEL_COLOURS = {"labelled": "#1a7a43", "not_selected": "#8a94a0", "deferred": "#b85c00", "": "#c9ced6"}
+# Decisions that hold a label after the campaign, and one colour per decision.
+HOLDS_LABEL = ("labelled", "renewed", "confirmed")
+LABEL_COLOURS = {"labelled": "#1a7a43", "renewed": "#0e4f2a", "confirmed": "#0e4f2a", "deferred": "#b85c00",
+                 "withdrawn": "#b3261e", "not_selected": "#8a94a0", "ineligible": "#b7bec7", "": "#c9ced6"}
 
 
 @lru_cache(maxsize=None)

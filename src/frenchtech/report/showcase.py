@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from frenchtech import ATTRIBUTION
 from frenchtech.report import charts, maps
-from frenchtech.report.audit_data import Audit, load_audit
+from frenchtech.report.audit_data import HOLDS_LABEL, Audit, load_audit
 from frenchtech.report.i18n import LANGS, decision_name, indicator_name, number, t
 from frenchtech.report.opendata import FORMATS, LICENCE, TABLE_TEXT, write_open_data
 
@@ -99,7 +99,7 @@ class Showcase:
                 "interval": f"{int(p05)}–{int(p95)}" if p05 is not None and p95 is not None else "",
                 "p_text": f"{_f(s.get('p_labelled')) * 100:.0f} %" if _f(s.get("p_labelled")) is not None else "",
                 "population": number(lang, terr["population"], 0),
-                "epci": " ".join(self.geoms.get(tid, {}).get("epci", [])) or self.geoms.get(tid, {}).get("source", ""),
+                "epci": " ".join(self.geoms.get(tid, {}).get("epci", [])) or t(lang, "drawn_as_department"),
                 "bar_after": bar is not None and int(s["rank"]) == bar,
             })
         return rows
@@ -123,9 +123,10 @@ class Showcase:
         ctx = self.context(lang, "index", self.audit.name(lang))
         ctx["page"] = "home"
         pops = [x["population"] or 0 for x in self.audit.territories]
-        legend = [(decision_name(lang, k), c) for k, c in maps.LABEL_COLOURS.items() if k]
+        present = {r["decision"] for r in rows}
+        legend = [(decision_name(lang, k), c) for k, c in maps.LABEL_COLOURS.items() if k and k in present]
         ctx.update(rows=sorted(rows, key=lambda r: r["name"]), map_svg=self.map_svg(lang), legend=legend,
-                   n_candidates=len(rows), n_labelled=sum(r["decision"] == "labelled" for r in rows),
+                   n_candidates=len(rows), n_labelled=sum(r["decision"] in HOLDS_LABEL for r in rows),
                    total_population=number(lang, sum(pops), 0))
         return self.env.get_template("home.html").render(ctx)
 
@@ -143,7 +144,7 @@ class Showcase:
         a = self.audit
         ind = a.tables["indicators"].set_index("territory")
         norm = a.tables["normalised"].set_index("territory") if not a.tables["normalised"].empty else None
-        labelled = a.tables["decisions"].query("decision == 'labelled'")["territory"].tolist()
+        labelled = a.tables["decisions"].loc[a.tables["decisions"]["decision"].isin(HOLDS_LABEL), "territory"].tolist()
         rows = []
         for code in a.indicator_ids:
             if code not in ind.columns:
@@ -181,6 +182,15 @@ class Showcase:
                             "historical": decision_name(lang, r.get("historical", "")) if isinstance(r.get("historical"), str) else ""})
         return out
 
+    def public_record(self, lang: str, tid: str) -> list[dict]:
+        """Real French Tech label decisions 2014-2023 (public record) for the territory's communes."""
+        record = _label_record()
+        codes = set(self.audit.territory(tid)["match_codes"])
+        rows = record[record["commune_insee"].isin(codes)].drop_duplicates(["ecosystem", "announced", "label_type"])
+        return [{"ecosystem": r["ecosystem"], "announced": r["announced"],
+                 "label": t(lang, r["label_type"]) if r["label_type"] in LABEL_TYPES else r["label_type"],
+                 "source": r["source_url"]} for _, r in rows.sort_values("announced").iterrows()]
+
     def directory_rows(self, kind: str, tid: str | None = None) -> list[dict]:
         if kind not in self._dirs:
             self._dirs[kind] = self._directory_rows(kind)
@@ -189,7 +199,7 @@ class Showcase:
     def _directory_rows(self, kind: str) -> list[dict]:
         frame = self.audit.directory(kind)
         names = {x["id"]: x["name"] for x in self.audit.territories}
-        labelled = {x["id"] for x in self.audit.territories if x["decision"] == "labelled"}
+        labelled = {x["id"] for x in self.audit.territories if x["decision"] in HOLDS_LABEL}
         communes = _commune_names(self.audit.vintage)
         rows = []
         for r in frame.to_dict("records"):
@@ -214,6 +224,7 @@ class Showcase:
         row = dict(row, n_communes=number(lang, len(terr["communes"]), 0), epci_declared=" ".join(terr["epci"]))
         ctx.update(
             tr=row, indicators=inds, trend=trend, history=self.history_rows(lang, tid),
+            record=self.public_record(lang, tid),
             map_svg=self.map_svg(lang, focus=tid),
             profile_svg=charts.profile(inds, row["name"], (row["name"], t(lang, "national_median"), t(lang, "labelled_mean"))),
             trend_svg=charts.trend([(r["year"], r["score"]) for r in trend], t(lang, "trend")) if trend else "",
@@ -225,7 +236,7 @@ class Showcase:
         structures, initiatives = self.directory_rows("structures"), self.directory_rows("initiatives")
         labelled = []
         for r in self.score_rows(lang):
-            if r["decision"] == "labelled":
+            if r["decision"] in HOLDS_LABEL:
                 labelled.append({**r, "n_structures": sum(s["territory"] == r["id"] for s in structures),
                                  "n_initiatives": sum(s["territory"] == r["id"] for s in initiatives)})
         dirs = [(k, {"rows": rows, "kinds": sorted({r["kind"] for r in rows})})
@@ -240,6 +251,16 @@ class Showcase:
         ctx.update(tables=[{"name": n, "text": TABLE_TEXT.get(n, (n, n))[0 if lang == "fr" else 1]} for n in tables],
                    formats=FORMATS, dictionary=dictionary)
         return self.env.get_template("data.html").render(ctx)
+
+
+LABEL_TYPES = ("metropole_french_tech", "capitale_french_tech", "candidate_not_selected", "thematic_pilot")
+
+
+@lru_cache(maxsize=1)
+def _label_record() -> pd.DataFrame:
+    path = resources.files("frenchtech") / "data" / "labels_2014_2023.csv"
+    with path.open("r", encoding="utf-8") as f:
+        return pd.read_csv(f, dtype=str).fillna("")
 
 
 @lru_cache(maxsize=4)
