@@ -70,6 +70,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Sessions read from a per-process cache first, written through to the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+AUTHENTICATION_BACKENDS = ["frenchtech.web.auth.ProgrammeBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

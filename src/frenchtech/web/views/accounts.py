@@ -54,7 +54,7 @@ def register(request):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         user = register_applicant(campaign, d["territory"], d["username"], d["password"], d["email"])
-        auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        auth_login(request, user, backend="frenchtech.web.auth.ProgrammeBackend")
         messages.success(request, _("Welcome. Your territory team is registered: you can now start the dossier."))
         return redirect("dossier-list")
     return render(request, "web/register.html", {"form": form, "call": call})
