@@ -134,3 +134,11 @@ def test_ranking_and_jury_pages(offline, showcase_url):
 def test_file_url_works_too(page, site):
     page.goto((site / "en" / "index.html").as_uri())
     assert page.locator("svg.map .territory").count() == 16
+
+
+def test_keyboard_reaches_skip_link_then_navigation(offline, showcase_url):
+    offline.goto(f"{showcase_url}/en/ranking.html")
+    offline.keyboard.press("Tab")
+    assert offline.evaluate("document.activeElement.className") == "skip"
+    offline.keyboard.press("Enter")
+    assert offline.evaluate("location.hash") == "#main"

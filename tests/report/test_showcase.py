@@ -169,3 +169,53 @@ def test_numbers_follow_the_language(lang, expected):
     from frenchtech.report.i18n import number
 
     assert number(lang, 1234.5) == expected
+
+
+def test_jury_pdf_where_weasyprint_works(demo_audit, tmp_path):
+    try:
+        import weasyprint  # noqa: F401
+    except Exception as exc:  # missing package or system libraries (Pango)
+        pytest.skip(f"WeasyPrint unavailable: {exc}")
+    from frenchtech.report.jury import write_jury
+
+    result = write_jury(demo_audit, tmp_path / "jury.html", lang="fr", pdf=True)
+    pdf = (tmp_path / "jury.pdf").read_bytes()
+    assert result["pdf"] and pdf.startswith(b"%PDF") and len(pdf) > 20_000
+
+
+def _luminance(hex_colour: str) -> float:
+    rgb = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+@pytest.mark.parametrize("text,background", [
+    ("#1f2933", "#ffffff"),  # body text
+    ("#4a5563", "#ffffff"),  # footer (muted)
+    ("#0b4f8a", "#ffffff"),  # links
+    ("#ffffff", "#0b2e4f"),  # header
+    ("#6b4400", "#fff4d6"),  # generated-data notice
+    ("#1f2933", "#f1f4f7"),  # table headers
+    ("#ffffff", "#102a43"),  # map tooltip
+])
+def test_text_contrast_meets_wcag_aa(text, background):
+    from importlib import resources
+
+    css = (resources.files("frenchtech.report") / "static" / "showcase.css").read_text(encoding="utf-8").lower()
+    for colour in (text, background):
+        assert colour in css or colour == "#ffffff", colour
+    assert _contrast(text, background) >= 4.5
+
+
+def test_every_chart_has_a_text_alternative_and_a_table(site):
+    for page in html_pages(site):
+        text = page.read_text(encoding="utf-8")
+        for svg in re.findall(r"<svg[^>]*>", text):
+            assert "aria-label=" in svg, page
+        if '<svg class="chart"' in text or '<svg class="map"' in text:
+            assert "<table" in text, page
