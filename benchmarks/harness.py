@@ -30,7 +30,7 @@ def evidence(rows: int, seed: int = 1) -> Path:
     """The generated evidence folder with a ``rows``-row register (generated once, then reused)."""
     folder = DATA / f"ev{rows}"
     if not (folder / "StockEtablissement_utf8.csv").exists():
-        subprocess.run([sys.executable, "-m", "frenchtech.cli", "generate", "--campaign", str(CAMPAIGN),
+        subprocess.run([sys.executable, "-c", "from frenchtech.cli import main; main()", "generate", "--campaign", str(CAMPAIGN),
                         "--rows", str(rows), "--seed", str(seed), "--out", str(folder)], check=True,
                        stdout=subprocess.DEVNULL)
     return folder
@@ -65,13 +65,16 @@ def run(variant: str, *args, threads: int | None = None) -> dict:
     report["process_wall"] = wall
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
     report["peak_rss_mib"] = int(m.group(1)) / 1024 if m else float("nan")
+    cpu = re.findall(r"(?:User|System) time \(seconds\): ([0-9.]+)", proc.stderr)
+    report["cpu_seconds"] = sum(map(float, cpu)) if cpu else float("nan")
     return report
 
 
 def show(name: str, r: dict, rows: int, base: dict | None = None) -> None:
     ratio = f"  x{base['seconds'] / r['seconds']:.2f} vs {base['name']}" if base else ""
     print(f"  {name:<34} {r['seconds']:8.2f} s  {rows / r['seconds'] / 1e6:8.2f} M rows/s  "
-          f"peak {r['peak_rss_mib']:7.0f} MiB  (process {r['process_wall']:.1f} s){ratio}", flush=True)
+          f"peak {r['peak_rss_mib']:7.0f} MiB  (process {r['process_wall']:.1f} s wall, "
+          f"{r.get('cpu_seconds', float('nan')):.1f} s CPU){ratio}", flush=True)
 
 
 def same_counts(reports: dict) -> None:

@@ -28,6 +28,12 @@ SPARK_ALWAYS = {
 }
 
 
+def duckdb_settings() -> dict:
+    """DuckDB's memory ceiling: a register scan streams, but DuckDB otherwise keeps buffers up to
+    80 % of the machine's memory; the audit needs far less (FRENCHTECH_DUCKDB_MEMORY overrides)."""
+    return {"memory_limit": os.environ.get("FRENCHTECH_DUCKDB_MEMORY", "512MB")}
+
+
 def connect(engine: str = "duckdb", **options):
     """An Ibis connection for ``engine``; the same indicator definitions run on each.
 
@@ -35,7 +41,7 @@ def connect(engine: str = "duckdb", **options):
     (an existing SparkSession) and ``conf`` (extra Spark settings).
     """
     if engine == "duckdb":
-        return ibis.duckdb.connect(**options)
+        return ibis.duckdb.connect(**{**duckdb_settings(), **options})
     if engine == "spark" or engine.startswith("spark:"):
         if engine.startswith("spark:"):  # spark:local[2], spark:spark://host:7077, spark:yarn
             options.setdefault("master", engine.split(":", 1)[1])

@@ -50,7 +50,7 @@ def find_stock(folder: Path) -> Path | None:
     store = folder / STORE_NAME
     if sirene_store.is_store(store):
         made_from = sirene_store.read_manifest(store).get("source", {}).get("stat", {})
-        if raw is None or sirene_store._source_stat(raw) == made_from:
+        if raw is None or sirene_store.source_stat(raw) == made_from:
             return store / sirene_store.MANIFEST
     return raw
 

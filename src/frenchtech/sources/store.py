@@ -104,7 +104,7 @@ def department(commune: str | None) -> str:
 
 # -- the source: a byte stream of CSV lines, plain or zipped -------------------------------------------
 
-def _source_stat(path: Path) -> dict:
+def source_stat(path: Path) -> dict:
     st = path.stat()
     return {"name": path.name, "size": st.st_size, "mtime": int(st.st_mtime)}
 
@@ -308,7 +308,7 @@ def ingest_sirene(source, store, *, progress=None, part_bytes: int = PART_BYTES,
     if not source.is_file():
         raise InputError(source, "file not found", expected="a StockEtablissement CSV or zipped CSV")
     t0 = time.perf_counter()
-    stat = _source_stat(source)
+    stat = source_stat(source)
     summary = IngestSummary(store)
     if not force and is_store(store) and read_manifest(store).get("source", {}).get("stat") == stat:
         m = read_manifest(store)
