@@ -39,6 +39,22 @@ def demo_audit(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def audit_2015(demo_audit, tmp_path_factory) -> Path:
+    """The second wave (2015), chained to the 2014 audit: re-audited labels and new candidates."""
+    from frenchtech.audit import run_audit
+    from frenchtech.campaign import load_campaign
+    from frenchtech.report.terminal import shipped_campaign
+    from frenchtech.sources.generate import generate_evidence
+
+    base = tmp_path_factory.mktemp("demo2015")
+    campaign = load_campaign(shipped_campaign("metropoles-2015"))
+    generate_evidence(campaign, base / "evidence", rows=20_000, seed=campaign.seed)
+    shutil.copytree(demo_audit, base / "evidence" / "predecessor")
+    run_audit(campaign, base / "evidence", base / "audit")
+    return base / "audit"
+
+
+@pytest.fixture(scope="session")
 def audit_without_uncertainty(demo_audit, tmp_path_factory) -> Path:
     """The audit as written before any uncertainty analysis: no rank interval, no Sobol indices."""
     folder = tmp_path_factory.mktemp("certain") / "audit"

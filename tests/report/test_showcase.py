@@ -219,3 +219,24 @@ def test_every_chart_has_a_text_alternative_and_a_table(site):
             assert "aria-label=" in svg, page
         if '<svg class="chart"' in text or '<svg class="map"' in text:
             assert "<table" in text, page
+
+
+def test_two_waves_in_one_showcase(demo_audit, audit_2015, tmp_path):
+    summary = export_showcase([demo_audit, audit_2015], tmp_path / "s")
+    assert summary["campaign"] == "metropoles-2015"
+    home = (tmp_path / "s" / "fr" / "index.html").read_text(encoding="utf-8")
+    decisions = pd.read_csv(audit_2015 / "decisions.csv")
+    assert "confirmed" in set(decisions["decision"])
+    assert "confirmé" in home  # re-audited labels have their own colour and legend entry
+    assert home.count('class="region"') == 22  # the 22 regions of 2014-2015
+    lyon = (tmp_path / "s" / "fr" / "territories" / "lyon.html").read_text(encoding="utf-8")
+    assert "Évolution entre campagnes" in lyon and "deuxième vague" in lyon
+    assert "réaudit : label metropoles-2014:lyon" in lyon or "rang" in lyon  # reasons in French
+
+
+def test_reasons_are_translated_for_french_pages():
+    from frenchtech.report.i18n import reason
+
+    assert reason("fr", "rank 3 of 15, within the quota of 9") == "rang 3 sur 15, dans le quota de 9"
+    assert reason("en", "rank 3 of 15, within the quota of 9") == "rank 3 of 15, within the quota of 9"
+    assert reason("fr", "a reason the pages do not know") == "a reason the pages do not know"

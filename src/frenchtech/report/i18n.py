@@ -135,6 +135,32 @@ def decision_name(lang: str, code: str) -> str:
     return t(lang, code) if code in known else str(code or "").replace("_", " ")
 
 
+# The labelling engine writes its reasons in English; the French pages show them translated.
+REASONS_FR = [
+    (r"^rank (\d+) of (\d+), within the quota of (\d+)$", r"rang \1 sur \2, dans le quota de \3"),
+    (r"^rank (\d+) of (\d+), outside the quota of (\d+)$", r"rang \1 sur \2, hors du quota de \3"),
+    (r"^automatic label set by the campaign$", "label automatique fixé par la campagne"),
+    (r"^score ([\d.]+) = (\d+)% of the candidates' mean \(([\d.]+)\), at or above (\d+)%$",
+     r"score \1 = \2 % de la moyenne des candidats (\3), au moins \4 %"),
+    (r"^score ([\d.]+) = (\d+)% of the candidates' mean \(([\d.]+)\), below (\d+)%$",
+     r"score \1 = \2 % de la moyenne des candidats (\3), sous \4 %"),
+    (r"^re-audit: label (\S+) kept \(valid until ([\d-]+)\) with an early warning$",
+     r"réaudit : label \1 maintenu (valide jusqu'au \2), avec alerte précoce"),
+    (r"^re-audit: label (\S+) kept \(valid until ([\d-]+)\)$", r"réaudit : label \1 maintenu (valide jusqu'au \2)"),
+]
+
+
+def reason(lang: str, text) -> str:
+    import re
+
+    text = "" if text is None or text != text else str(text)
+    if lang == "fr":
+        for pattern, repl in REASONS_FR:
+            if re.match(pattern, text):
+                return re.sub(pattern, repl, text)
+    return text
+
+
 def number(lang: str, value, digits: int = 1) -> str:
     """A number written the way each language writes it (FR: 1 234,5; EN: 1,234.5)."""
     try:

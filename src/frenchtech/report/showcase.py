@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from frenchtech import ATTRIBUTION
 from frenchtech.report import charts, maps
 from frenchtech.report.audit_data import HOLDS_LABEL, Audit, load_audit
-from frenchtech.report.i18n import LANGS, decision_name, indicator_name, number, t
+from frenchtech.report.i18n import LANGS, decision_name, indicator_name, number, reason, t
 from frenchtech.report.opendata import FORMATS, LICENCE, TABLE_TEXT, write_open_data
 
 PAGES = ("index", "ranking", "network", "data", "jury")
@@ -94,7 +94,7 @@ class Showcase:
             rows.append({
                 "id": tid, "name": s.get("name", tid), "rank": int(s["rank"]), "score": _f(s["score"]),
                 "score_text": number(lang, s["score"]), "decision": decision,
-                "label_text": decision_name(lang, decision), "reason": str(d.get("reason", "")) if len(d) else "",
+                "label_text": decision_name(lang, decision), "reason": reason(lang, d.get("reason")) if len(d) else "",
                 "p05": p05, "p95": p95,
                 "interval": f"{int(p05)}–{int(p95)}" if p05 is not None and p95 is not None else "",
                 "p_text": f"{_f(s.get('p_labelled')) * 100:.0f} %" if _f(s.get("p_labelled")) is not None else "",
@@ -178,7 +178,7 @@ class Showcase:
             d = a.tables["decisions"]
             for _, r in d[d["territory"] == tid].iterrows():
                 out.append({"campaign": a.name(lang), "label_text": decision_name(lang, r.get("decision", "")),
-                            "reason": r.get("reason", ""), "date": r.get("decided_on", "") or "",
+                            "reason": reason(lang, r.get("reason")), "date": r.get("decided_on", "") or "",
                             "historical": decision_name(lang, r.get("historical", "")) if isinstance(r.get("historical"), str) else ""})
         return out
 
