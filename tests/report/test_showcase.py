@@ -86,6 +86,9 @@ def test_open_data_in_three_formats_agree(site, demo_audit):
     assert {"table", "column", "type", "meaning_fr", "meaning_en"} <= set(dic.columns)
     for name in ("territories", "scores", "indicators", "decisions", "structures", "initiatives", "flags"):
         assert (data / f"{name}.csv").exists() and name in set(dic["table"])
+    perimeters = json.loads((data / "perimeters.geojson").read_text(encoding="utf-8"))
+    assert len(perimeters["features"]) == TERRITORIES
+    assert {f["geometry"]["type"] for f in perimeters["features"]} == {"MultiPolygon"}
     licence = (data / "LICENCE.txt").read_text(encoding="utf-8")
     assert "Licence Ouverte" in licence and ATTRIBUTION in licence and "GENERATED" in licence
 

