@@ -4,14 +4,16 @@
         [--clients 50] [--seconds 60] [--think 0] [--workers N] [--home DIR]
 
 Loads the demo campaign into the database (reusing HOME/demo/audit when present), serves the platform
-with gunicorn, logs every client in as a programme admin and prints p50/p95/p99, requests/s, errors.
+with gunicorn, logs in once as a programme admin (every client shares the session) and prints
+p50/p95/p99, requests/s and errors. The load comes from wrk (Debian package ``wrk``) when installed,
+with the same URLs in turn on every connection; else from a bounded asyncio/httpx client.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import os
-import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -74,6 +76,37 @@ async def run(base, cookies, urls, clients, seconds, think):
     return latencies, errors[0], time.perf_counter() - t0
 
 
+WRK_SCRIPT = """
+local urls = {%s}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", urls[(i %% #urls) + 1], {["Cookie"] = "sessionid=%s"})
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK %%d %%d %%d %%f %%f %%f\\n", summary.requests,
+    e.connect + e.read + e.write + e.timeout + e.status, summary.duration,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+def run_wrk(base, cookies, urls, clients, seconds):
+    """(requests, errors, seconds, p50 s, p95 s, p99 s) measured by wrk."""
+    import tempfile
+
+    threads = max(1, min(2, clients))
+    script = WRK_SCRIPT % (", ".join(f'"{u}"' for u in urls), cookies["sessionid"])
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{int(seconds)}s", "-s", f.name,
+                          "--timeout", "10s", base + "/"], capture_output=True, text=True, check=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("WRK "))
+    n, errors, micros, p50, p95, p99 = (float(x) for x in line.split()[1:])
+    return int(n), int(errors), micros / 1e6, p50 / 1e6, p95 / 1e6, p99 / 1e6
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, default=50)
@@ -81,6 +114,7 @@ def main():
     ap.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 2) + 1)
     ap.add_argument("--home", type=Path, default=ROOT / "benchmarks" / "_data" / "web")
     ap.add_argument("--port", type=int, default=8799)
+    ap.add_argument("--httpx", action="store_true", help="use the Python client even if wrk is installed")
     ap.add_argument("--think", type=float, default=0.0,
                     help="seconds each client waits between requests (0: closed loop, as wrk)")
     a = ap.parse_args()
@@ -99,16 +133,23 @@ def main():
                 break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        lat, errors, elapsed = asyncio.run(run(base, login(base, password), urls, a.clients, a.seconds, a.think))
+        cookies = login(base, password)
+        if shutil.which("wrk") and not a.think and not a.httpx:
+            tool = "wrk"
+            n, errors, elapsed, p50, p95, p99 = run_wrk(base, cookies, urls, a.clients, a.seconds)
+        else:
+            tool = "httpx"
+            lat, errors, elapsed = asyncio.run(run(base, cookies, urls, a.clients, a.seconds, a.think))
+            q = statistics.quantiles(sorted(lat), n=100)
+            n, p50, p95, p99 = len(lat), q[49], q[94], q[98]
     finally:
         server.terminate()
         server.wait()
-    q = statistics.quantiles(sorted(lat), n=100)
     db = os.environ.get("DATABASE_URL", "sqlite").split(":")[0]
-    print(f"dossier list/detail, {a.clients} clients, think time {a.think:g} s, {elapsed:.0f} s, "
+    print(f"dossier list/detail ({tool}), {a.clients} clients, think time {a.think:g} s, {elapsed:.0f} s, "
           f"{a.workers} gunicorn workers, {db}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print(f"requests {len(lat)}  req/s {len(lat) / elapsed:.0f}  errors {errors}")
-    print(f"p50 {q[49] * 1000:.1f} ms  p95 {q[94] * 1000:.1f} ms  p99 {q[98] * 1000:.1f} ms")
+    print(f"requests {n}  req/s {n / elapsed:.0f}  errors {errors}")
+    print(f"p50 {p50 * 1000:.1f} ms  p95 {p95 * 1000:.1f} ms  p99 {p99 * 1000:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -134,7 +134,7 @@ def test_journey(lang, browser, live_server, call, people, tmp_path):
     admin.fill("#id_rationale", "The jury weighs the flagship place and the federation of actors.")
     shot(admin, lang, "07-deliberation")
     admin.locator("#record-decision").click()
-    expect(admin.locator("#deliberation")).to_contain_text("labelled")
+    expect(admin.locator("#deliberation")).to_contain_text(w["labelled"])
     admin.locator("#publish").click()
     shot(admin, lang, "08-published")
 

@@ -169,3 +169,13 @@ def test_decision_override_needs_rationale_and_publication_is_final(dossiers, pe
     public = Client().get(f"/public/{call.campaign}/").content.decode()
     assert "Lyon French Tech" in public
     assert admin.post(f"/deliberation/{lyon.pk}/", data).status_code == 403  # published: no more decisions
+
+
+def test_open_call_command(db, audit_dir):
+    from django.core.management import call_command
+
+    from frenchtech.programme.dossiers.models import Call
+
+    call_command("open_call", "metropoles-2014", audit=str(audit_dir), blind=True)
+    call = Call.objects.get(campaign="metropoles-2014")
+    assert call.phase() == "open" and call.blind_review and call.rubric.criteria[0]["id"] == "ecosystem"

@@ -25,6 +25,10 @@ DECISIONS = {
     "labelled": gettext_noop("labelled"),
     "not_selected": gettext_noop("not selected"),
     "deferred": gettext_noop("deferred"),
+    "renewed": gettext_noop("renewed"),
+    "confirmed": gettext_noop("confirmed"),
+    "withdrawn": gettext_noop("withdrawn"),
+    "ineligible": gettext_noop("ineligible"),
 }
 FIELDS = {"name": gettext_noop("Name"), "perimeter": gettext_noop("Perimeter"), "file": gettext_noop("File")}
 

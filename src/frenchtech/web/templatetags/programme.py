@@ -1,0 +1,23 @@
+"""Template filters for the core's vocabulary, translated."""
+from django import template
+from django.utils.translation import get_language
+
+from frenchtech.web import labels_text
+
+register = template.Library()
+
+
+@register.filter
+def figure(key):
+    return labels_text.figure(key)
+
+
+@register.filter
+def decision(key):
+    return labels_text.decision(key) if key else "—"
+
+
+@register.filter
+def criterion(c):
+    lang = (get_language() or "fr")[:2]
+    return c.get(f"label_{lang}") or c.get("label_en") or c["id"]
