@@ -80,9 +80,18 @@ def test_platform_serves_the_showcase(api):
 
 @pytest.fixture
 def api_schema(api):
+    """The API as a WSGI app; like Django's test client, requests leave the database connections alone."""
+    from django.core import signals
     from django.core.handlers.wsgi import WSGIHandler
+    from django.db import close_old_connections
 
-    return schemathesis.openapi.from_wsgi(f"{BASE}/openapi.json", WSGIHandler())
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi(f"{BASE}/openapi.json", WSGIHandler())
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
