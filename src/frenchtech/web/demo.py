@@ -65,8 +65,9 @@ def _password() -> str:
 def load_demo(campaign_file, workdir: Path, rows: int = 100_000, stage: str = "review") -> list[tuple[str, str, str]]:
     """Open the demo call and fill it; returns the demo accounts as (role, user name, password).
 
-    ``stage``: "open" leaves the call open for applications (dossiers are drafts except a few);
-    "review" (default) closes applications so that jurors can score at once."""
+    ``stage``: "open" leaves the call open for applications (two territories are left for a visitor to
+    register); "review" (default) closes applications and assigns two jurors per dossier, so that
+    jurors can score at once."""
     audit = ensure_audit(campaign_file, workdir, rows)
     User = get_user_model()
     accounts = []
@@ -83,7 +84,6 @@ def load_demo(campaign_file, workdir: Path, rows: int = 100_000, stage: str = "r
         return User.objects.get(username=username)
 
     admin = person("admin", Role.ADMIN)
-    Call.objects.filter(campaign__in=[]).delete()
     opens = timezone.now() - dt.timedelta(days=1)
     call = open_call(campaign_file, opens=opens, audit_dir=audit, actor=admin)
     jurors = [person(f"juror{i}", Role.JUROR) for i in (1, 2, 3)]
