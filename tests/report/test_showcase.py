@@ -131,6 +131,7 @@ def test_jury_report(demo_audit, tmp_path):
     for heading in ("Method", "Statistical audit", "Correlations between indicators", "Cronbach", "Ranking",
                     "Sobol indices", "Declared vs observed gaps", "Territory pages"):
         assert heading in text, heading
+    assert 'id="leave-one-out"' in text
     assert 'id="flags-table"' in text and "brest" in text  # the generator inflates Brest's declared funding
     assert text.count('<article class="pagebreak"') == TERRITORIES
     assert "<link" not in text  # self-contained: the style is inline

@@ -68,6 +68,10 @@ def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=No
                            "kurt": number(lang, r["Kurt"], 2),
                            "changed": "" if pd.isna(r["changed"]) else int(r["changed"])}
                           for _, r in treated(st).iterrows()]
+    loo = st.get("leave_one_out") if st["available"] else None
+    ctx["leave_one_out"] = [] if loo is None or loo.empty or "iCode" not in loo.columns else [
+        {"name": indicator_name(lang, r["iCode"]), "mean": number(lang, r.get("MeanAbsRankShift"), 2),
+         "max": number(lang, r.get("MaxAbsRankShift"), 0)} for r in loo.to_dict("records")]
     sob, ctx["sobol_reason"] = sobol_rows(audit, lang), ""
     if not sob:
         frame, ctx["sobol_reason"] = site.sobol

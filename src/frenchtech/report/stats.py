@@ -83,8 +83,9 @@ def _from_index_folder(folder) -> dict:
                 if changed:
                     rows.append({"iCode": c, "changed": changed})
         treated_frame = pd.DataFrame(rows, columns=["iCode", "changed"])
+    loo = pd.read_csv(folder / "leave_one_out.csv") if (folder / "leave_one_out.csv").exists() else None
     return {"available": True, "reason": "", "source": "index", "correlations": idata[codes].corr(method="pearson"),
-            "cronbach": cron, "stats": stats, "treated": treated_frame}
+            "cronbach": cron, "stats": stats, "treated": treated_frame, "leave_one_out": loo}
 
 
 def statistical_audit(audit: Audit) -> dict:
@@ -106,8 +107,10 @@ def statistical_audit(audit: Audit) -> dict:
     codes = [c for c in idata.columns if c not in ("uName", "uCode")]
     stats = out.get("stats") if isinstance(out.get("stats"), pd.DataFrame) else pd.DataFrame()
     cron = out.get("cronbach")
+    loo = out.get("leave_one_out") if isinstance(out.get("leave_one_out"), pd.DataFrame) else None
     return {"available": True, "reason": "", "source": "engine", "correlations": idata[codes].corr(method="pearson"),
-            "cronbach": cron if cron is not None else pd.Series(dtype=float), "stats": stats, "treated": None}
+            "cronbach": cron if cron is not None else pd.Series(dtype=float), "stats": stats, "treated": None,
+            "leave_one_out": loo}
 
 
 def treated(result: dict) -> pd.DataFrame:
