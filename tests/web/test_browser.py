@@ -4,12 +4,18 @@ scores it; the admin deliberates, decides and publishes; the public page shows t
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 
-from frenchtech.programme.jury.services import assign
-from tests.web.conftest import NARRATIVE, PASSWORD, PDF, SCREENSHOTS, set_phase
+pytest.importorskip("pytest_playwright", reason="browser tests need playwright and pytest-playwright")
+if not Path("/usr/bin/chromium").exists():
+    pytest.skip("browser tests need Debian's Chromium: apt-get install -y chromium", allow_module_level=True)
+
+from playwright.sync_api import expect  # noqa: E402
+
+from frenchtech.programme.jury.services import assign  # noqa: E402
+from tests.web.conftest import NARRATIVE, PASSWORD, PDF, SCREENSHOTS, set_phase  # noqa: E402
 
 WORDS = {  # a few strings per language, to prove the pages are translated
     "en": {"submit": "Submit the dossier", "submitted": "submitted", "labelled": "labelled",
