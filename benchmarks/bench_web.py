@@ -1,12 +1,16 @@
 """Dossier list and detail pages under load: 50 concurrent clients for 60 s on 127.0.0.1.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5433/frenchtech python benchmarks/bench_web.py \
-        [--clients 50] [--seconds 60] [--think 0] [--workers N] [--home DIR]
+        [--clients 50] [--seconds 60] [--think 1] [--workers N] [--home DIR]
 
 Loads the demo campaign into the database (reusing HOME/demo/audit when present), serves the platform
 with gunicorn, logs in once as a programme admin (every client shares the session) and prints
 p50/p95/p99, requests/s and errors. The load comes from wrk (Debian package ``wrk``) when installed,
 with the same URLs in turn on every connection; else from a bounded asyncio/httpx client.
+
+Two loads: users who read a page then wait ``--think`` seconds (default 1 s, as locust users do), or
+``--think 0``, a closed loop where every client sends its next request as soon as the answer comes,
+which measures the server's saturation throughput.
 """
 from __future__ import annotations
 
@@ -115,8 +119,9 @@ def main():
     ap.add_argument("--home", type=Path, default=ROOT / "benchmarks" / "_data" / "web")
     ap.add_argument("--port", type=int, default=8799)
     ap.add_argument("--httpx", action="store_true", help="use the Python client even if wrk is installed")
-    ap.add_argument("--think", type=float, default=0.0,
-                    help="seconds each client waits between requests (0: closed loop, as wrk)")
+    ap.add_argument("--think", type=float, default=1.0,
+                    help="seconds each client waits between requests, like locust users (0: closed loop, "
+                         "as fast as the server answers, with wrk when installed)")
     a = ap.parse_args()
     a.home.mkdir(parents=True, exist_ok=True)
     password = prepare(a.home.resolve())
