@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import http.server
 import threading
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -13,6 +14,8 @@ import pytest
 from .conftest import SCREENSHOTS
 
 pytest.importorskip("playwright")
+if not Path("/usr/bin/chromium").exists():
+    pytest.skip("Debian's Chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
