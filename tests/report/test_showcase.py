@@ -244,3 +244,16 @@ def test_reasons_are_translated_for_french_pages():
     assert reason("fr", "rank 3 of 15, within the quota of 9") == "rang 3 sur 15, dans le quota de 9"
     assert reason("en", "rank 3 of 15, within the quota of 9") == "rank 3 of 15, within the quota of 9"
     assert reason("fr", "a reason the pages do not know") == "a reason the pages do not know"
+
+
+def test_audit_copied_without_its_evidence_still_publishes(demo_audit, tmp_path):
+    import shutil
+
+    folder = tmp_path / "moved" / "audit"
+    shutil.copytree(demo_audit, folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["evidence_dir"] = str(tmp_path / "gone")
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    summary = export_showcase([folder], tmp_path / "s")
+    assert summary["pages"] > 30
+    assert "(0)" in (tmp_path / "s" / "en" / "territories" / "lyon.html").read_text(encoding="utf-8")

@@ -101,7 +101,9 @@ class Audit:
         """Campaign territories with their perimeter (communes of the campaign's vintage)."""
         from frenchtech.geo import load_geography
 
-        specs = self.config.get("territories", [])
+        specs = self.config.get("territories") or [
+            {"id": tid, "name": name} for tid, name in zip(self.tables["scores"]["territory"],
+                                                          self.tables["scores"].get("name", self.tables["scores"]["territory"]))]
         geo = None
         try:
             geo = load_geography(self.vintage)
@@ -174,6 +176,8 @@ def load_audit(folder) -> Audit:
     evidence = Path(manifest.get("evidence_dir") or folder.parent / "evidence")
     if not evidence.is_absolute():
         evidence = folder / evidence
+    if not evidence.exists():  # an audit folder copied elsewhere: its evidence beside it, if there
+        evidence = folder.parent / "evidence"
     for kind in ("structures", "initiatives"):
         path = evidence / f"{kind}.csv"
         if path.exists():
