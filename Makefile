@@ -1,12 +1,16 @@
 # The two commands of the README:
-#   make demo   install everything into .venv, then run the main job on embedded defaults
-#   make test   install everything into .venv, then run the whole test suite
+#   make demo   install everything into .venv, run the main job on embedded defaults, serve the platform
+#   make test   install everything into .venv, then run the whole test suite (SQLite, then the
+#               database tests again on a private PostgreSQL server on 127.0.0.1)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test bench lock clean
+.PHONY: install system demo test test-sqlite test-postgres bench lock clean
+
+# Suites that touch the programme database, run a second time on PostgreSQL.
+DB_TESTS := tests/web tests/labelling tests/fund tests/report tests/audit
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -17,22 +21,31 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
-demo: install
-	$(BIN)/frenchtech demo
+system:
+	sh scripts/system_packages.sh
 
-test: install
+demo: install
+	$(BIN)/frenchtech demo --workdir var/demo
+	$(BIN)/frenchtech serve --demo --home var
+
+test: test-sqlite test-postgres
+
+test-sqlite: install system
 	$(BIN)/python -m pytest
 
+test-postgres: install system
+	DATABASE_URL=$$(sh scripts/ci_postgres.sh) $(BIN)/python -m pytest $(DB_TESTS)
+
 bench: install
-	$(BIN)/python benchmarks/bench_audit.py
+	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 # Re-resolve the pinned dependency set from pyproject.toml (run after changing dependencies).
 lock:
 	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
 	.lockenv/bin/pip install --quiet --upgrade pip
-	.lockenv/bin/pip install --quiet -e '.[test]'
+	.lockenv/bin/pip install --quiet -e '.[test,bench]'
 	.lockenv/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 	rm -rf .lockenv
 
 clean:
-	rm -rf $(VENV) demo .pytest_cache
+	rm -rf $(VENV) var .pytest_cache

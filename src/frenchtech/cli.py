@@ -101,7 +101,7 @@ def audit(campaign_file, evidence_dir, out_dir, engine):
               help="Campaign TOML file (or a shipped campaign name).")
 @click.option("--rows", default=500_000, show_default=True, type=click.IntRange(min=1000),
               help="Rows of the generated SIRENE-shaped register.")
-@click.option("--workdir", default=Path("demo"), show_default=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--workdir", default=Path("var/demo"), show_default=True, type=click.Path(file_okay=False, path_type=Path),
               help="Where the generated evidence, the audit, the report and the showcase go.")
 def demo(campaign_file, rows, workdir):
     """The main job: generate the campaign's demo evidence (GENERATED, not real figures), audit it,
