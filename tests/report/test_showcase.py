@@ -142,8 +142,13 @@ def test_jury_report_without_index_engine_results(demo_audit, tmp_path, monkeypa
     from frenchtech.report import jury as jury_mod
     from frenchtech.report import stats
 
+    import shutil
+
+    bare = tmp_path / "audit"
+    shutil.copytree(demo_audit, bare)
+    shutil.rmtree(bare / "index", ignore_errors=True)  # an audit folder without the engine's tables
     monkeypatch.setattr(stats, "coinr_tables", lambda audit: (_ for _ in ()).throw(ImportError("no engine")))
-    jury_mod.write_jury(demo_audit, tmp_path / "j.html", lang="fr", pdf=False)
+    jury_mod.write_jury(bare, tmp_path / "j.html", lang="fr", pdf=False)
     text = (tmp_path / "j.html").read_text(encoding="utf-8")
     assert "Non disponible dans cet audit" in text
 

@@ -16,7 +16,7 @@ import pandas as pd
 from frenchtech import __version__
 from frenchtech.audit.manifest import (hash_later, output_hashes, predecessor_inputs, run_context, sha256,
                                        write_labelling_outputs, write_manifest)
-from frenchtech.audit.score import add_uncertainty, composite, write_index_outputs
+from frenchtech.audit.score import add_uncertainty, composite, index_notes, write_index_outputs
 from frenchtech.labelling.probability import pass_matrix
 from frenchtech.errors import InputError
 from frenchtech.indicators.backends import connect
@@ -146,6 +146,7 @@ def run_audit(campaign, evidence_dir, out_dir=None, engine: str = "duckdb", con=
                          flag_files=flag_files, evidence_dir=evidence_dir, previous=previous, index=outcome)
     result.timings["index"] = t3 - t2
     result.notes.append(f"register rows scanned: {info.get('register_rows', 0):,}")
+    result.notes.extend(index_notes(outcome))
     result.notes.extend(labelling_notes(decisions, flags))
     if small is not None and getattr(small, "city_report", None):
         result.notes.append(f"{len(small.city_report)} funding round(s) with an unresolved city (see city_report.csv)")

@@ -27,6 +27,7 @@ class IndexOutcome:
     spec: dict
     result: object                        # frenchtech.index.IndexResult
     uncertainty: object | None = None     # frenchtech.index UncertaintyResult
+    sensitivity: object | None = None     # frenchtech.index SensitivityResult (Sobol indices)
     tables: dict = field(default_factory=dict)
 
 
@@ -99,6 +100,13 @@ def add_uncertainty(outcome: IndexOutcome, campaign, pass_matrix=None) -> None:
     u = engine.uncertainty(outcome.idata, outcome.imeta, outcome.spec, unc["inputs"], n=int(unc["n"]),
                            seed=int(unc.get("seed", campaign.seed)))
     outcome.uncertainty = u
+    if u.failed:
+        outcome.tables["uncertainty_failed"] = u.failed
+    sens = dict(campaign.raw.get("sensitivity", {}))
+    if int(sens.get("n", 0)) > 0:
+        outcome.sensitivity = engine.sensitivity(outcome.idata, outcome.imeta, outcome.spec, unc["inputs"],
+                                                 n=int(sens["n"]), seed=int(sens.get("seed", campaign.seed)),
+                                                 n_boot=int(sens.get("n_boot", 100)))
     scores = outcome.scores
     stats = u.rank_stats.set_index("uCode")
     scores["rank_median"] = stats["Median"].reindex(scores.index)
@@ -109,6 +117,23 @@ def add_uncertainty(outcome: IndexOutcome, campaign, pass_matrix=None) -> None:
         units = [str(x) for x in u.units]
         passed = np.asarray(pass_matrix(u.scores[ok], units), dtype=bool)
         scores["p_labelled"] = pd.Series(passed.mean(axis=0), index=units).reindex(scores.index)
+
+
+def index_notes(outcome: IndexOutcome) -> list[str]:
+    """What the terminal says about the index beyond the ranking."""
+    notes = []
+    u = outcome.uncertainty
+    if u is not None:
+        notes.append(f"uncertainty: {len(u.inputs)} Monte Carlo replications over "
+                     f"{', '.join(u.inputs.columns)}")
+        if u.failed:
+            notes.append(f"uncertainty: {u.failed} replication(s) could not be built (e.g. a geometric mean of "
+                         "zeros) and are left out of the intervals")
+    if outcome.sensitivity is not None:
+        top = outcome.sensitivity.indices.sort_values("ST", ascending=False)
+        notes.append("sensitivity (total Sobol index on the mean rank shift): "
+                     + ", ".join(f"{r.Variable} {r.ST:.2f}" for r in top.itertuples()))
+    return notes
 
 
 def write_index_outputs(outcome: IndexOutcome, folder) -> None:
@@ -138,3 +163,5 @@ def write_index_outputs(outcome: IndexOutcome, folder) -> None:
         u = outcome.uncertainty
         save(u.rank_stats, "rank_uncertainty.csv")
         save(u.inputs, "uncertainty_inputs.csv")
+    if outcome.sensitivity is not None:
+        save(outcome.sensitivity.indices, "sobol.csv")
