@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -54,9 +55,12 @@ def login(base, password) -> dict:
         return {"sessionid": c.cookies.get("sessionid")}
 
 
-async def client(base, cookies, urls, stop, latencies, errors, think):
+async def client(base, cookies, urls, stop, latencies, errors, think, seed):
+    rng = random.Random(seed)
     async with httpx.AsyncClient(base_url=base, timeout=10, cookies=cookies) as c:
-        i = 0
+        if think:
+            await asyncio.sleep(rng.uniform(0, think))  # users arrive over the first think time
+        i = rng.randrange(len(urls))
         while time.perf_counter() < stop:
             url = urls[i % len(urls)]
             i += 1
@@ -68,15 +72,15 @@ async def client(base, cookies, urls, stop, latencies, errors, think):
                 ok = False
             latencies.append(time.perf_counter() - t0)
             errors[0] += 0 if ok else 1
-            if think:
-                await asyncio.sleep(think)
+            if think:  # uniform around the mean, as locust's between(): users do not march in step
+                await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
 
 
 async def run(base, cookies, urls, clients, seconds, think):
     latencies, errors = [], [0]
     stop = time.perf_counter() + seconds
     t0 = time.perf_counter()
-    await asyncio.gather(*(client(base, cookies, urls, stop, latencies, errors, think) for _ in range(clients)))
+    await asyncio.gather(*(client(base, cookies, urls, stop, latencies, errors, think, k) for k in range(clients)))
     return latencies, errors[0], time.perf_counter() - t0
 
 
