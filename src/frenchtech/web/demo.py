@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from frenchtech.programme.accounts.models import Role, TerritoryTeam
 from frenchtech.programme.accounts.services import create_person
-from frenchtech.programme.dossiers.models import Call
 from frenchtech.programme.dossiers.services import create_dossier, open_call, submit_dossier, update_dossier
 
 DEMO_PASSWORD_BYTES = 9

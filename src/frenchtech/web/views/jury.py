@@ -14,7 +14,7 @@ from frenchtech.programme.dossiers.models import Dossier
 from frenchtech.programme.dossiers.services import NARRATIVE_SECTIONS, load_call_campaign
 from frenchtech.programme.jury.models import Assignment, Conflict, Review
 from frenchtech.programme.jury.services import (JuryError, batch_assign, declare_conflict, outstanding,
-                                                send_reminders, total, unassign)
+                                                save_review, send_reminders, total, unassign)
 from frenchtech.programme.jury.services import assign as assign_juror
 from frenchtech.web import labels_text
 from frenchtech.web.calls import current_call
@@ -28,8 +28,8 @@ def jurors():
 @login_required
 def jury_home(request):
     call = current_call()
-    require(request, "conflict.declare", call) if request.method == "POST" else None
     if request.method == "POST":
+        require(request, "conflict.declare", call)
         try:
             declare_conflict(request.user, call, request.POST.get("territory", ""), request.POST.get("reason", ""))
         except JuryError as exc:
@@ -69,8 +69,6 @@ def review(request, pk):
         raw = {c["id"]: request.POST.get(f"score_{c['id']}", "") for c in rubric.criteria}
         comment = request.POST.get("comment", "")
         try:
-            from frenchtech.programme.jury.services import save_review
-
             save_review(assignment, raw, comment, submit="submit" in request.POST, actor=request.user)
         except JuryError as exc:
             errors = exc.errors
@@ -129,7 +127,7 @@ def assign(request):
 @login_required
 def reminders(request):
     call = current_call()
-    require(request, "jury.assign", call) if request.method == "POST" else require(request, "call.manage", call)
+    require(request, "jury.assign" if request.method == "POST" else "call.manage", call)
     if request.method == "POST":
         n = send_reminders(call, request.user)
         messages.success(request, _("%(n)s reminder(s) sent.") % {"n": n})
