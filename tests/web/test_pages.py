@@ -107,6 +107,11 @@ def test_activity_log_is_append_only_and_exported(drafts, people):
     assert csv.startswith("at,actor,action") and "dossier.create" in csv and "attachment.add" in csv
 
 
+def test_admin_login_goes_through_the_rate_limited_login(client):
+    r = client.post("/admin/login/?next=/admin/", {"username": "x", "password": "y"})
+    assert r.status_code == 302 and r["Location"].startswith("/accounts/login/")
+
+
 def test_login_rate_limit(call, people, client):
     for _ in range(5):
         assert client.post("/accounts/login/", {"username": "team-lyon", "password": "wrong"}).status_code == 200

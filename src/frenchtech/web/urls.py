@@ -31,6 +31,7 @@ urlpatterns = [
     path("programme/activity.csv", programme.activity_csv, name="activity-csv"),
     path("", include("frenchtech.web.showcase_api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/login/", accounts.admin_login),  # one login page, with its rate limit, for the admin too
     path("admin/", admin.site.urls),
 ]
 

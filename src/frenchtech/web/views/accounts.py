@@ -89,3 +89,9 @@ def login(request):
 def logout(request):
     auth_logout(request)
     return redirect("home")
+
+
+def admin_login(request):
+    from django.contrib.auth.views import redirect_to_login
+
+    return redirect_to_login(request.GET.get("next") or "/admin/")
