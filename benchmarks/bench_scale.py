@@ -97,8 +97,11 @@ def main() -> None:
         register_section(args.rows)
     if not args.no_spark:
         spark_section(args.spark_rows)
-    if args.clean:
-        shutil.rmtree(harness.DATA, ignore_errors=True)
+    if args.clean:  # only what this benchmark generated: benchmarks/_data is shared with others
+        for rows in {args.rows, args.spark_rows}:
+            for name in (f"ev{rows}", f"ev{rows}_store"):
+                shutil.rmtree(harness.DATA / name, ignore_errors=True)
+        shutil.rmtree(harness.DATA / "measures", ignore_errors=True)
 
 
 if __name__ == "__main__":
