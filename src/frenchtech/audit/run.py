@@ -25,6 +25,7 @@ from frenchtech.indicators.engine import Window, evaluate_source, indicator_valu
 from frenchtech.labelling.decisions import label_audit, predecessor_folder
 from frenchtech.labelling.decisions import notes as labelling_notes
 from frenchtech.sources import sirene
+from frenchtech.sources import store as sirene_store
 
 
 @dataclass
@@ -58,6 +59,17 @@ def _as_dates(frame: pd.DataFrame, cols) -> pd.DataFrame:
     return frame
 
 
+def _check_register(con, src, stock, res, info) -> None:
+    """Stop on malformed register rows, naming the first ones (found only when there are some)."""
+    counts = {k: int(res[k].sum()) for k in ("_bad_commune", "_bad_date")}
+    info["register_rows"] = int(res["_rows"].sum())
+    if any(counts.values()):
+        errors = sirene.first_bad_lines(con, src)
+        total = sum(counts.values())
+        raise InputError(stock, f"{total} malformed row(s); first: {errors[0]}" if errors else
+                         f"{total} malformed row(s)", expected="INSEE codes and ISO dates")
+
+
 def compute_measures(con, campaign, evidence_dir: Path, small=None) -> tuple[pd.DataFrame, dict]:
     """Every measure of the campaign's indicators per territory, one query per evidence source."""
     catalogue = load_catalogue()
@@ -80,22 +92,25 @@ def compute_measures(con, campaign, evidence_dir: Path, small=None) -> tuple[pd.
         if stock is None:
             raise InputError(evidence_dir, "no SIRENE stock file found",
                              expected="StockEtablissement_utf8.csv (or .zip, .parquet) in the evidence folder")
-        src = sirene.establishments(con, stock)
         info["establishments_file"] = stock
-        try:
-            res = evaluate_source(con, src.table, membership, by_source["establishments"], w,
-                                  extra=sirene.validity_counts)
-        except Exception as exc:  # a parse error met while scanning: name the file and line
-            raise sirene.engine_error(stock, exc) from None
-        counts = {k: int(res[k].sum()) for k in ("_bad_commune", "_bad_date")}
-        info["register_rows"] = int(res["_rows"].sum())
-        if any(counts.values()):
-            errors = sirene.first_bad_lines(con, src)
-            total = sum(counts.values())
-            raise InputError(stock, f"{total} malformed row(s); first: {errors[0]}" if errors else
-                             f"{total} malformed row(s)", expected="INSEE codes and ISO dates")
-        frames.append(res.dropna(subset=["territory"]).set_index("territory")
-                      .drop(columns=["_rows", "_bad_commune", "_bad_date"]))
+        store = sirene.store_folder(stock)
+        if store is not None:
+            # An ingested store was validated at ingest: read only the candidates' departments.
+            deps = sorted({c[:3] if c.startswith("97") else c[:2] for c in geo_members["commune"]})
+            src = sirene.establishments(con, stock, departments=deps)
+            res = evaluate_source(con, src.table, membership, by_source["establishments"], w)
+            info["register_rows"] = int(sirene_store.read_manifest(store).get("rows", 0))
+            frames.append(res.set_index("territory"))
+        else:
+            src = sirene.establishments(con, stock)
+            try:
+                res = evaluate_source(con, src.table, membership, by_source["establishments"], w,
+                                      extra=sirene.validity_counts)
+            except Exception as exc:  # a parse error met while scanning: name the file and line
+                raise sirene.engine_error(stock, exc) from None
+            _check_register(con, src, stock, res, info)
+            frames.append(res.dropna(subset=["territory"]).set_index("territory")
+                          .drop(columns=["_rows", "_bad_commune", "_bad_date"]))
     tables = {
         "rounds": (small.rounds, ["date"]),
         "structures": (small.structures, ["opened", "closed"]),

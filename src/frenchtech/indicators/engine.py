@@ -72,10 +72,14 @@ def measure_query(table: ibis.Table, membership: ibis.Table, measures: list[Meas
                   extra: dict | None = None) -> ibis.Table:
     """One grouped query computing every measure of one source per territory.
 
-    ``extra(table) -> {name: aggregate}`` adds aggregates over the same scan (validity counters); for those, rows outside every
-    territory are kept in a null-territory group, hence the left join.
+    ``extra(table) -> {name: aggregate}`` adds aggregates over the same scan (validity counters); for
+    those, rows outside every territory are kept in a null-territory group (a left join); without
+    them, rows outside every territory are dropped by the join itself.
     """
-    joined = table.left_join(membership, table.commune == membership.commune)
+    if extra is None:
+        joined = table.inner_join(membership, table.commune == membership.commune)
+    else:
+        joined = table.left_join(membership, table.commune == membership.commune)
     aggs = {m.id: _aggregate(joined, m, w) for m in measures}
     if extra is not None:
         aggs.update(extra(joined))
