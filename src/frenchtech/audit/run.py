@@ -21,7 +21,8 @@ from frenchtech.labelling.probability import pass_matrix
 from frenchtech.errors import InputError
 from frenchtech.indicators.backends import connect
 from frenchtech.indicators.catalogue import load_catalogue
-from frenchtech.indicators.engine import Window, evaluate_source, indicator_values
+from frenchtech.indicators.engine import (Window, commune_totals, evaluate_source, indicator_values,
+                                          territory_totals)
 from frenchtech.labelling.decisions import label_audit, predecessor_folder
 from frenchtech.labelling.decisions import notes as labelling_notes
 from frenchtech.sources import sirene
@@ -94,23 +95,23 @@ def compute_measures(con, campaign, evidence_dir: Path, small=None) -> tuple[pd.
                              expected="StockEtablissement_utf8.csv (or .zip, .parquet) in the evidence folder")
         info["establishments_file"] = stock
         store = sirene.store_folder(stock)
+        ms = by_source["establishments"]
         if store is not None:
             # An ingested store was validated at ingest: read only the candidates' departments.
             deps = sorted({c[:3] if c.startswith("97") else c[:2] for c in geo_members["commune"]})
             src = sirene.establishments(con, stock, departments=deps)
-            res = evaluate_source(con, src.table, membership, by_source["establishments"], w)
-            info["register_rows"] = int(sirene_store.read_manifest(store).get("rows", 0))
-            frames.append(res.set_index("territory"))
         else:
             src = sirene.establishments(con, stock)
-            try:
-                res = evaluate_source(con, src.table, membership, by_source["establishments"], w,
-                                      extra=sirene.validity_counts)
-            except Exception as exc:  # a parse error met while scanning: name the file and line
-                raise sirene.engine_error(stock, exc) from None
-            _check_register(con, src, stock, res, info)
-            frames.append(res.dropna(subset=["territory"]).set_index("territory")
-                          .drop(columns=["_rows", "_bad_commune", "_bad_date"]))
+        try:  # one scan of the register, grouped by commune and kept for the steps below
+            per_commune = commune_totals(src.table, ms, w, extra=sirene.row_checks).cache()
+        except Exception as exc:  # a parse error met while scanning: name the file and line
+            raise sirene.engine_error(stock, exc) from None
+        if store is None:
+            _check_register(con, src, stock, con.execute(sirene.register_checks(per_commune)), info)
+        else:
+            info["register_rows"] = int(sirene_store.read_manifest(store).get("rows", 0))
+        res = con.execute(territory_totals(per_commune, membership, ms))
+        frames.append(res.set_index("territory"))
     tables = {
         "rounds": (small.rounds, ["date"]),
         "structures": (small.structures, ["opened", "closed"]),

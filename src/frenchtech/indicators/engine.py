@@ -86,6 +86,28 @@ def measure_query(table: ibis.Table, membership: ibis.Table, measures: list[Meas
     return joined.group_by("territory").aggregate(**aggs)
 
 
+def commune_totals(table: ibis.Table, measures: list[Measure], w: Window, extra=None) -> ibis.Table:
+    """First pass over a large source: every measure per commune, in one grouped scan.
+
+    A register has tens of millions of rows but only tens of thousands of communes: grouping by
+    commune first leaves the territory join, and any check on the codes themselves, to a table
+    that small. Counts and sums add up exactly from communes to territories."""
+    for m in measures:
+        if m.aggregate == "count_distinct":
+            raise ValueError(f"measure {m.id}: count_distinct does not add up across communes; "
+                             "evaluate it with measure_query")
+    aggs = {m.id: _aggregate(table, m, w) for m in measures}
+    if extra is not None:
+        aggs.update(extra(table))
+    return table.group_by("commune").aggregate(**aggs)
+
+
+def territory_totals(per_commune: ibis.Table, membership: ibis.Table, measures: list[Measure]) -> ibis.Table:
+    """Second pass: commune totals summed over each territory's communes."""
+    j = per_commune.inner_join(membership, per_commune.commune == membership.commune)
+    return j.group_by("territory").aggregate(**{m.id: j[m.id].sum() for m in measures})
+
+
 def evaluate_source(con, table, membership, measures, w, extra=None) -> pd.DataFrame:
     result = con.execute(measure_query(table, membership, measures, w, extra))
     return result

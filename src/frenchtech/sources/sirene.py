@@ -225,19 +225,23 @@ def standardise(raw: ibis.Table) -> ibis.Table:
     )
 
 
-def validity_counts(t: ibis.Table) -> dict:
-    """Aggregates that count malformed values; evaluated in the same pass as the indicators.
+def row_checks(t: ibis.Table) -> dict:
+    """Per-group counts evaluated in the same scan as the measures: rows, and malformed dates.
 
     A relation without raw text (an ingested store) was validated at ingest: nothing to count again.
     """
     if "created_raw" not in t.columns:
-        none = t.count(where=ibis.literal(False))
-        return {"_rows": t.count(), "_bad_commune": none, "_bad_date": none}
-    return {
-        "_rows": t.count(),
-        "_bad_commune": t.count(where=t.commune.notnull() & ~t.commune.re_search(COMMUNE_PATTERN)),
-        "_bad_date": t.count(where=t.created_raw.notnull() & t.created.isnull()),
-    }
+        return {"_rows": t.count(), "_bad_date": t.count(where=ibis.literal(False))}
+    return {"_rows": t.count(), "_bad_date": t.count(where=t.created_raw.notnull() & t.created.isnull())}
+
+
+def register_checks(per_commune: ibis.Table) -> ibis.Table:
+    """Rows, malformed commune codes and malformed dates of a register, from its commune totals
+    (the code pattern is checked once per distinct code, not once per row)."""
+    t = per_commune
+    bad_code = t.commune.notnull() & ~t.commune.re_search(COMMUNE_PATTERN)
+    return t.aggregate(_rows=t._rows.sum(), _bad_commune=t._rows.sum(where=bad_code),
+                       _bad_date=t._bad_date.sum())
 
 
 def first_bad_lines(con, source: EstablishmentSource, limit: int = 3) -> list[InputError]:
