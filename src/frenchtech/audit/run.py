@@ -102,10 +102,11 @@ def compute_measures(con, campaign, evidence_dir: Path, small=None) -> tuple[pd.
             src = sirene.establishments(con, stock, departments=deps)
         else:
             src = sirene.establishments(con, stock)
-        try:  # one scan of the register, grouped by commune and kept for the steps below
-            per_commune = commune_totals(src.table, ms, w, extra=sirene.row_checks).cache()
+        try:  # one scan of the register, grouped by commune: tens of thousands of rows, kept
+            totals = con.execute(commune_totals(src.table, ms, w, extra=sirene.row_checks))
         except Exception as exc:  # a parse error met while scanning: name the file and line
             raise sirene.engine_error(stock, exc) from None
+        per_commune = ibis.memtable(totals)
         if store is None:
             _check_register(con, src, stock, con.execute(sirene.register_checks(per_commune)), info)
         else:

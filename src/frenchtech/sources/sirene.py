@@ -221,7 +221,7 @@ def standardise(raw: ibis.Table) -> ibis.Table:
         created_raw=created,
         created=created.try_cast("date"),
         active=r.state == "A",
-        head_office=r.head_office_raw.lower() == "true",
+        head_office=r.head_office_raw == "true",  # INSEE writes true/false in lower case
     )
 
 
@@ -232,7 +232,8 @@ def row_checks(t: ibis.Table) -> dict:
     """
     if "created_raw" not in t.columns:
         return {"_rows": t.count(), "_bad_date": t.count(where=ibis.literal(False))}
-    return {"_rows": t.count(), "_bad_date": t.count(where=t.created_raw.notnull() & t.created.isnull())}
+    # a date given but not parsed: counted without a per-row filter
+    return {"_rows": t.count(), "_bad_date": t.created_raw.count() - t.created.count()}
 
 
 def register_checks(per_commune: ibis.Table) -> ibis.Table:
