@@ -126,3 +126,16 @@ def test_campaign_decisions_do_not_depend_on_candidate_order(c2015, data):
     b = run(shuffled, {t: scores[t] for t in order}, list(reversed(previous)), full).sort_index()
     assert a["eligible"].all() and (a["decision"] == "confirmed").sum() == 10
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_deferral_override_grants_nothing_and_the_next_campaign_examines_it_again(campaign):
+    campaign.rules = dataclasses.replace(campaign.rules, overrides=[
+        Override("rennes", "deferred", "Jury minutes p. 6: perimeter to be confirmed")])
+    out = run(campaign, {"paris": 99.0, "rennes": 60.0, "brest": 40.0})
+    r = out.loc["rennes"]
+    assert r["decision"] == "deferred" and r["rule_decision"] == "labelled" and bool(r["override"])
+    assert all(pd.isna(r[k]) or r[k] in ("", None) for k in ("valid_from", "valid_until", "reapply_from", "label"))
+    # deferred at the predecessor: no re-application delay, decided by the rule this time
+    campaign.rules = dataclasses.replace(campaign.rules, overrides=[])
+    out = run(campaign, {"paris": 99.0, "rennes": 60.0, "brest": 40.0}, [prev("rennes", "deferred")])
+    assert out.loc["rennes", "decision"] == "labelled" and out.loc["rennes", "eligible"]

@@ -101,3 +101,24 @@ def test_may_apply_again_and_expiring(published):
     assert services.may_apply_again(t, "2017-06-24")["may_apply"] is True
     soon = services.expiring(30, on_date="2018-10-20")
     assert soon and all(r["valid_until"] == "2018-11-12" for r in soon)
+
+
+def test_a_deferral_is_published_without_a_label_and_shown_by_the_cli(published):
+    nb = Label.objects.count()
+    with pytest.raises(services.PublicationError, match="grants no label"):
+        services.correct_decision("metropoles-2015:annecy", "deferred", "Jury asks for the signed partnership",
+                                  on_date="2015-07-01", valid_from=dt.date(2015, 7, 1), valid_until=dt.date(2018, 7, 1))
+    fix = services.correct_decision("metropoles-2015:annecy", "deferred", "Jury asks for the signed partnership",
+                                    on_date="2015-07-01")
+    assert fix.decision == "deferred" and fix.label_ref == "" and Label.objects.count() == nb
+    assert "annecy" not in {r["territory"] for r in services.active_labels("2016-01-01")}
+    assert services.may_apply_again("annecy", "2015-07-02")["may_apply"] is True
+    assert [r["territory"] for r in services.deferred("2016-01-01")] == ["annecy"]
+    out = _cli("labels", "list", "--on", "2016-01-01")
+    assert "deferred" in out and "annecy (metropoles-2015)" in out
+    assert "deferred" in _cli("labels", "history", "annecy")
+    status = json.loads(_cli("campaign", "status", "--json"))
+    assert status[1]["deferred"] == 1
+    fix.reason = "edited"
+    with pytest.raises(ValidationError, match="cannot be changed"):
+        fix.save()

@@ -76,3 +76,33 @@ def test_a_correction_supersedes_the_decision_it_names():
     recs = RECORDS + [correction]
     assert [r["id"] for r in reg.history(recs, "brest")] == ["c2014:brest:fix"]
     assert {x.territory for x in reg.active_on(recs, "2015-01-01")} == {"brest", "lyon"}
+
+
+def test_a_deferred_territory_holds_no_label_and_may_apply_at_once():
+    deferral = {"id": "c2014:nice", "campaign": "c2014", "territory": "nice", "decision": "deferred",
+                "decided_on": D(2014, 11, 12), "override": True, "override_rationale": "Dossier to be completed"}
+    recs = RECORDS + [deferral]
+    assert "nice" not in {x.territory for x in reg.active_on(recs, "2015-01-01")}
+    assert [x.territory for x in reg.labels(recs)] == ["lyon"]
+    ok, why, when = reg.may_apply_again(recs, "nice", "2014-11-13")   # the next day: no delay
+    assert ok and when is None and "next campaign" in why
+    assert [r["territory"] for r in reg.deferred(recs)] == ["nice"]
+    assert reg.deferred(recs, "2014-11-11") == []                     # not deferred yet
+
+
+def test_a_deferral_is_carried_until_a_later_campaign_decides():
+    deferral = {"id": "c2014:nice", "campaign": "c2014", "territory": "nice", "decision": "deferred",
+                "decided_on": D(2014, 11, 12)}
+    later = granted("nice", D(2015, 6, 24), D(2016, 6, 24), D(2019, 6, 24), campaign="c2015")
+    recs = RECORDS + [deferral, later]
+    assert [r["territory"] for r in reg.deferred(recs, "2015-01-01")] == ["nice"]
+    assert reg.deferred(recs, "2015-06-24") == []
+    assert "nice" in {x.territory for x in reg.active_on(recs, "2015-07-01")}
+
+
+def test_a_label_corrected_into_a_deferral_no_longer_counts():
+    fix = {"id": "c2014:lyon#1", "campaign": "c2014", "territory": "lyon", "decision": "deferred",
+           "decided_on": D(2014, 12, 1), "supersedes": "c2014:lyon"}
+    recs = RECORDS + [fix]
+    assert reg.active_on(recs, "2015-01-01") == []
+    assert reg.may_apply_again(recs, "lyon", "2015-01-01")[0]

@@ -58,6 +58,11 @@ def list_labels(on, as_json):
         click.echo(f"{len(rows)} label(s) active on {day}")
     _show(rows, ["territory", "name", "kind", "theme", "phase", "valid_from", "review_until", "valid_until",
                  "campaign"], as_json, "")
+    if not as_json:
+        held = _services().deferred(day)
+        if held:
+            click.echo(f"{len(held)} territory(ies) deferred (no label; re-examined at the next campaign): "
+                       + ", ".join(f"{r['territory']} ({r['campaign']})" for r in held))
 
 
 @labels.command()
@@ -88,7 +93,8 @@ def expiring(within_days, on, as_json):
 @click.option("--on", "on", default=None, help="Date YYYY-MM-DD (default: today).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def may_apply(territory, on, as_json):
-    """Whether TERRITORY may apply again on a date (re-application delay, label held)."""
+    """Whether TERRITORY may apply again on a date (re-application delay, label held; a deferred
+    territory may apply at once)."""
     row = _services().may_apply_again(territory, _date(on))
     _show([row], ["territory", "on", "may_apply", "from", "reason"], as_json, "")
 
@@ -113,5 +119,5 @@ def status(as_json):
     """Published campaigns: decisions by outcome, overrides, early warnings, declared-vs-observed flags."""
     rows = _services().campaign_status()
     _show(rows, ["campaign", "announced", "predecessor", "candidates", "labelled", "renewed", "confirmed",
-                 "withdrawn", "not_selected", "ineligible", "overrides", "early_warnings", "flagged"],
+                 "withdrawn", "not_selected", "deferred", "ineligible", "overrides", "early_warnings", "flagged"],
           as_json, "no campaign published yet (frenchtech labels publish AUDIT_DIR)")

@@ -254,4 +254,8 @@ def notes(decisions: pd.DataFrame, flags: pd.DataFrame) -> list[str]:
     if len(rejected):
         dates = sorted({str(d) for d in rejected["reapply_from"]})
         out.append(f"{len(rejected)} candidate(s) not labelled may apply again from {', '.join(dates)}")
+    deferred = decisions[decisions["decision"] == "deferred"]
+    if len(deferred):
+        out.append(f"{len(deferred)} candidate(s) deferred, re-examined at the next campaign without delay: "
+                   f"{', '.join(sorted(deferred['territory']))}")
     return out

@@ -7,7 +7,9 @@ A decision record is a mapping with at least: ``id``, ``campaign``, ``territory`
 
 Validity periods are half-open: a label granted on ``valid_from`` with ``valid_until`` D is active
 from ``valid_from`` included to D excluded. ``labelled`` and ``renewed`` decisions grant a label;
-``withdrawn`` ends one early; ``confirmed`` keeps one. Published decisions are never changed: a
+``withdrawn`` ends one early; ``confirmed`` keeps one. A ``deferred`` decision (French "ajourné")
+grants nothing and imposes no re-application delay: the dossier is carried to the next campaign and
+re-examined there (see :func:`deferred`, :func:`may_apply_again`). Published decisions are never changed: a
 correction is a new record whose ``supersedes`` names the old one, and only the newest counts.
 """
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 
 GRANTING = ("labelled", "renewed")
 REJECTED = ("not_selected", "ineligible", "withdrawn")
+DEFERRED = "deferred"
 
 
 def as_date(value) -> dt.date | None:
@@ -103,6 +106,18 @@ def history(records, territory: str) -> list[dict]:
     return [r for r in current(records) if r["territory"] == territory]
 
 
+def deferred(records, day=None) -> list[dict]:
+    """Territories whose newest decision (as of ``day``, if given) is a deferral: they hold no label
+    from it and are carried to the next campaign, where their dossier is examined again."""
+    day = as_date(day)
+    last: dict[tuple, dict] = {}
+    for r in current(records):
+        if day is None or as_date(r["decided_on"]) <= day:
+            last[(r["territory"], r.get("kind") or "metropole")] = r
+    return sorted((r for r in last.values() if r["decision"] == DEFERRED),
+                  key=lambda r: (as_date(r["decided_on"]), r["territory"]))
+
+
 def expiring(records, day, within_days: int) -> list[Label]:
     """Labels active on ``day`` whose validity ends within ``within_days`` days."""
     day = as_date(day)
@@ -113,7 +128,8 @@ def expiring(records, day, within_days: int) -> list[Label]:
 
 def may_apply_again(records, territory: str, day) -> tuple[bool, str, dt.date | None]:
     """(allowed, reason, from): a territory may apply unless it holds an active label of the same
-    kind or its last rejection's re-application date is still ahead."""
+    kind or its last rejection's re-application date is still ahead. A deferred territory may apply
+    at once: a deferral carries the dossier to the next campaign without the re-application delay."""
     day = as_date(day)
     hist = history(records, territory)
     if not hist:
@@ -123,6 +139,9 @@ def may_apply_again(records, territory: str, day) -> tuple[bool, str, dt.date | 
         lab = active[0]
         return False, f"holds label {lab.id} until {lab.valid_until}", lab.valid_until
     last = hist[-1]
+    if last["decision"] == DEFERRED:
+        return True, (f"deferred in {last['campaign']}: re-examined at the next campaign, "
+                      "no re-application delay"), None
     when = as_date(last.get("reapply_from"))
     if last["decision"] in REJECTED and when is not None and day < when:
         return False, f"{last['decision']} in {last['campaign']}; may apply again from {when}", when

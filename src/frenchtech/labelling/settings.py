@@ -206,8 +206,8 @@ def parse_labelling(raw: dict, specs, announced, window, errors: list[str], camp
         if tid in seen:
             errors.append(f"{where}.territory: a second override for {tid!r}")
         seen.add(tid)
-        if decision not in DECISIONS + ("withdrawn", "confirmed"):
-            errors.append(f"{where}.decision: expected one of labelled, not_selected, confirmed, withdrawn; "
+        if decision not in DECISIONS + ("withdrawn", "confirmed", "deferred"):
+            errors.append(f"{where}.decision: expected one of labelled, not_selected, deferred, confirmed, withdrawn; "
                           f"got {decision!r}")
         if not isinstance(rationale, str) or len(rationale.strip()) < 10:
             errors.append(f"{where}.rationale: a jury override needs a written rationale (10 characters or more)")

@@ -44,7 +44,7 @@ class CampaignRun(Immutable):
 
 
 class Decision(Immutable):
-    KINDS = ("labelled", "renewed", "confirmed", "withdrawn", "not_selected", "ineligible")
+    KINDS = ("labelled", "renewed", "confirmed", "withdrawn", "not_selected", "ineligible", "deferred")
 
     run = models.ForeignKey(CampaignRun, on_delete=models.PROTECT, related_name="decisions")
     record_id = models.CharField(max_length=200, unique=True)
@@ -80,6 +80,9 @@ class Decision(Immutable):
             raise ValidationError(_("a jury override needs a written rationale"))
         if self.supersedes_id is not None and len(self.override_rationale.strip()) < 10:
             raise ValidationError(_("a correction needs a written rationale"))
+        if self.decision == "deferred" and (self.valid_from or self.valid_until or self.reapply_from):
+            raise ValidationError(_("a deferred decision grants no label: it has no validity dates and no "
+                                    "re-application delay"))
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
             raise ValidationError(_("validity ends before it starts"))
 

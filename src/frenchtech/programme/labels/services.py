@@ -17,7 +17,7 @@ from django.db import transaction
 
 from frenchtech.errors import FrenchTechError, InputError
 from frenchtech.labelling import registry
-from frenchtech.labelling.registry import GRANTING, as_date
+from frenchtech.labelling.registry import DEFERRED, GRANTING, as_date
 from frenchtech.programme.labels.models import CampaignRun, Decision, Label
 
 
@@ -113,7 +113,7 @@ def correct_decision(record_id: str, decision: str, rationale: str, on_date=None
     n = Decision.objects.filter(record_id__startswith=f"{record_id}#").count() + 1
     row = old.as_record() | {"id": f"{record_id}#{n}", "decision": decision, "decided_on": day, "override": True,
                              "override_rationale": rationale.strip(), "reason": f"correction of {record_id}: {rationale}",
-                             "label": "" if decision in GRANTING else old.label_ref}
+                             "label": "" if decision in GRANTING + (DEFERRED,) else old.label_ref}
     row.update({k: None for k in ("valid_from", "review_until", "valid_until", "reapply_from")})
     row.update(dates)
     if decision in GRANTING:
@@ -150,6 +150,15 @@ def label_history(territory: str) -> list[dict]:
     for r in registry.history(records(), territory):
         out.append({k: (r[k].isoformat() if isinstance(r.get(k), dt.date) else r.get(k)) for k in keys})
     return out
+
+
+def deferred(on_date=None) -> list[dict]:
+    """Territories deferred by their newest decision (as of ``on_date``): no label, carried to the next
+    campaign without a re-application delay."""
+    return [{"territory": r["territory"], "name": r.get("name") or r["territory"], "kind": r.get("kind"),
+             "campaign": r["campaign"], "decided_on": as_date(r["decided_on"]).isoformat(),
+             "rationale": r.get("override_rationale") or ""}
+            for r in registry.deferred(records(), as_date(on_date))]
 
 
 def expiring(within_days: int, on_date=None) -> list[dict]:
