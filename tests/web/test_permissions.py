@@ -37,6 +37,8 @@ EXPECTED = {
     "call.manage": {"admin": {"own": ALL, "other": ALL}},
     "activity.view": {"admin": {"own": ALL, "other": ALL}},
     "decision.public": {r: {"own": {"published"}, "other": {"published"}} for r in ROLES},
+    "fund.view": {"admin": {"own": ALL, "other": ALL}, "fund_manager": {"own": ALL, "other": ALL}},
+    "fund.manage": {"admin": {"own": ALL, "other": ALL}, "fund_manager": {"own": ALL, "other": ALL}},
 }
 DOSSIER_ACTIONS = {"dossier.view", "dossier.edit", "dossier.submit", "attachment.view", "review.score",
                    "review.see", "dossier.deliberate", "decision.record"}
@@ -114,3 +116,12 @@ def test_blind_review_hides_other_scores_from_jurors(world):
     call.save()
     assert not can(world["users"]["juror"], "review.see", world["lyon"])
     assert can(world["users"]["admin"], "review.see", world["lyon"])
+
+
+def test_fund_actions_outside_any_campaign(world):
+    """The fund's pages are checked without a call: fund managers and admins only, others told why."""
+    for action in ("fund.view", "fund.manage"):
+        for role in ROLES:
+            verdict = can(world["users"][role], action, None)
+            assert bool(verdict) == (role in ("admin", "fund_manager")), (action, role)
+            assert verdict or str(verdict.reason)

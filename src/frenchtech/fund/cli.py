@@ -126,9 +126,10 @@ def ledger_open(rules_file, database, decided_by):
 def ledger_commit(allocation_dir, rules_file, database, decided_by):
     """Book the commitments of an allocation folder (re-running it after a crash is safe)."""
     f = _fund_id(rules_file)
-    doc = json.loads((allocation_dir / "explanation.json").read_text(encoding="utf-8"))
-    with open(allocation_dir / "allocation.csv", newline="", encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(line for line in fh if not line.startswith("#")) if r["funded"] == "true"]
+    from frenchtech.fund.outputs import read_allocation
+
+    doc, rows = read_allocation(allocation_dir)
+    rows = [r for r in rows if r["funded"] == "true"]
     svc = _programme(database)
     result = svc.commit_allocation(f.id, doc["reference"], rows, rationale=doc["certificate"], decided_by=decided_by,
                                    payload={"summary": doc["summary"], "binding": doc["binding"]})

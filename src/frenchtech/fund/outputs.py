@@ -63,6 +63,15 @@ def write_allocation(out: Path, alloc, apps, explanation, fund, generated: bool)
     return doc
 
 
+def read_allocation(folder) -> tuple[dict, list[dict]]:
+    """An allocation folder read back: its explanation.json and every row of allocation.csv."""
+    folder = Path(folder)
+    doc = json.loads((folder / "explanation.json").read_text(encoding="utf-8"))
+    with open(folder / "allocation.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(line for line in fh if not line.startswith("#")))
+    return doc, rows
+
+
 def _plain(x):
     if isinstance(x, dict):
         return {k: _plain(v) for k, v in x.items()}

@@ -29,6 +29,7 @@ urlpatterns = [
     path("programme/calendar/", programme.calendar, name="calendar"),
     path("programme/activity/", programme.activity, name="activity"),
     path("programme/activity.csv", programme.activity_csv, name="activity-csv"),
+    path("fund/", include("frenchtech.web.views.fund")),
     path("", include("frenchtech.web.showcase_api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/login/", accounts.admin_login),  # one login page, with its rate limit, for the admin too

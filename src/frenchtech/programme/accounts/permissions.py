@@ -44,6 +44,9 @@ WORKFLOW: dict[str, Rule] = {
     "call.manage": Rule({Role.ADMIN: "any"}),
     "activity.view": Rule({Role.ADMIN: "any"}),
     "decision.public": Rule({r: "any" for r in Role.values}, frozenset({Phase.PUBLISHED})),
+    # The accelerator fund is not tied to a campaign's calendar: checked with obj=None (or a call).
+    "fund.view": Rule({Role.ADMIN: "any", Role.FUND_MANAGER: "any"}),
+    "fund.manage": Rule({Role.ADMIN: "any", Role.FUND_MANAGER: "any"}),
 }
 ACTIONS = tuple(WORKFLOW)
 
@@ -87,13 +90,18 @@ def _relation_holds(user, relation: str, obj) -> Verdict:
 
 
 def can(user, action: str, obj, now=None) -> Verdict:
-    """May ``user`` do ``action`` on ``obj`` (a Call or a Dossier) now? Always says why not."""
+    """May ``user`` do ``action`` on ``obj`` (a Call, a Dossier, or None for actions outside any
+    campaign, such as the fund's) now? Always says why not."""
     rule = WORKFLOW[action]
     role = role_of(user)
     if role not in rule.roles:
         if role == Role.PUBLIC and not getattr(user, "is_authenticated", False):
             return Verdict(False, _("Please log in."))
         return Verdict(False, _("Your role does not allow this."))
+    if obj is None:
+        if rule.phases != ALL_PHASES:
+            return Verdict(False, _("This needs a call."))
+        return _relation_holds(user, rule.roles[role], obj)
     call = _call_of(obj)
     phase = call.phase(now)
     if phase not in rule.phases:

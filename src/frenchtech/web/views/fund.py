@@ -1,0 +1,259 @@
+"""Fund managers' pages: the call and its rules, applications (upload or generate), due diligence,
+the explained allocation, committing it to the ledger, the ledger and the portfolio report."""
+from __future__ import annotations
+
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from frenchtech.errors import FrenchTechError, InputError
+from frenchtech.fund.allocate import InfeasibleRules
+from frenchtech.fund.regions import region_name
+from frenchtech.programme.activity.services import record
+from frenchtech.web import fund_desk as desk
+from frenchtech.web.views.common import require
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_GENERATED = 500
+
+
+def _rules(f) -> list[tuple[str, object, str]]:
+    r = f.rules
+    pct = lambda x: Decimal(str(x)) * 100
+    return [(_("Budget"), r.budget_eur, "eur"), (_("Minimum ticket"), r.ticket_min_eur, "eur"),
+            (_("Maximum ticket"), r.ticket_max_eur, "eur"),
+            (_("Minority stake: share of the capital after the round, at most"), pct(r.max_stake), "pct"),
+            (_("Share of committed money in labelled ecosystems, at least"), pct(r.labelled_share), "pct"),
+            (_("Share of committed money in one region, at most"), pct(r.region_cap), "pct"),
+            (_("Private money in the round per fund euro, at least"), Decimal(str(r.coinvest_ratio)), "num"),
+            (_("A batch commits at least"), r.commit_at_least_eur, "eur")]
+
+
+def _balances(f):
+    from frenchtech.programme.fund import services
+
+    return services.balances(f.id) if desk.ledger_open(f) else None
+
+
+@login_required
+def home(request):
+    require(request, "fund.view", None)
+    f = desk.fund()
+    return render(request, "web/fund_home.html", {
+        "fund": f, "rules": _rules(f), "balances": _balances(f), "labelled": f.labelled,
+        "criteria": f.criteria, "eliminatory": f.eliminatory, "n_apps": len(desk.applications(f))})
+
+
+@login_required
+def applications(request):
+    require(request, "fund.view", None)
+    f = desk.fund()
+    upload_error = None
+    if request.method == "POST":
+        require(request, "fund.manage", None)
+        try:
+            if "generate" in request.POST:
+                try:
+                    n, seed = int(request.POST.get("n", "60")), int(request.POST.get("seed", "1"))
+                except ValueError:
+                    raise desk.DeskError(_("Give whole numbers for the count and the seed.")) from None
+                if not 1 <= n <= MAX_GENERATED:
+                    raise desk.DeskError(_("Generate between 1 and %(max)d applications.") % {"max": MAX_GENERATED})
+                apps = desk.generate(f, n, seed)
+                record(request.user, "fund.applications.generate", None, after={"n": n, "seed": seed,
+                                                                                "generated": True})
+                messages.success(request, _("%(n)d GENERATED applications loaded (demo data, not real "
+                                            "accelerators).") % {"n": len(apps)})
+            else:
+                upload = request.FILES.get("file")
+                if upload is None:
+                    raise desk.DeskError(_("Choose a CSV file of applications."))
+                if upload.size > MAX_UPLOAD_BYTES:
+                    raise desk.DeskError(_("The file is too large (5 MB at most)."))
+                with tempfile.TemporaryDirectory() as tmp:
+                    dest = Path(tmp) / (Path(upload.name).name or "applications.csv")
+                    with open(dest, "wb") as out:
+                        out.writelines(upload.chunks())
+                    apps = desk.import_applications(f, dest)
+                record(request.user, "fund.applications.upload", None,
+                       after={"file": upload.name, "applications": len(apps),
+                              "generated": any(a.generated for a in apps)})
+                messages.success(request, _("%(n)d applications read from %(file)s.")
+                                 % {"n": len(apps), "file": upload.name})
+            return redirect("fund-applications")
+        except InputError as exc:
+            upload_error = {"line": exc.line, "column": exc.column, "message": str(exc)}
+        except FrenchTechError as exc:
+            upload_error = {"message": str(exc)}
+    apps = desk.applications(f)
+    scores = desk.assessments(f, apps)
+    rows = [{"app": a, "a": scores[a.application_id], "region": region_name(a.region, f.vintage)} for a in apps]
+    return render(request, "web/fund_applications.html", {
+        "fund": f, "rows": rows, "generated": any(a.generated for a in apps), "upload_error": upload_error,
+        "max_generated": MAX_GENERATED}, status=400 if upload_error else 200)
+
+
+@login_required
+def application(request, application_id):
+    require(request, "fund.view", None)
+    f = desk.fund()
+    apps = {a.application_id: a for a in desk.applications(f)}
+    app = apps.get(application_id)
+    if app is None:
+        raise Http404(_("No such application in the current batch."))
+    error = None
+    if request.method == "POST":
+        require(request, "fund.manage", None)
+        try:
+            before, after = desk.set_rating(f, application_id, request.POST.get("manager_rating", ""))
+            record(request.user, "fund.application.rate", None, before={"application": application_id,
+                                                                          "manager_rating": before},
+                   after={"application": application_id, "manager_rating": after})
+            messages.success(request, _("Rating saved."))
+            return redirect("fund-application", application_id=application_id)
+        except desk.DeskError:
+            error = _("The rating must be a number from 1 to 5.")
+    a = desk.assessments(f, [app])[application_id]
+    criteria = [{"c": c, "value": getattr(app, c.id), "normalised": a.parts[c.id]} for c in f.criteria]
+    conditions = [{"e": e, "passes": e.passes(getattr(app, e.field, None)), "value": getattr(app, e.field, None)}
+                  for e in f.eliminatory]
+    return render(request, "web/fund_application.html", {
+        "fund": f, "app": app, "a": a, "criteria": criteria, "conditions": conditions, "error": error,
+        "region": region_name(app.region, f.vintage)}, status=400 if error else 200)
+
+
+def _money(v) -> Decimal:
+    return Decimal(str(v)) if v not in (None, "") else Decimal(0)
+
+
+@login_required
+def allocation(request):
+    require(request, "fund.view", None)
+    f = desk.fund()
+    conflict = None
+    if request.method == "POST":
+        require(request, "fund.manage", None)
+        try:
+            doc = desk.run_allocation(f)
+            record(request.user, "fund.allocate", None, after={
+                "reference": doc["reference"], "status": doc["status"], "certificate": doc["certificate"],
+                "funded": doc["summary"]["funded"], "total_eur": doc["summary"]["batch_total_eur"]})
+            messages.success(request, _("Allocation computed."))
+            return redirect("fund-allocation")
+        except InfeasibleRules as exc:
+            conflict = [{"rule": g, "relax": exc.relax.get(g, "")} for g in exc.conflict]
+        except FrenchTechError as exc:
+            messages.error(request, str(exc))
+            return redirect("fund-allocation")
+    latest = desk.latest_allocation(f)
+    ctx = {"fund": f, "conflict": conflict, "doc": None}
+    if latest is not None:
+        doc, rows = latest
+        for r in rows:
+            r["amount"], r["requested"], r["cap"] = _money(r["amount_eur"]), _money(r["requested_eur"]), _money(r["cap_eur"])
+            r["region_name"] = region_name(r["region"], f.vintage)
+        s = doc["summary"]
+        from frenchtech.programme.fund.models import Decision
+
+        ctx.update({
+            "doc": doc, "funded": [r for r in rows if r["funded"] == "true"],
+            "rejected": [{**r, "needed": rej.get("score_needed")} for r in rows if r["funded"] != "true"
+                         for rej in [next((x for x in doc["rejected"] if x["application_id"] == r["application_id"]), {})]],
+            "total": _money(s["batch_total_eur"]), "available_after": _money(s["available_after_eur"]),
+            "labelled_share": Decimal(str(s["labelled_share_after"])) * 100 if s["labelled_share_after"] is not None else None,
+            "binding": [{**b, "label": _rule_label(b["rule"], f), "slack": _money(b["slack_eur"])} for b in doc["binding"]],
+            "prices": [{**p, "label": _rule_label(p["rule"], f)} for p in doc["shadow_prices"]],
+            "optimal": doc["status"] == "optimal",
+            "committed": Decision.objects.filter(fund__code=f.id, reference=doc["reference"]).exists()})
+    return render(request, "web/fund_allocation.html", ctx, status=409 if conflict else 200)
+
+
+def _rule_label(rule: str, f) -> str:
+    if rule.startswith("region:"):
+        return f"{rule} ({region_name(rule[7:], f.vintage)})"
+    return rule
+
+
+@login_required
+@require_POST
+def commit(request):
+    require(request, "fund.manage", None)
+    f = desk.fund()
+    try:
+        result = desk.commit_latest(f, decided_by=request.user.get_username())
+    except FrenchTechError as exc:
+        messages.error(request, _("Not committed: %(reason)s") % {"reason": exc})
+        return redirect("fund-allocation")
+    from frenchtech.programme.fund.models import Decision
+
+    decision = Decision.objects.get(fund__code=f.id, reference=result["reference"])
+    if result["booked"]:
+        record(request.user, "fund.commit", decision, after={
+            "reference": result["reference"], "booked": result["booked"], "skipped": result["skipped"],
+            "total_eur": result["total_eur"]})
+    messages.success(request, _("%(booked)d commitment(s) booked, %(skipped)d already booked.")
+                     % {"booked": result["booked"], "skipped": result["skipped"]})
+    return redirect("fund-ledger")
+
+
+@login_required
+def ledger(request):
+    require(request, "fund.view", None)
+    f = desk.fund()
+    from frenchtech.programme.fund import services
+
+    opened = desk.ledger_open(f)
+    return render(request, "web/fund_ledger.html", {
+        "fund": f, "balances": _balances(f), "entries": services.entries(f.id, 500) if opened else []})
+
+
+@login_required
+def report(request):
+    require(request, "fund.view", None)
+    f = desk.fund()
+    ctx = {"fund": f, "balances": None}
+    if desk.ledger_open(f):
+        from frenchtech.fund.reporting import portfolio_report
+        from frenchtech.programme.fund import services
+
+        b = services.balances(f.id)
+        data = portfolio_report(b, services.portfolio(f.id), f.rules, f.vintage)["data"]
+        committed = b.committed
+        cap = Decimal(str(f.rules.region_cap))
+
+        def groups(items, names):
+            out = []
+            for k, g in items.items():
+                share = g["committed_eur"] / committed if committed else Decimal(0)
+                out.append({**g, "key": k, "name": names(k), "share": share * 100, "over": share > cap})
+            return out
+
+        share = data["labelled_committed_eur"] / committed if committed else None
+        ctx.update({
+            "balances": b, "labelled_committed": data["labelled_committed_eur"],
+            "labelled_share": share * 100 if share is not None else None,
+            "labelled_rule": Decimal(str(f.rules.labelled_share)) * 100, "region_cap": cap * 100,
+            "labelled_ok": share is None or share >= Decimal(str(f.rules.labelled_share)),
+            "by_territory": groups(data["by_territory"], lambda k: k),
+            "by_region": groups(data["by_region"], lambda k: region_name(k, f.vintage)),
+            "positions": data["positions"]})
+    return render(request, "web/fund_report.html", ctx)
+
+
+urlpatterns = [
+    path("", home, name="fund-home"),
+    path("applications/", applications, name="fund-applications"),
+    path("applications/<str:application_id>/", application, name="fund-application"),
+    path("allocation/", allocation, name="fund-allocation"),
+    path("allocation/commit/", commit, name="fund-commit"),
+    path("ledger/", ledger, name="fund-ledger"),
+    path("report/", report, name="fund-report"),
+]

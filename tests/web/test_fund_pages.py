@@ -1,0 +1,135 @@
+"""The fund managers' pages through Django's test client: applications uploaded (errors at the line and
+field) or generated, the explained allocation, committing it once, the ledger and the portfolio report;
+everyone else refused with the reason."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from frenchtech.programme.activity.models import Entry as Activity
+from frenchtech.programme.fund.models import Entry, Fund
+from frenchtech.web import fund_desk
+
+PAGES = ["/fund/", "/fund/applications/", "/fund/allocation/", "/fund/ledger/", "/fund/report/"]
+
+
+def client_for(user, lang="en"):
+    c = Client(HTTP_ACCEPT_LANGUAGE=lang)
+    if user is not None:
+        c.force_login(user)
+    return c
+
+
+@pytest.fixture
+def manager(db, people):
+    return client_for(people["fund"])
+
+
+def _csv(tmp_path, n=12, seed=5) -> bytes:
+    from frenchtech.fund import Locator, write_applications
+    from frenchtech.fund.generate import generate_applications
+
+    f = fund_desk.fund()
+    path = write_applications(generate_applications(Locator.for_fund(f), n, seed=seed), tmp_path / "apps.csv")
+    return path.read_bytes()
+
+
+def test_others_are_refused_with_the_reason(db, people):
+    for key in ("juror", "lyon"):
+        c = client_for(people[key])
+        for url in PAGES:
+            r = c.get(url)
+            assert r.status_code == 403, (key, url)
+            assert b"Your role does not allow this." in r.content
+        assert c.post("/fund/allocation/commit/").status_code == 403
+        assert c.post("/fund/applications/", {"generate": "1", "n": "5"}).status_code == 403
+    anonymous = client_for(None)
+    for url in PAGES:
+        r = anonymous.get(url)
+        assert r.status_code == 302 and "/accounts/login/" in r["Location"]
+    assert not Activity.objects.filter(action__startswith="fund.").exists()
+
+
+def test_admin_may_see_the_fund(db, people):
+    c = client_for(people["admin"])
+    assert c.get("/fund/").status_code == 200
+
+
+def test_upload_errors_at_the_line_and_field(manager, tmp_path):
+    good = _csv(tmp_path).decode().splitlines()
+    bad_siren = good[0].split(",").index("siren")
+    row = good[3].split(",")
+    row[bad_siren] = "123456789"
+    good[3] = ",".join(row)
+    r = manager.post("/fund/applications/", {"file": SimpleUploadedFile("apps.csv", "\n".join(good).encode())})
+    assert r.status_code == 400
+    page = r.content.decode()
+    assert "Line 4" in page and "siren" in page and "not a valid SIREN" in page
+    assert "No applications yet" in page  # nothing was stored
+
+
+def test_fund_manager_journey(manager, people, tmp_path):
+    home = manager.get("/")
+    assert b'href="/fund/"' in home.content  # nav link
+    r = manager.get("/fund/")
+    assert r.status_code == 200 and b"Minimum ticket" in r.content and b"1,000,000.00" in r.content
+
+    r = manager.post("/fund/applications/", {"file": SimpleUploadedFile("apps.csv", _csv(tmp_path, 12))}, follow=True)
+    assert r.status_code == 200 and b"12 applications read from apps.csv" in r.content
+    r = manager.post("/fund/applications/", {"generate": "1", "n": "40", "seed": "3"}, follow=True)
+    assert b"GENERATED" in r.content and r.content.count(b"/fund/applications/A000") == 40
+
+    r = manager.get("/fund/applications/A00001/")
+    assert r.status_code == 200
+    assert b"Eliminatory conditions" in r.content and b"Startups accelerated to date" in r.content
+    assert manager.post("/fund/applications/A00001/", {"manager_rating": "9"}).status_code == 400
+    manager.post("/fund/applications/A00001/", {"manager_rating": "5"})
+    assert next(a for a in fund_desk.applications(fund_desk.fund()) if a.application_id == "A00001").manager_rating == 5
+
+    r = manager.post("/fund/allocation/", follow=True)
+    page = r.content.decode()
+    assert "Proven optimal" in page and "OPTIMAL (proven by branch and bound" in page
+    assert 'id="funded"' in page and 'id="rejected"' in page and "Smallest change that would have funded it" in page
+    assert "eliminated:" in page  # a rejection explained
+    doc, rows = fund_desk.latest_allocation(fund_desk.fund())
+    funded = [x for x in rows if x["funded"] == "true"]
+    total = sum(Decimal(x["amount_eur"]) for x in funded)
+    assert total > 0 and f"{total:,.2f}" in page
+
+    r = manager.post("/fund/allocation/commit/", follow=True)
+    assert f"{len(funded)} commitment(s) booked, 0 already booked".encode() in r.content
+    r = manager.post("/fund/allocation/commit/", follow=True)   # twice: books once
+    assert f"0 commitment(s) booked, {len(funded)} already booked".encode() in r.content
+    assert Entry.objects.filter(kind="commit").count() == len(funded)
+    fund = Fund.objects.get()
+    assert fund.available_eur == fund.budget_eur - total
+    page = r.content.decode()
+    assert doc["reference"] in page and f"{fund.available_eur:,.2f}" in page
+
+    r = manager.get("/fund/report/")
+    page = r.content.decode()
+    assert r.status_code == 200 and "Per territory" in page and "Per region" in page
+    assert f"{fund.available_eur:,.2f}" in page and "reserved share respected" in page
+
+    actions = set(Activity.objects.filter(action__startswith="fund.").values_list("action", flat=True))
+    assert {"fund.applications.upload", "fund.applications.generate", "fund.application.rate", "fund.allocate",
+            "fund.commit"} <= actions
+    assert Activity.objects.filter(action="fund.commit").count() == 1
+
+    # rolling: the next run leaves out what is committed and allocates against what remains
+    r = manager.post("/fund/allocation/", follow=True)
+    doc2, rows2 = fund_desk.latest_allocation(fund_desk.fund())
+    assert not {x["application_id"] for x in rows2} & {x["application_id"] for x in funded}
+    assert Decimal(doc2["existing"]["committed_eur"]) == total
+
+
+def test_pages_in_french(manager):
+    manager.post("/fund/applications/", {"generate": "1", "n": "15", "seed": "2"})
+    manager.post("/i18n/setlang/", {"language": "fr", "next": "/fund/"})
+    page = manager.get("/fund/").content.decode().replace("\xa0", " ").replace("\u202f", " ")
+    assert "Ticket minimum" in page and "1 000 000,00 €" in page
+    page = manager.post("/fund/allocation/", follow=True).content.decode()
+    assert "Optimalité prouvée" in page and "Engager cette répartition" in page
