@@ -262,3 +262,24 @@ def test_audit_copied_without_its_evidence_still_publishes(demo_audit, tmp_path)
     summary = export_showcase([folder], tmp_path / "s")
     assert summary["pages"] > 30
     assert "(0)" in (tmp_path / "s" / "en" / "territories" / "lyon.html").read_text(encoding="utf-8")
+
+
+def test_deferred_decisions_have_their_colour_and_legend_and_hold_no_label(demo_audit, tmp_path):
+    import shutil
+
+    from frenchtech.report.maps import HOLDS_LABEL, LABEL_COLOURS
+
+    folder = tmp_path / "deferred" / "audit"
+    shutil.copytree(demo_audit, folder)
+    decisions = pd.read_csv(folder / "decisions.csv", dtype=str, keep_default_na=False)
+    target = decisions.index[decisions["territory"] == "lyon"][0]
+    decisions.loc[target, ["decision", "valid_from", "review_until", "valid_until", "label"]] = [
+        "deferred", "", "", "", ""]
+    decisions.to_csv(folder / "decisions.csv", index=False)
+    export_showcase([folder], tmp_path / "s")
+    assert "deferred" not in HOLDS_LABEL
+    for lang, word in (("fr", "ajourné"), ("en", "deferred")):
+        home = (tmp_path / "s" / lang / "index.html").read_text(encoding="utf-8")
+        assert word in home and LABEL_COLOURS["deferred"] in home
+    d = load_audit(folder).tables["decisions"]
+    assert not d[d["territory"] == "lyon"]["decision"].isin(HOLDS_LABEL).any()

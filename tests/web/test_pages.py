@@ -185,3 +185,52 @@ def test_open_call_command(db, audit_dir):
     call_command("open_call", "metropoles-2014", audit=str(audit_dir), blind=True)
     call = Call.objects.get(campaign="metropoles-2014")
     assert call.phase() == "open" and call.blind_review and call.rubric.criteria[0]["id"] == "ecosystem"
+
+
+def test_deferral_needs_a_rationale_and_is_public_and_final_after_publication(dossiers, people, call):
+    from django.conf import settings
+
+    from frenchtech.labelling import registry
+    from frenchtech.programme.labels import services
+    from frenchtech.programme.labels.models import Decision
+    from frenchtech.web import decisions as store
+
+    set_phase(call, "deliberation")
+    admin = client_for(people["admin"])
+    lyon, bordeaux = dossiers["lyon"], dossiers["bordeaux"]
+    page = admin.get(f"/deliberation/{lyon.pk}/")
+    assert 'value="deferred"' in page.content.decode()
+    admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    assert "Ajourner les dossiers sélectionnés" in admin.get("/deliberation/").content.decode()
+    admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    data = {"decision": "deferred", "kind": "metropole", "starts": "2014-11-12", "ends": "2018-11-12", "rationale": ""}
+    refused = admin.post(f"/deliberation/{lyon.pk}/", data)
+    assert refused.status_code == 400 and "A deferral departs from the audit" in refused.content.decode()
+    data["rationale"] = "Perimeter to be confirmed by the metropolitan council."
+    assert admin.post(f"/deliberation/{lyon.pk}/", data).status_code == 302
+    recorded = store.current_decisions(call)[lyon.pk]
+    assert recorded["decision"] == "deferred" and recorded["override"] and recorded["starts"] is None
+    # batch: no rationale, nothing deferred; with one, every selected dossier is deferred
+    admin.post("/deliberation/", {"dossier": [bordeaux.pk], "action": "defer", "rationale": ""})
+    assert bordeaux.pk not in store.current_decisions(call)
+    admin.post("/deliberation/", {"dossier": [bordeaux.pk], "action": "defer",
+                                  "rationale": "Dossier to be completed with the accelerators' commitments."})
+    assert store.current_decisions(call)[bordeaux.pk]["decision"] == "deferred"
+    assert admin.post("/deliberation/publish/").status_code == 302
+
+    final = {t: Decision.objects.filter(territory=t).order_by("pk").last() for t in ("lyon", "bordeaux")}
+    assert all(d.decision == "deferred" and d.supersedes is not None and d.override for d in final.values())
+    assert not any(lab.territory in ("lyon", "bordeaux") for lab in registry.active_on(services.records(), "2015-06-01"))
+    for lang, words in (("fr", ("ajourné", "réexaminé à la prochaine campagne")),
+                        ("en", ("deferred", "re-examined at the next campaign"))):
+        visitor = Client()
+        visitor.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+        public = visitor.get(f"/public/{call.campaign}/").content.decode()
+        assert public.count('class="decision-deferred"') == 2 and all(w in public for w in words)
+    # published: immutable, no more decisions
+    d = final["lyon"]
+    d.override_rationale = "edited after publication"
+    with pytest.raises(Exception, match="cannot be changed"):
+        d.save()
+    assert admin.post(f"/deliberation/{lyon.pk}/", data).status_code == 403
+    assert Decision.objects.get(pk=d.pk).override_rationale.startswith("Perimeter")

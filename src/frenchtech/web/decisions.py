@@ -18,7 +18,7 @@ from frenchtech.programme.activity.models import Entry
 from frenchtech.programme.activity.services import record
 from frenchtech.programme.dossiers.models import Call, Dossier
 
-DECISIONS = ("labelled", "not_selected")
+DECISIONS = ("labelled", "not_selected", "deferred")
 
 
 class DecisionError(Exception):
@@ -50,12 +50,18 @@ def clean_decision(data: dict, proposal: dict | None) -> dict:
         errors.setdefault("starts", []).append(_("A label needs its validity dates."))
     if starts and ends and starts != "bad" and ends != "bad" and ends <= starts:
         errors["ends"] = [_("The end of validity must come after its start.")]
+    if decision == "deferred":  # a deferral grants no label: no validity dates
+        starts, ends = None, None
+        errors.pop("starts", None), errors.pop("ends", None)
     proposed = (proposal or {}).get("decision")
-    override = bool(proposed) and decision != proposed
+    override = decision != proposed if proposed else decision == "deferred"
     rationale = (data.get("rationale") or "").strip()
     if override and len(rationale) < 10:
-        errors["rationale"] = [_("This decision departs from the audit's proposal (%(p)s): write the rationale.")
-                               % {"p": proposed}]
+        if decision == "deferred":
+            errors["rationale"] = [_("A deferral departs from the audit's proposal: write the rationale.")]
+        else:
+            errors["rationale"] = [_("This decision departs from the audit's proposal (%(p)s): write the "
+                                     "rationale.") % {"p": proposed}]
     if errors:
         raise DecisionError(errors)
     return {"decision": decision, "kind": kind, "starts": starts.isoformat() if starts else None,
@@ -142,5 +148,5 @@ def public_decisions(call: Call) -> list[dict]:
         rows.append({"name": d.name, "territory": territory, "decision": d.decision, "kind": d.kind,
                      "starts": d.valid_from, "ends": d.valid_until, "override": d.override,
                      "rationale": d.override_rationale, "corrected": d.supersedes_id is not None})
-    order = {"labelled": 0, "renewed": 0, "confirmed": 1, "not_selected": 2}
+    order = {"labelled": 0, "renewed": 0, "confirmed": 1, "deferred": 2, "not_selected": 3}
     return sorted(rows, key=lambda r: (order.get(r["decision"], 3), r["name"]))

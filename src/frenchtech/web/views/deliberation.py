@@ -42,6 +42,8 @@ def deliberation_list(request):
     if request.method == "POST":
         require(request, "decision.record", call)
         chosen = [int(x) for x in request.POST.getlist("dossier") if x.isdigit()]
+        if request.POST.get("action") == "defer":
+            return _batch_defer(request, call, campaign, chosen)
         n, problems = 0, []
         for d in Dossier.objects.filter(call=call, pk__in=chosen):
             audit = dossier_audit(call, d, campaign)
@@ -71,6 +73,24 @@ def deliberation_list(request):
     return render(request, "web/deliberation_list.html", {
         "call": call, "rows": rows, "decision_label": labels_text.decision,
         "can_decide": call.phase() == "deliberation", "submitted": Status.SUBMITTED})
+
+
+def _batch_defer(request, call, campaign, chosen: list[int]):
+    """Defer the selected dossiers with one rationale (a deferral departs from the audit's proposal)."""
+    rationale = request.POST.get("rationale", "").strip()
+    dossiers = list(Dossier.objects.filter(call=call, pk__in=chosen).order_by("name"))
+    if not dossiers:
+        messages.error(request, _("Select the dossiers to defer."))
+    elif len(rationale) < 10:
+        messages.error(request, _("A deferral departs from the audit's proposal: write the rationale."))
+    else:
+        for d in dossiers:
+            data = {"decision": "deferred", "kind": "metropole", "starts": "", "ends": "", "rationale": rationale}
+            proposal = dossier_audit(call, d, campaign)["proposal"]
+            data["kind"] = proposal.get("kind") or "metropole"
+            store.record_decision(call, d, data, proposal, request.user)
+        messages.success(request, _("%(n)s dossier(s) deferred.") % {"n": len(dossiers)})
+    return redirect("deliberation-list")
 
 
 @login_required
