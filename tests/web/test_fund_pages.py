@@ -133,3 +133,23 @@ def test_pages_in_french(manager):
     assert "Ticket minimum" in page and "1 000 000,00 €" in page
     page = manager.post("/fund/allocation/", follow=True).content.decode()
     assert "Optimalité prouvée" in page and "Engager cette répartition" in page
+
+
+def test_demo_loads_a_generated_batch(db):
+    from frenchtech.web.demo import _fund_batch
+
+    _fund_batch(n=8, seed=4)
+    apps = fund_desk.applications(fund_desk.fund())
+    assert len(apps) == 8 and all(a.generated for a in apps)
+    _fund_batch(n=20, seed=5)  # kept when present
+    assert len(fund_desk.applications(fund_desk.fund())) == 8
+
+
+def test_ledger_entries_translated(manager):
+    manager.post("/fund/applications/", {"generate": "1", "n": "10", "seed": "2"})
+    manager.post("/fund/allocation/")
+    manager.post("/fund/allocation/commit/")
+    assert b"Commitment" in manager.get("/fund/ledger/").content
+    manager.post("/i18n/setlang/", {"language": "fr", "next": "/fund/ledger/"})
+    page = manager.get("/fund/ledger/").content.decode()
+    assert "Engagement" in page and "Ouverture du fonds" in page

@@ -60,6 +60,15 @@ def _password() -> str:
     return secrets.token_urlsafe(DEMO_PASSWORD_BYTES)
 
 
+def _fund_batch(n: int = 60, seed: int = 1) -> None:
+    """GENERATED applications to the accelerator fund for the fund manager's pages (kept if present)."""
+    from frenchtech.web import fund_desk
+
+    f = fund_desk.fund()
+    if not fund_desk.applications(f):
+        fund_desk.generate(f, n, seed)
+
+
 @transaction.atomic
 def load_demo(campaign_file, workdir: Path, rows: int = 100_000, stage: str = "review") -> list[tuple[str, str, str]]:
     """Open the demo call and fill it; returns the demo accounts as (role, user name, password).
@@ -87,6 +96,7 @@ def load_demo(campaign_file, workdir: Path, rows: int = 100_000, stage: str = "r
     call = open_call(campaign_file, opens=opens, audit_dir=audit, actor=admin)
     jurors = [person(f"juror{i}", Role.JUROR) for i in (1, 2, 3)]
     person("fund", Role.FUND_MANAGER)
+    _fund_batch()
     from frenchtech.programme.dossiers.services import load_call_campaign
 
     campaign = load_call_campaign(call)

@@ -4,6 +4,7 @@ reads and writes (applications CSV, allocation folder). Plain arguments in, plai
 are thin wrappers over these functions, which call the fund's core and its ledger services."""
 from __future__ import annotations
 
+import os
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +13,7 @@ from django.conf import settings
 
 from frenchtech.errors import FrenchTechError
 
-CALL = "fund-2014"   # shipped rules, or a call file (settings.FUND_CALL)
+CALL = "fund-2014"   # shipped rules, or a call file (settings.FUND_CALL or $FRENCHTECH_FUND_CALL)
 EXPLAIN_LIMIT = 20   # rejections whose needed score is found by re-solving (best scored first)
 TIME_LIMIT = 30.0
 
@@ -24,7 +25,7 @@ class DeskError(FrenchTechError):
 def fund():
     from frenchtech.fund import load_fund
 
-    return load_fund(getattr(settings, "FUND_CALL", CALL))
+    return load_fund(getattr(settings, "FUND_CALL", None) or os.environ.get("FRENCHTECH_FUND_CALL") or CALL)
 
 
 def folder(f) -> Path:

@@ -210,9 +210,11 @@ def ledger(request):
     f = desk.fund()
     from frenchtech.programme.fund import services
 
-    opened = desk.ledger_open(f)
-    return render(request, "web/fund_ledger.html", {
-        "fund": f, "balances": _balances(f), "entries": services.entries(f.id, 500) if opened else []})
+    kinds = {"open": _("Fund opened"), "commit": _("Commitment"), "disburse": _("Disbursement"),
+             "return": _("Return"), "write_off": _("Write-off"), "release": _("Commitment released")}
+    rows = [{**e, "label": kinds.get(e["kind"], e["kind"])}
+            for e in (services.entries(f.id, 500) if desk.ledger_open(f) else [])]
+    return render(request, "web/fund_ledger.html", {"fund": f, "balances": _balances(f), "entries": rows})
 
 
 @login_required
