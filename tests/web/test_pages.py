@@ -162,6 +162,7 @@ def test_decision_override_needs_rationale_and_publication_is_final(dossiers, pe
     html = page.content.decode()
     assert page.status_code == 200 and 'id="index-score"' in html and 'id="rank-interval"' in html
     assert 'id="declared-observed"' in html
+    assert "tech pour 10 000 hab." in html and ">tech_created_per_10k<" not in html  # French by default
     proposal = page.context["audit"]["proposal"]["decision"]
     other = "not_selected" if proposal == "labelled" else "labelled"
     data = {"decision": other, "kind": "metropole", "starts": "2014-11-12", "ends": "2018-11-12", "rationale": ""}
@@ -203,6 +204,7 @@ def test_deferral_needs_a_rationale_and_is_public_and_final_after_publication(do
     admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
     assert "Ajourner les dossiers sélectionnés" in admin.get("/deliberation/").content.decode()
     admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "per 10,000 inhabitants" in admin.get(f"/deliberation/{lyon.pk}/").content.decode()
     data = {"decision": "deferred", "kind": "metropole", "starts": "2014-11-12", "ends": "2018-11-12", "rationale": ""}
     refused = admin.post(f"/deliberation/{lyon.pk}/", data)
     assert refused.status_code == 400 and "A deferral departs from the audit" in refused.content.decode()

@@ -36,6 +36,8 @@ class Indicator:
     per: str | None = None
     scale: float = 1.0
     direction: int = 1
+    name_fr: str | None = None      # optional; derived from the measure and the denominator otherwise
+    name_en: str | None = None
 
 
 @dataclass
@@ -84,9 +86,39 @@ def load_catalogue() -> Catalogue:
     }
     indicators = {
         iid: Indicator(id=iid, measure=d["measure"], per=d.get("per"), scale=float(d.get("scale", 1)),
-                       direction=int(d.get("direction", 1)))
+                       direction=int(d.get("direction", 1)), name_fr=d.get("name_fr"), name_en=d.get("name_en"))
         for iid, d in raw["indicators"].items()
     }
     _check(measures, indicators)
     naf = {row["code"]: row["tag"] for row in csv.DictReader(io.StringIO((base / "naf_tags.csv").read_text("utf-8")))}
     return Catalogue(measures, indicators, naf)
+
+
+def _per(scale: float, lang: str) -> str:
+    n = int(scale)
+    if n == 1:
+        return "par habitant" if lang == "fr" else "per inhabitant"
+    if lang == "fr":
+        return f"pour {n:,} hab.".replace(",", " ")
+    return f"per {n:,} inhabitants"
+
+
+def indicator_label(indicator_id: str, lang: str = "fr") -> str:
+    """An indicator's name in French or English (any other language: English): its own name in the
+    catalogue, else its measure's name with the denominator ("Levées de fonds pour 100 000 hab.").
+    An id the catalogue does not know (a measure, a pillar, a column) is named as a measure if it is
+    one, and returned as is otherwise."""
+    lang = "fr" if (lang or "fr")[:2].lower() == "fr" else "en"
+    cat = load_catalogue()
+    ind = cat.indicators.get(indicator_id)
+    if ind is not None:
+        own = ind.name_fr if lang == "fr" else ind.name_en
+        if own:
+            return own
+        m = cat.measures[ind.measure]
+        base = m.name_fr if lang == "fr" else m.name_en
+        return base if ind.per is None else f"{base} {_per(ind.scale, lang)}"
+    m = cat.measures.get(indicator_id)
+    if m is not None:
+        return m.name_fr if lang == "fr" else m.name_en
+    return indicator_id

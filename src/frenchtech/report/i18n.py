@@ -96,18 +96,17 @@ STRINGS = {
     },
 }
 
-INDICATORS = {
-    "tech_created_per_10k": ("Créations d'établissements tech pour 10 000 hab.", "Tech establishments created per 10,000 inhabitants"),
-    "tech_active_per_10k": ("Établissements tech actifs pour 10 000 hab.", "Active tech establishments per 10,000 inhabitants"),
-    "funding_eur": ("Montant levé (EUR)", "Funding raised (EUR)"),
-    "funding_eur_per_inhabitant": ("Montant levé par habitant (EUR)", "Funding raised per inhabitant (EUR)"),
-    "funding_rounds": ("Nombre de levées de fonds", "Funding rounds"),
-    "support_structures": ("Structures d'accompagnement", "Support structures"),
-    "support_capacity_per_10k": ("Capacité d'accompagnement pour 10 000 hab.", "Support capacity per 10,000 inhabitants"),
-    "initiatives": ("Initiatives entrepreneuriales", "Entrepreneurial initiatives"),
-    "initiative_participants_per_10k": ("Participants aux initiatives pour 10 000 hab.", "Initiative participants per 10,000 inhabitants"),
-    "new_companies_per_10k": ("Créations d'entreprises pour 10 000 hab.", "New companies per 10,000 inhabitants"),
-}
+def indicator_names(code: str) -> tuple[str, str] | None:
+    """(French, English) names of an indicator or measure of the catalogue (frenchtech.indicators);
+    None for any other code."""
+    from frenchtech.indicators import indicator_label
+    from frenchtech.indicators.catalogue import load_catalogue
+
+    cat = load_catalogue()
+    if code not in cat.indicators and code not in cat.measures:
+        return None
+    return indicator_label(code, "fr"), indicator_label(code, "en")
+
 
 PILLARS = {
     "startups": ("Startups", "Startups"), "funding": ("Financement", "Funding"),
@@ -121,7 +120,8 @@ def t(lang: str, key: str, **kw) -> str:
 
 
 def indicator_name(lang: str, code: str) -> str:
-    names = INDICATORS.get(code)
+    """An indicator's name in the page's language, from the indicator catalogue."""
+    names = indicator_names(code)
     return names[0 if lang == "fr" else 1] if names else code.replace("_", " ")
 
 

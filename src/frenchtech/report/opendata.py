@@ -8,7 +8,7 @@ import pandas as pd
 
 from frenchtech import ATTRIBUTION
 from frenchtech.report.audit_data import Audit
-from frenchtech.report.i18n import INDICATORS, PILLARS
+from frenchtech.report.i18n import PILLARS, indicator_names
 
 FORMATS = ("csv", "parquet", "json")
 LICENCE = "Licence Ouverte / Open Licence 2.0 (Etalab)"
@@ -72,8 +72,8 @@ def published_tables(audit: Audit, geoms: dict | None = None) -> dict[str, pd.Da
 def column_meaning(column: str) -> tuple[str, str]:
     if column in COLUMN_TEXT:
         return COLUMN_TEXT[column]
-    if column in INDICATORS:
-        return INDICATORS[column]
+    if indicator_names(column):
+        return indicator_names(column)
     if column in PILLARS:
         fr, en = PILLARS[column]
         return (f"Score du pilier {fr} (0-100)", f"{en} pillar score (0-100)")

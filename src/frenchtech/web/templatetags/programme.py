@@ -2,6 +2,7 @@
 from django import template
 from django.utils.translation import get_language
 
+from frenchtech.indicators import indicator_label
 from frenchtech.web import labels_text
 
 register = template.Library()
@@ -10,6 +11,12 @@ register = template.Library()
 @register.filter
 def figure(key):
     return labels_text.figure(key)
+
+
+@register.filter
+def indicator(key):
+    """An indicator's name in the page's language (from the indicator catalogue)."""
+    return indicator_label(key, get_language() or "fr")
 
 
 @register.filter
