@@ -21,8 +21,8 @@ from frenchtech.labelling.probability import pass_matrix
 from frenchtech.errors import InputError
 from frenchtech.indicators.backends import connect
 from frenchtech.indicators.catalogue import load_catalogue
-from frenchtech.indicators.engine import (Window, commune_totals, evaluate_source, indicator_values,
-                                          territory_totals)
+from frenchtech.indicators.engine import (Window, commune_totals, evaluate_source, exact_counts,
+                                          indicator_values, territory_totals)
 from frenchtech.labelling.decisions import label_audit, predecessor_folder
 from frenchtech.labelling.decisions import notes as labelling_notes
 from frenchtech.sources import sirene
@@ -103,7 +103,7 @@ def compute_measures(con, campaign, evidence_dir: Path, small=None) -> tuple[pd.
         else:
             src = sirene.establishments(con, stock)
         try:  # one scan of the register, grouped by commune: tens of thousands of rows, kept
-            totals = con.execute(commune_totals(src.table, ms, w, extra=sirene.row_checks))
+            totals = exact_counts(con.execute(commune_totals(src.table, ms, w, extra=sirene.row_checks)), ms)
         except Exception as exc:  # a parse error met while scanning: name the file and line
             raise sirene.engine_error(stock, exc) from None
         per_commune = ibis.memtable(totals)
@@ -111,7 +111,7 @@ def compute_measures(con, campaign, evidence_dir: Path, small=None) -> tuple[pd.
             _check_register(con, src, stock, con.execute(sirene.register_checks(per_commune)), info)
         else:
             info["register_rows"] = int(sirene_store.read_manifest(store).get("rows", 0))
-        res = con.execute(territory_totals(per_commune, membership, ms))
+        res = exact_counts(con.execute(territory_totals(per_commune, membership, ms)), ms)
         frames.append(res.set_index("territory"))
     tables = {
         "rounds": (small.rounds, ["date"]),

@@ -102,6 +102,15 @@ def commune_totals(table: ibis.Table, measures: list[Measure], w: Window, extra=
     return table.group_by("commune").aggregate(**aggs)
 
 
+def exact_counts(frame: pd.DataFrame, measures: list[Measure]) -> pd.DataFrame:
+    """Counts as integers whatever the engine: a filtered count that matched no row of a group may
+    come back null (Spark), which pandas would otherwise turn into floats."""
+    for m in measures:
+        if m.aggregate == "count" and m.id in frame.columns:
+            frame[m.id] = frame[m.id].fillna(0).astype("int64")
+    return frame
+
+
 def territory_totals(per_commune: ibis.Table, membership: ibis.Table, measures: list[Measure]) -> ibis.Table:
     """Second pass: commune totals summed over each territory's communes."""
     j = per_commune.inner_join(membership, per_commune.commune == membership.commune)
