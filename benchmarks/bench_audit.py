@@ -2,7 +2,7 @@
 
     python benchmarks/bench_audit.py [--rows 5000000]
 
-Prints, for each variant run in its own process: the time of the work, rows/s, peak memory, and the
+Prints, for each variant run in its own process (three interleaved runs, median kept): the time of the work, rows/s, peak memory, and the
 ratio of our audit to a hand-written DuckDB query doing the same counts and to pandas read_csv
 (C engine, needed columns only). Targets: at least as fast as the DuckDB query, >= 3x pandas,
 peak memory < 1 GiB. Data is generated (seed 1) into benchmarks/_data/ (git-ignored).
@@ -18,16 +18,17 @@ import harness
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rows", type=int, default=5_000_000)
+    p.add_argument("--repeats", type=int, default=3, help="runs per variant, interleaved; the median is kept")
     args = p.parse_args()
     folder = harness.evidence(args.rows)
     csv = folder / "StockEtablissement_utf8.csv"
     print(f"register: {csv} ({args.rows:,} rows, {csv.stat().st_size / 1e9:.2f} GB); "
           f"cpus {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
-    reports = {
-        "ours: frenchtech audit measures": harness.run("audit", folder),
-        "hand-written DuckDB query": harness.run("duckdb_csv", csv),
-        "pandas read_csv + counts": harness.run("pandas_csv", csv),
-    }
+    reports = harness.run_median({
+        "ours: frenchtech audit measures": ("audit", folder),
+        "hand-written DuckDB query": ("duckdb_csv", csv),
+        "pandas read_csv + counts": ("pandas_csv", csv),
+    }, repeats=args.repeats)
     for name, r in reports.items():
         r["name"] = name
     ours, duck, pandas = reports.values()

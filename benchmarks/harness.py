@@ -70,11 +70,30 @@ def run(variant: str, *args, threads: int | None = None) -> dict:
     return report
 
 
+def run_median(variants: dict[str, tuple], repeats: int = 3) -> dict[str, dict]:
+    """Run every variant ``repeats`` times, interleaved (so drift in machine load touches each
+    alike), and keep for each the run of median time; peak memory is the worst of its runs."""
+    runs: dict[str, list[dict]] = {name: [] for name in variants}
+    for _ in range(repeats):
+        for name, (variant, *args) in variants.items():
+            runs[name].append(run(variant, *args))
+    out = {}
+    for name, rs in runs.items():
+        rs = sorted(rs, key=lambda r: r["seconds"])
+        best = dict(rs[len(rs) // 2])
+        best["peak_rss_mib"] = max(r["peak_rss_mib"] for r in rs)
+        best["all_seconds"] = [round(r["seconds"], 2) for r in runs[name]]
+        out[name] = best
+    return out
+
+
 def show(name: str, r: dict, rows: int, base: dict | None = None) -> None:
     ratio = f"  x{base['seconds'] / r['seconds']:.2f} vs {base['name']}" if base else ""
     print(f"  {name:<34} {r['seconds']:8.2f} s  {rows / r['seconds'] / 1e6:8.2f} M rows/s  "
           f"peak {r['peak_rss_mib']:7.0f} MiB  (process {r['process_wall']:.1f} s wall, "
           f"{r.get('cpu_seconds', float('nan')):.1f} s CPU){ratio}", flush=True)
+    if "all_seconds" in r:
+        print(f"  {'':<34} runs: {', '.join(f'{x:.2f}' for x in r['all_seconds'])} s (median shown)")
 
 
 def same_counts(reports: dict) -> None:
