@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from frenchtech.cli import main
@@ -33,6 +34,13 @@ def test_generate_then_audit(tmp_path):
     assert set(manifest["outputs"]) >= {"indicators.csv", "scores.csv", "decisions.csv"}
     indicators = pd.read_csv(out / "indicators.csv", dtype={"territory": str})
     assert indicators.set_index("territory").loc["lyon", "population"] == 1333699
+    # the national reference: every EPCI of the 2014 geography, same indicators
+    national = pd.read_csv(out / "national.csv", dtype={"epci": str}).set_index("epci")
+    assert len(national) > 2000
+    assert national.loc["246900245", "population"] == 1333699  # CU de Lyon = the Lyon candidate
+    lyon = indicators.set_index("territory").loc["lyon"]
+    for col in ("tech_created_per_10k", "funding_eur", "support_structures"):
+        assert national.loc["246900245", col] == pytest.approx(lyon[col])
 
 
 def test_bad_input_exits_with_a_clear_error(tmp_path):

@@ -47,6 +47,7 @@ class AuditResult:
     evidence_dir: Path | None = None
     previous: Path | None = None        # the predecessor audit folder of a chained campaign
     index: object | None = None         # frenchtech.audit.score.IndexOutcome: every stage, uncertainty
+    national: pd.DataFrame | None = None  # every indicator for every EPCI of the vintage (reference)
 
 
 def _window(campaign) -> Window:
@@ -133,6 +134,7 @@ def compute_measures(con, campaign, evidence_dir: Path, small=None) -> tuple[pd.
             totals = exact_counts(con.execute(commune_totals(src.table, ms, w, extra=sirene.row_checks)), ms)
         except Exception as exc:  # a parse error met while scanning: name the file and line
             raise sirene.engine_error(stock, exc) from None
+        info["per_commune"] = totals
         per_commune = ibis.memtable(totals)
         if store is None:
             _check_register(con, src, stock, con.execute(sirene.register_checks(per_commune)), info)
@@ -151,6 +153,40 @@ def compute_measures(con, campaign, evidence_dir: Path, small=None) -> tuple[pd.
     for col in measures.columns:
         measures[col] = pd.to_numeric(measures[col])
     return measures[sorted(measures.columns)], info
+
+
+def national_indicators(con, campaign, info: dict, small) -> pd.DataFrame:
+    """Every indicator for every EPCI of the campaign's geography: the national reference beside
+    which each candidate is shown (its median, for instance). Register figures come from the
+    commune totals of the audit's own scan; the small sources are re-aggregated by EPCI."""
+    from frenchtech.geo import load_geography
+
+    geo = load_geography(campaign.vintage)
+    c = geo.communes
+    epci_of = c["epci"].where(c["kind"] == "commune", c["parent"].map(c["epci"]))
+    members = pd.DataFrame({"territory": epci_of, "commune": c["code"]}).dropna()
+    if members.empty:
+        return pd.DataFrame()
+    membership = ibis.memtable(members)
+    catalogue = load_catalogue()
+    w = _window(campaign)
+    needed = sorted({catalogue.indicators[ch.id].measure for ch in campaign.indicators})
+    by_source: dict[str, list] = {}
+    for mid in needed:
+        by_source.setdefault(catalogue.measures[mid].source, []).append(catalogue.measures[mid])
+    frames = []
+    if "establishments" in by_source and info.get("per_commune") is not None:
+        ms = by_source["establishments"]
+        frames.append(exact_counts(con.execute(territory_totals(ibis.memtable(info["per_commune"]), membership, ms)),
+                                   ms).set_index("territory"))
+    frames.extend(_small_measures(con, small, by_source, membership, w))
+    measures = pd.concat(frames, axis=1).reindex(sorted(members["territory"].unique())).fillna(0)
+    pops = c[c["kind"] == "commune"].groupby("epci")["population"].sum()
+    out = indicator_values(measures, pops, [ch.id for ch in campaign.indicators])
+    out.insert(0, "population", pops.reindex(out.index))
+    out.insert(0, "name", geo.epci["name"].reindex(out.index))
+    out.index.name = "epci"
+    return out
 
 
 def run_audit(campaign, evidence_dir, out_dir=None, engine: str = "duckdb", con=None, previous=None) -> AuditResult:
@@ -181,6 +217,7 @@ def run_audit(campaign, evidence_dir, out_dir=None, engine: str = "duckdb", con=
                          timings={"read_small": t1 - t0, "measures": t2 - t1}, flags=flags,
                          flag_files=flag_files, evidence_dir=evidence_dir, previous=previous, index=outcome)
     result.timings["index"] = t3 - t2
+    result.national = national_indicators(con, campaign, info, small)
     result.notes.append(f"register rows scanned: {info.get('register_rows', 0):,}")
     result.notes.extend(index_notes(outcome))
     result.notes.extend(labelling_notes(decisions, flags))
@@ -237,6 +274,9 @@ def write_outputs(result: AuditResult, out: Path, inputs: dict, engine: str, sma
             frame.to_csv(tmp / name, index=False, float_format="%.10g", lineterminator="\n")
         if small is not None and getattr(small, "city_report", None):
             pd.DataFrame(small.city_report).to_csv(tmp / "city_report.csv", index=False, lineterminator="\n")
+        if result.national is not None and not result.national.empty:
+            result.national.reset_index().to_csv(tmp / "national.csv", index=False, float_format="%.10g",
+                                                 lineterminator="\n")
         write_labelling_outputs(result, tmp)
         if result.index is not None:
             write_index_outputs(result.index, tmp)

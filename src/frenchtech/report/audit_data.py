@@ -15,7 +15,7 @@ import pandas as pd
 from frenchtech.errors import InputError
 
 HOLDS_LABEL = ("labelled", "renewed", "confirmed")  # decisions after which the territory holds a label
-TABLES = ("scores", "indicators", "measures", "normalised", "decisions", "flags")
+TABLES = ("scores", "indicators", "measures", "normalised", "decisions", "flags", "national")
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -161,7 +161,7 @@ def load_audit(folder) -> Audit:
     for name in TABLES:
         path = folder / f"{name}.csv"
         if path.exists():
-            tables[name] = pd.read_csv(path, dtype={"territory": str})
+            tables[name] = pd.read_csv(path, dtype={"territory": str, "epci": str})
         elif name in ("scores", "decisions", "indicators"):
             raise InputError(path, "missing table", expected=f"{name}.csv written by frenchtech audit")
         else:

@@ -88,6 +88,7 @@ def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=No
         fl = [f["figure"] for f in ctx["flags"] if f["territory"] == r["id"]]
         pages.append({**r, "indicators": site.indicator_rows(lang, r["id"]), "flags": ", ".join(map(str, fl))})
     ctx["territories"] = pages
+    ctx["median_key"] = site.median_key
     return site.env.get_template("jury.html").render(ctx)
 
 

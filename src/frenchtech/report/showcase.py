@@ -140,6 +140,12 @@ class Showcase:
                    has_p="p_labelled" in a.tables["scores"].columns, bar_text=self.bar_text(lang))
         return self.env.get_template("ranking.html").render(ctx)
 
+    @property
+    def median_key(self) -> str:
+        """Which median the indicator tables show: every EPCI of France when the audit has them."""
+        national = self.audit.tables.get("national")
+        return "epci_median" if national is not None and not national.empty else "national_median"
+
     def indicator_rows(self, lang: str, tid: str) -> list[dict]:
         a = self.audit
         ind = a.tables["indicators"].set_index("territory")
@@ -150,11 +156,15 @@ class Showcase:
             if code not in ind.columns:
                 continue
             col = pd.to_numeric(ind[code], errors="coerce")
+            national = a.tables.get("national")
+            # The national reference: the median over every EPCI of France when the audit has it.
+            ref = (pd.to_numeric(national[code], errors="coerce") if national is not None and code in national.columns
+                   else col)
             ncol = pd.to_numeric(norm[code], errors="coerce") if norm is not None and code in norm.columns else None
             lab = [x for x in labelled if x in ind.index]
             rows.append({
                 "code": code, "name": indicator_name(lang, code),
-                "value_text": number(lang, col.get(tid)), "median_text": number(lang, col.median()),
+                "value_text": number(lang, col.get(tid)), "median_text": number(lang, ref.median()),
                 "labelled_text": number(lang, col.loc[lab].mean()) if lab else "—",
                 "norm_text": number(lang, ncol.get(tid)) if ncol is not None else "—",
                 "value": _f(ncol.get(tid)) if ncol is not None else None,
@@ -223,7 +233,7 @@ class Showcase:
         trend = self.trend_rows(lang, tid)
         row = dict(row, n_communes=number(lang, len(terr["communes"]), 0), epci_declared=" ".join(terr["epci"]))
         ctx.update(
-            tr=row, indicators=inds, trend=trend, history=self.history_rows(lang, tid),
+            tr=row, indicators=inds, trend=trend, history=self.history_rows(lang, tid), median_key=self.median_key,
             record=self.public_record(lang, tid),
             map_svg=self.map_svg(lang, focus=tid),
             profile_svg=charts.profile(inds, row["name"], (row["name"], t(lang, "national_median"), t(lang, "labelled_mean"))),
