@@ -94,17 +94,23 @@ def _small_measures(con, small, by_source, membership, w) -> list[pd.DataFrame]:
     return frames
 
 
-def compute_measures(con, campaign, evidence_dir: Path, small=None) -> tuple[pd.DataFrame, dict]:
-    """Every measure of the campaign's indicators per territory, one query per evidence source."""
+def _measures_by_source(campaign, with_declared: bool = False) -> dict[str, list]:
+    """The measures the campaign's indicators need (and the declared figures', if asked), by source."""
     catalogue = load_catalogue()
-    w = _window(campaign)
     needed = {catalogue.indicators[c.id].measure for c in campaign.indicators}
-    # Declared figures are checked against every measure the dossiers can be compared with.
-    needed |= {m.id for m in catalogue.measures.values() if m.declared}
+    if with_declared:
+        needed |= {m.id for m in catalogue.measures.values() if m.declared}
     by_source: dict[str, list] = {}
     for mid in sorted(needed):
-        m = catalogue.measures[mid]
-        by_source.setdefault(m.source, []).append(m)
+        by_source.setdefault(catalogue.measures[mid].source, []).append(catalogue.measures[mid])
+    return by_source
+
+
+def compute_measures(con, campaign, evidence_dir: Path, small=None) -> tuple[pd.DataFrame, dict]:
+    """Every measure of the campaign's indicators per territory, one query per evidence source."""
+    w = _window(campaign)
+    # Declared figures are checked against every measure the dossiers can be compared with.
+    by_source = _measures_by_source(campaign, with_declared=True)
 
     geo_members = pd.DataFrame([(t.id, c) for t in campaign.territories for c in t.match_codes],
                                columns=["territory", "commune"])
@@ -168,12 +174,8 @@ def national_indicators(con, campaign, info: dict, small) -> pd.DataFrame:
     if members.empty:
         return pd.DataFrame()
     membership = ibis.memtable(members)
-    catalogue = load_catalogue()
     w = _window(campaign)
-    needed = sorted({catalogue.indicators[ch.id].measure for ch in campaign.indicators})
-    by_source: dict[str, list] = {}
-    for mid in needed:
-        by_source.setdefault(catalogue.measures[mid].source, []).append(catalogue.measures[mid])
+    by_source = _measures_by_source(campaign)
     frames = []
     if "establishments" in by_source and info.get("per_commune") is not None:
         ms = by_source["establishments"]
