@@ -14,9 +14,10 @@ from frenchtech.cli import main
 
 @pytest.fixture(scope="module")
 def audited(tmp_path_factory):
+    from pathlib import Path
+
     from frenchtech.campaign import load_campaign
     from frenchtech.sources.generate import generate_evidence
-    from pathlib import Path
 
     base = tmp_path_factory.mktemp("verify")
     campaign = load_campaign(Path(__file__).resolve().parents[1] / "fixtures" / "mini-2014.toml")
@@ -27,8 +28,9 @@ def audited(tmp_path_factory):
 
 def _copy(audited, tmp_path):
     """A private evidence copy and its own audit (so a test can break one without touching the others)."""
-    from frenchtech.campaign import load_campaign
     from pathlib import Path
+
+    from frenchtech.campaign import load_campaign
 
     shutil.copytree(audited / "ev", tmp_path / "ev")
     campaign = load_campaign(Path(__file__).resolve().parents[1] / "fixtures" / "mini-2014.toml")

@@ -7,8 +7,16 @@ from decimal import Decimal
 import pytest
 
 from frenchtech.errors import ConfigError, GeographyError, InputError
-from frenchtech.fund import (InfeasibleRules, Locator, allocate, labelled_from, load_fund, read_applications,
-                             with_rules, write_applications)
+from frenchtech.fund import (
+    InfeasibleRules,
+    Locator,
+    allocate,
+    labelled_from,
+    load_fund,
+    read_applications,
+    with_rules,
+    write_applications,
+)
 
 HEADER = ("application_id,accelerator,siren,commune,territory,requested_eur,private_eur,pre_money_eur,"
           "startups_accelerated,follow_on_rate,follow_on_eur_per_startup,team_years,business_model,"

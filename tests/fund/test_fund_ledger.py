@@ -12,8 +12,8 @@ import pytest
 
 pytest.importorskip("django")
 
-from frenchtech.programme.fund import services as ledger  # noqa: E402
-from frenchtech.programme.fund.models import Entry, Line  # noqa: E402
+from frenchtech.programme.fund import services as ledger
+from frenchtech.programme.fund.models import Entry, Line
 
 pytestmark = pytest.mark.django_db
 
@@ -150,8 +150,8 @@ def test_rolling_state_for_the_optimiser(fund):
     _commit("A1", "3000000", region="11", labelled=True)
     _commit("A2", "1000000", region="82", labelled=False)
     st = ledger.committed_state(FUND)
-    assert st["available"] == Decimal("6000000") and st["committed"] == Decimal("4000000")
-    assert st["labelled"] == Decimal("3000000") and st["by_region"] == {"11": Decimal(3000000), "82": Decimal(1000000)}
+    assert st["available"] == Decimal(6000000) and st["committed"] == Decimal(4000000)
+    assert st["labelled"] == Decimal(3000000) and st["by_region"] == {"11": Decimal(3000000), "82": Decimal(1000000)}
 
 
 WORKER = textwrap.dedent("""

@@ -9,7 +9,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "index.md"
 
 
 def blocks(lang):
-    return re.findall(rf"```{lang}\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
+    return re.findall(rf"```{lang}\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.DOTALL)
 
 
 def test_documented_spec_builds_asem(asem):

@@ -4,8 +4,13 @@ import pandas as pd
 from click.testing import CliRunner
 
 from frenchtech.index import audit, build
-from frenchtech.index.statistical_audit import correlations, cronbach, leave_one_out, pca
 from frenchtech.index.cli import index
+from frenchtech.index.statistical_audit import (
+    correlations,
+    cronbach,
+    leave_one_out,
+    pca,
+)
 
 DATA = "src/frenchtech/index/data/asem/"
 

@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 
 from frenchtech.index import IndexInputError, build, sensitivity, uncertainty
-from frenchtech.index.rstats import rank_desc
 from frenchtech.index.monte_carlo import rank_rows, rank_summary
 
 COINR_EXAMPLE = [

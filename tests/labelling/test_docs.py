@@ -12,7 +12,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "labelling.md"
 
 def test_documented_commands_exist():
     text = DOC.read_text(encoding="utf-8")
-    for cmd in re.findall(r"^frenchtech ([a-z-]+(?: [a-z-]+)?)", text, flags=re.M):
+    for cmd in re.findall(r"^frenchtech ([a-z-]+(?: [a-z-]+)?)", text, flags=re.MULTILINE):
         words = cmd.split()
         group = main.commands.get(words[0])
         assert group is not None, cmd

@@ -8,7 +8,13 @@ import pandas as pd
 import pytest
 
 from frenchtech.labelling.decisions import decide_campaign
-from frenchtech.labelling.settings import Chaining, Eligibility, KindRule, Override, Validity
+from frenchtech.labelling.settings import (
+    Chaining,
+    Eligibility,
+    KindRule,
+    Override,
+    Validity,
+)
 
 
 @pytest.fixture
@@ -98,7 +104,8 @@ def test_label_granted_on_29_february_ends_on_28_february():
     assert _years_after(dt.date(2016, 2, 29), 1) == dt.date(2017, 2, 28)
 
 
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 
 @pytest.fixture(scope="module")

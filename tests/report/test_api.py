@@ -6,7 +6,8 @@ import json
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings as hsettings
+from hypothesis import HealthCheck
+from hypothesis import settings as hsettings
 from openapi_spec_validator import validate
 
 URLCONF = "frenchtech.web.showcase_api.urls"

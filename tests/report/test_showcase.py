@@ -140,10 +140,10 @@ def test_jury_report(demo_audit, tmp_path):
 
 
 def test_jury_report_without_index_engine_results(demo_audit, tmp_path, monkeypatch):
+    import shutil
+
     from frenchtech.report import jury as jury_mod
     from frenchtech.report import stats
-
-    import shutil
 
     bare = tmp_path / "audit"
     shutil.copytree(demo_audit, bare)

@@ -59,6 +59,7 @@ def test_spark_refuses_a_zip_with_a_clear_error(tmp_path, spark):
     import zipfile
 
     from frenchtech.errors import InputError
+
     from .conftest import write_register
 
     csv = write_register(tmp_path / "StockEtablissement_utf8.csv", [dict(codeCommuneEtablissement="35238")])

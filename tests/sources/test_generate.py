@@ -2,17 +2,15 @@
 import csv
 import hashlib
 import json
+from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from frenchtech.sources.evidence import read_evidence_folder
 from frenchtech.sources.generate import generate_evidence
-from frenchtech.sources.sirene_columns import ESTABLISHMENT_COLUMNS, LEGAL_UNIT_COLUMNS
 from frenchtech.sources.places import naf_codes
-
-from pathlib import Path
+from frenchtech.sources.sirene_columns import ESTABLISHMENT_COLUMNS, LEGAL_UNIT_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -44,7 +44,7 @@ def _web_settings(settings, tmp_path):
 
 def set_phase(call, phase: str):
     """Move the calendar so that ``phase`` is the current one."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     d = dt.timedelta(days=1)
     offsets = {"upcoming": (1, 2, 3, 4), "open": (-1, 2, 3, 4), "review": (-2, -1, 3, 4),
                "deliberation": (-3, -2, -1, 4), "published": (-3, -2, -1, 4)}[phase]
@@ -70,7 +70,7 @@ def people(db):
 
     lyon = TerritoryTeam.objects.create(campaign="metropoles-2014", territory="lyon", name="Lyon French Tech")
     bordeaux = TerritoryTeam.objects.create(campaign="metropoles-2014", territory="bordeaux", name="Bordeaux")
-    mk = lambda name, role, team=None: create_person(name, PASSWORD, role, team=team)  # noqa: E731
+    mk = lambda name, role, team=None: create_person(name, PASSWORD, role, team=team)
     return {"admin": mk("admin", Role.ADMIN), "lyon": mk("team-lyon", Role.APPLICANT, lyon),
             "bordeaux": mk("team-bordeaux", Role.APPLICANT, bordeaux), "juror": mk("juror1", Role.JUROR),
             "juror2": mk("juror2", Role.JUROR), "fund": mk("fund", Role.FUND_MANAGER)}
@@ -84,7 +84,11 @@ NARRATIVE = {s: f"Text about {s} of the territory." for s in
 def dossiers(call, people):
     """A submitted dossier for Lyon and one for Bordeaux."""
     from frenchtech.programme.accounts.services import team_of
-    from frenchtech.programme.dossiers.services import create_dossier, submit_dossier, update_dossier
+    from frenchtech.programme.dossiers.services import (
+        create_dossier,
+        submit_dossier,
+        update_dossier,
+    )
 
     out = {}
     for key in ("lyon", "bordeaux"):

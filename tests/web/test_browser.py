@@ -12,10 +12,10 @@ pytest.importorskip("pytest_playwright", reason="browser tests need playwright a
 if not Path("/usr/bin/chromium").exists():
     pytest.skip("browser tests need Debian's Chromium: apt-get install -y chromium", allow_module_level=True)
 
-from playwright.sync_api import expect  # noqa: E402
+from playwright.sync_api import expect
 
-from frenchtech.programme.jury.services import assign  # noqa: E402
-from tests.web.conftest import NARRATIVE, PASSWORD, PDF, SCREENSHOTS, set_phase  # noqa: E402
+from frenchtech.programme.jury.services import assign
+from tests.web.conftest import NARRATIVE, PASSWORD, PDF, SCREENSHOTS, set_phase
 
 WORDS = {  # a few strings per language, to prove the pages are translated
     "en": {"submit": "Submit the dossier", "submitted": "submitted", "labelled": "labelled",
@@ -89,7 +89,7 @@ def test_journey(lang, browser, live_server, call, people, tmp_path):
     submit = page.locator("#submit-dossier")
     expect(submit).to_have_text(w["submit"])
     submit.click()
-    expect(page.locator("#dossier-status")).to_have_text(re.compile(w["submitted"], re.I))
+    expect(page.locator("#dossier-status")).to_have_text(re.compile(w["submitted"], re.IGNORECASE))
     shot(page, lang, "03-dossier-submitted")
     from frenchtech.programme.dossiers.models import Dossier
 

@@ -6,10 +6,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from frenchtech.programme.accounts.services import team_of
 from frenchtech.programme.activity.models import AppendOnlyError, Entry
 from frenchtech.programme.dossiers.models import Attachment
-from frenchtech.programme.dossiers.services import DossierError, add_attachment, create_dossier
-from frenchtech.programme.accounts.services import team_of
+from frenchtech.programme.dossiers.services import (
+    DossierError,
+    add_attachment,
+    create_dossier,
+)
 from tests.web.conftest import PDF, set_phase
 
 

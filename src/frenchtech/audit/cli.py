@@ -17,7 +17,8 @@ def verify(manifest, as_json, no_rerun):
     Re-hashes every input, compares the software versions, re-runs the audit in a scratch folder and
     compares every output. Exit status 0 when everything is identical, 1 when something differs
     (each difference is named)."""
-    from frenchtech.audit.verify import describe, verify as run_verify
+    from frenchtech.audit.verify import describe
+    from frenchtech.audit.verify import verify as run_verify
 
     report = run_verify(manifest, rerun=not no_rerun)
     if as_json:

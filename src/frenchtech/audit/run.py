@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import ThreadPoolExecutor
 import os
 import platform
 import shutil
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,17 +15,35 @@ import ibis
 import pandas as pd
 
 from frenchtech import __version__
-from frenchtech.audit.manifest import (hash_later, output_hashes, predecessor_inputs, run_context, sha256,
-                                       write_labelling_outputs, write_manifest)
-from frenchtech.audit.score import add_uncertainty, composite, index_notes, write_index_outputs
-from frenchtech.labelling.probability import pass_matrix
+from frenchtech.audit.manifest import (
+    hash_later,
+    output_hashes,
+    predecessor_inputs,
+    run_context,
+    sha256,
+    write_labelling_outputs,
+    write_manifest,
+)
+from frenchtech.audit.score import (
+    add_uncertainty,
+    composite,
+    index_notes,
+    write_index_outputs,
+)
 from frenchtech.errors import InputError
 from frenchtech.indicators.backends import connect
 from frenchtech.indicators.catalogue import load_catalogue
-from frenchtech.indicators.engine import (Window, commune_totals, evaluate_source, exact_counts,
-                                          indicator_values, territory_totals)
+from frenchtech.indicators.engine import (
+    Window,
+    commune_totals,
+    evaluate_source,
+    exact_counts,
+    indicator_values,
+    territory_totals,
+)
 from frenchtech.labelling.decisions import label_audit, predecessor_folder
 from frenchtech.labelling.decisions import notes as labelling_notes
+from frenchtech.labelling.probability import pass_matrix
 from frenchtech.sources import sirene
 from frenchtech.sources import store as sirene_store
 
@@ -295,7 +313,7 @@ def write_outputs(result: AuditResult, out: Path, inputs: dict, engine: str, sma
             "inputs": inputs,
             "outputs": outputs,
             **run_context(result),
-            "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
         write_manifest(tmp / "manifest.json", manifest)
         result.out = out

@@ -50,12 +50,12 @@ def index_tables(indicators: pd.DataFrame, campaign) -> tuple[pd.DataFrame, pd.D
     return idata, pd.DataFrame(rows)
 
 
-def index_spec(campaign) -> dict:
-    """The pipeline spec from the campaign's ``[index]`` section.
+def index_spec(index: dict) -> dict:
+    """The pipeline spec from a campaign's ``[index]`` section.
 
     Short form: ``normalise = "n_minmax"``, ``aggregate = "a_amean"``; full form: one table per
     COINr step (``[index.treat]``, ``[index.normalise]``...). A step left out is not run."""
-    cfg = dict(campaign.index)
+    cfg = dict(index)
     spec = {}
     for step in STEPS:
         value = cfg.get(step)
@@ -77,7 +77,7 @@ def index_spec(campaign) -> dict:
 def composite(indicators: pd.DataFrame, campaign) -> IndexOutcome:
     """Build the nominal index: every stage's table, pillar scores, the score and the rank."""
     idata, imeta = index_tables(indicators, campaign)
-    spec = index_spec(campaign)
+    spec = index_spec(campaign.index)
     result = engine.build(idata, imeta, spec)
     agg = result.aggregated.set_index("uCode")
     scores = agg[list(campaign.pillars)].copy()

@@ -102,8 +102,6 @@ def _require(section: dict, key: str, kind, where: str, errors: list[str]):
 
 def _index_errors(index: dict, uncertainty) -> list[str]:
     """Check the ``[index]`` steps and ``[uncertainty]`` inputs with the index engine itself."""
-    from types import SimpleNamespace
-
     from frenchtech.audit.score import STEPS, index_spec
     from frenchtech.index import IndexInputError, pipeline
 
@@ -111,7 +109,7 @@ def _index_errors(index: dict, uncertainty) -> list[str]:
     if unknown:
         return [f"index: unknown step(s) {', '.join(unknown)}; steps: {', '.join(STEPS)}"]
     try:
-        pipe = pipeline(index_spec(SimpleNamespace(index=index)))
+        pipe = pipeline(index_spec(index))
     except (IndexInputError, ValueError, TypeError) as exc:
         return [f"index: {exc}"]
     errors = []
@@ -130,7 +128,9 @@ def _index_errors(index: dict, uncertainty) -> list[str]:
 
 def parse_campaign(raw: dict, source: str = "<campaign>", source_path=None) -> Campaign:
     """Validate a parsed campaign document; raise ConfigError listing every problem."""
-    from frenchtech.indicators.catalogue import load_catalogue  # here to keep import light
+    from frenchtech.indicators.catalogue import (
+        load_catalogue,  # here to keep import light
+    )
     from frenchtech.labelling.settings import parse_labelling
 
     errors: list[str] = []

@@ -82,7 +82,7 @@ def check_allocation(amounts: dict, items, rules, existing: Existing) -> list[st
     """Every rule checked in exact arithmetic; returns the violations (empty when all hold)."""
     out = []
     by_id = {it.id: it for it in items}
-    q = lambda d: Fraction(str(d))  # noqa: E731 - exact rationals for the ratio rules
+    q = lambda d: Fraction(str(d))
     total = sum((q(v) for v in amounts.values()), Fraction(0))
     if total > q(existing.available):
         out.append(f"budget: {total} > available {existing.available}")

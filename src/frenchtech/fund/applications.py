@@ -139,8 +139,7 @@ def write_applications(apps, path, header_comment: str | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as f:
         if header_comment:
-            for line in header_comment.splitlines():
-                f.write(f"# {line}\n")
+            f.writelines(f"# {line}\n" for line in header_comment.splitlines())
         w = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
         w.writeheader()
         for a in apps:
@@ -165,7 +164,7 @@ class Locator:
         self._territory_of = {c: t.id for t in territories for c in t.match_codes}
 
     @classmethod
-    def for_fund(cls, fund, labelled=None) -> "Locator":
+    def for_fund(cls, fund, labelled=None) -> Locator:
         from frenchtech.campaign import load_campaign
         from frenchtech.cli import campaign_path
 

@@ -70,8 +70,16 @@ def allocate(call, apps_file, out, labelled, rolling, database, explain_limit, t
 
     Writes allocation.csv, explanation.json and explanation.md to OUT and prints the optimality
     certificate (or the gap)."""
-    from frenchtech.fund import Existing, Locator, allocate as solve, assess, explain, labelled_from, load_fund
-    from frenchtech.fund import read_applications
+    from frenchtech.fund import (
+        Existing,
+        Locator,
+        assess,
+        explain,
+        labelled_from,
+        load_fund,
+        read_applications,
+    )
+    from frenchtech.fund import allocate as solve
     from frenchtech.fund.outputs import write_allocation
 
     f = load_fund(call)

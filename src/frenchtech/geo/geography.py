@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import pandas as pd
@@ -133,6 +133,6 @@ class Geography:
         return pd.DataFrame(rows, columns=["territory", "commune"])
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_geography(vintage: int) -> Geography:
     return Geography(int(vintage))

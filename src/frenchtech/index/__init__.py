@@ -61,9 +61,27 @@ from .spec import load_spec, split_spec
 from .steps import Aggregate, Denominate, Impute, Normalise, Screen, Treat
 
 __all__ = [
-    "build", "pipeline", "uncertainty", "sensitivity", "audit", "load_asem", "read_coinr", "write_coinr",
-    "IndexPipeline", "IndexResult", "IndexInputError", "Framework", "read_framework", "clone",
-    "Denominate", "Impute", "Screen", "Treat", "Normalise", "Aggregate", "load_spec",
+    "Aggregate",
+    "Denominate",
+    "Framework",
+    "Impute",
+    "IndexInputError",
+    "IndexPipeline",
+    "IndexResult",
+    "Normalise",
+    "Screen",
+    "Treat",
+    "audit",
+    "build",
+    "clone",
+    "load_asem",
+    "load_spec",
+    "pipeline",
+    "read_coinr",
+    "read_framework",
+    "sensitivity",
+    "uncertainty",
+    "write_coinr",
 ]
 
 

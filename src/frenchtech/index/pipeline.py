@@ -61,7 +61,7 @@ class IndexResult:
     tables: Tables
     reports: dict[str, object] = field(default_factory=dict)
     state: State | None = None
-    pipeline: "IndexPipeline | None" = None
+    pipeline: IndexPipeline | None = None
     unit_data: dict | None = None   # group and denominator columns of the input units
 
     @property
@@ -150,7 +150,7 @@ class IndexPipeline:
                     out[f"{name}__{k}"] = v
         return out
 
-    def set_params(self, **params) -> "IndexPipeline":
+    def set_params(self, **params) -> IndexPipeline:
         names = [n for n, _ in self.steps]
         for key, value in params.items():
             if key == "steps":

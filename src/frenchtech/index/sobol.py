@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import IndexInputError
-from .pipeline import IndexPipeline
 from .monte_carlo import Engine, UncertaintyResult, parse_inputs, rank_rows, summarise
+from .pipeline import IndexPipeline
 
 
 @dataclass

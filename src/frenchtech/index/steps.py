@@ -11,7 +11,6 @@ import inspect
 from dataclasses import dataclass, replace
 
 import numpy as np
-import pandas as pd
 
 from . import aggregate as agg
 from . import weights as wts

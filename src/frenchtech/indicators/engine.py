@@ -68,22 +68,10 @@ def _aggregate(t: ibis.Table, m: Measure, w: Window):
     return col.nunique(where=where)
 
 
-def measure_query(table: ibis.Table, membership: ibis.Table, measures: list[Measure], w: Window,
-                  extra: dict | None = None) -> ibis.Table:
-    """One grouped query computing every measure of one source per territory.
-
-    ``extra(table) -> {name: aggregate}`` adds aggregates over the same scan (validity counters); for
-    those, rows outside every territory are kept in a null-territory group (a left join); without
-    them, rows outside every territory are dropped by the join itself.
-    """
-    if extra is None:
-        joined = table.inner_join(membership, table.commune == membership.commune)
-    else:
-        joined = table.left_join(membership, table.commune == membership.commune)
-    aggs = {m.id: _aggregate(joined, m, w) for m in measures}
-    if extra is not None:
-        aggs.update(extra(joined))
-    return joined.group_by("territory").aggregate(**aggs)
+def measure_query(table: ibis.Table, membership: ibis.Table, measures: list[Measure], w: Window) -> ibis.Table:
+    """One grouped query computing every measure of one (small) source per territory."""
+    joined = table.inner_join(membership, table.commune == membership.commune)
+    return joined.group_by("territory").aggregate(**{m.id: _aggregate(joined, m, w) for m in measures})
 
 
 def commune_totals(table: ibis.Table, measures: list[Measure], w: Window, extra=None) -> ibis.Table:
@@ -117,9 +105,8 @@ def territory_totals(per_commune: ibis.Table, membership: ibis.Table, measures: 
     return j.group_by("territory").aggregate(**{m.id: j[m.id].sum() for m in measures})
 
 
-def evaluate_source(con, table, membership, measures, w, extra=None) -> pd.DataFrame:
-    result = con.execute(measure_query(table, membership, measures, w, extra))
-    return result
+def evaluate_source(con, table, membership, measures, w) -> pd.DataFrame:
+    return con.execute(measure_query(table, membership, measures, w))
 
 
 def indicator_values(measures: pd.DataFrame, populations: pd.Series, ids, catalogue: Catalogue | None = None

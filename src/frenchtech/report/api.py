@@ -12,7 +12,13 @@ from pathlib import Path
 
 from frenchtech import ATTRIBUTION, __version__
 from frenchtech.report.audit_data import load_audit
-from frenchtech.report.opendata import LICENCE, TABLE_TEXT, dictionary, published_tables, records
+from frenchtech.report.opendata import (
+    LICENCE,
+    TABLE_TEXT,
+    dictionary,
+    published_tables,
+    records,
+)
 
 MAX_LIMIT = 1000
 

@@ -185,4 +185,4 @@ def load_audit(folder) -> Audit:
     return audit
 
 
-__all__ = ["Audit", "load_audit", "TABLES"]
+__all__ = ["TABLES", "Audit", "load_audit"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from functools import lru_cache
+from functools import cache
 from html import escape
 from importlib import resources
 
@@ -25,14 +25,14 @@ LABEL_COLOURS = {"labelled": "#1a7a43", "renewed": "#0e4f2a", "confirmed": "#0e4
                  "withdrawn": "#b3261e", "not_selected": "#8a94a0", "ineligible": "#b7bec7", "": "#c9ced6"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def shapes(name: str) -> dict:
     """A shipped GeoJSON (``epci_2025``, ``regions_2015``, ``regions_2016``, ``departements``)."""
     text = (resources.files("frenchtech.report") / "data" / f"{name}.geojson").read_text(encoding="utf-8")
     return json.loads(text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _by_code(name: str) -> dict[str, dict]:
     return {str(f["properties"]["code"]): f for f in shapes(name)["features"]}
 
@@ -101,7 +101,7 @@ def territory_geometries(territories: list[dict]) -> dict[str, dict]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _background(vintage: int) -> str:
     name = "regions_2015" if vintage < 2016 else "regions_2016"
     return "".join(

@@ -17,7 +17,14 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from frenchtech import ATTRIBUTION
 from frenchtech.report import charts, maps
 from frenchtech.report.audit_data import HOLDS_LABEL, Audit, load_audit
-from frenchtech.report.i18n import LANGS, decision_name, indicator_name, number, reason, t
+from frenchtech.report.i18n import (
+    LANGS,
+    decision_name,
+    indicator_name,
+    number,
+    reason,
+    t,
+)
 from frenchtech.report.opendata import FORMATS, LICENCE, TABLE_TEXT, write_open_data
 
 PAGES = ("index", "ranking", "network", "data", "jury")

@@ -35,24 +35,11 @@ def coinr_tables(audit: Audit) -> tuple[pd.DataFrame, pd.DataFrame]:
     return idata, pd.DataFrame(rows)
 
 
-STEP_ORDER = ("denominate", "impute", "screen", "treat", "normalise", "aggregate")
-
-
 def index_spec(audit: Audit) -> dict:
-    """The campaign's index steps as an engine spec (older manifests name only the methods)."""
-    method = audit.config.get("index", {})
-    spec = {}
-    for step, value in method.items():
-        if isinstance(value, dict):
-            spec[step] = value
-        elif step == "normalise":
-            spec[step] = {"f_n": value, "f_n_para": [0, 100]}
-        elif step == "aggregate":
-            spec[step] = {"f_ag": value}
-    spec.setdefault("normalise", {"f_n": "n_minmax", "f_n_para": [0, 100]})
-    spec.setdefault("aggregate", {"f_ag": "a_amean"})
-    order = {k: i for i, k in enumerate(STEP_ORDER)}
-    return dict(sorted(spec.items(), key=lambda kv: order.get(kv[0], len(order))))
+    """The campaign's index steps as an engine spec, read as the audit itself read them."""
+    from frenchtech.audit.score import index_spec as spec_of
+
+    return spec_of(audit.config.get("index", {}))
 
 
 def method_steps(audit: Audit) -> list[tuple[str, str]]:

@@ -10,8 +10,14 @@ import click
 @contextmanager
 def _bytes_bar(description: str):
     """A progress bar over bytes whose total is learnt from the first report."""
-    from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
-                               TransferSpeedColumn)
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
 
     from frenchtech.report.terminal import console
 

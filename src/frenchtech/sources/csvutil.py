@@ -11,8 +11,8 @@ import csv
 import datetime as dt
 import math
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from frenchtech.errors import InputError
 

@@ -3,8 +3,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from frenchtech.sources.csvutil import (CsvRows, geography_of, parse_choice, parse_commune, parse_date,
-                                        parse_number, require_text)
+from frenchtech.sources.csvutil import (
+    CsvRows,
+    geography_of,
+    parse_choice,
+    parse_commune,
+    parse_date,
+    parse_number,
+    require_text,
+)
 from frenchtech.sources.frames import INITIATIVES, frame
 
 KINDS = ("event", "programme", "meetup", "hackathon", "competition")

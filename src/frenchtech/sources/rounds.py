@@ -12,8 +12,14 @@ import re
 
 import pandas as pd
 
-from frenchtech.sources.csvutil import (CsvRows, geography_of, parse_commune, parse_date, parse_number,
-                                        require_text)
+from frenchtech.sources.csvutil import (
+    CsvRows,
+    geography_of,
+    parse_commune,
+    parse_date,
+    parse_number,
+    require_text,
+)
 from frenchtech.sources.frames import ROUNDS, frame
 from frenchtech.sources.rates import CURRENCY_RE, RateTable
 

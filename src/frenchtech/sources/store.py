@@ -366,7 +366,7 @@ def ingest_sirene(source, store, *, progress=None, part_bytes: int = PART_BYTES,
         "partitioned_by": "dep",
         "departments": departments,
         "compression": "zstd",
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     (work / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (work / "checkpoint.json").unlink()

@@ -93,7 +93,11 @@ def current_decisions(call: Call) -> dict[int, dict]:
 def publish(call: Call, actor) -> int:
     """Make the call's decisions public and immutable; returns how many were published."""
     from frenchtech.programme.labels.models import Decision
-    from frenchtech.programme.labels.services import PublicationError, correct_decision, publish_audit
+    from frenchtech.programme.labels.services import (
+        PublicationError,
+        correct_decision,
+        publish_audit,
+    )
 
     call = Call.objects.select_for_update().get(pk=call.pk)
     if call.published_at is not None:

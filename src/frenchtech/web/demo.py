@@ -14,7 +14,12 @@ from django.utils import timezone
 
 from frenchtech.programme.accounts.models import Role, TerritoryTeam
 from frenchtech.programme.accounts.services import create_person
-from frenchtech.programme.dossiers.services import create_dossier, open_call, submit_dossier, update_dossier
+from frenchtech.programme.dossiers.services import (
+    create_dossier,
+    open_call,
+    submit_dossier,
+    update_dossier,
+)
 
 DEMO_PASSWORD_BYTES = 9
 # Territories left without a team so that a visitor can register one.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from frenchtech.programme.settings import *  # noqa: F401,F403
+from frenchtech.programme.settings import *
 from frenchtech.programme.settings import INSTALLED_APPS as _PROGRAMME_INSTALLED
 
 HERE = Path(__file__).resolve().parent

@@ -1,7 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from frenchtech.web.views import accounts, deliberation, dossiers, jury, programme, public
+from frenchtech.web.views import (
+    accounts,
+    deliberation,
+    dossiers,
+    jury,
+    programme,
+    public,
+)
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -36,7 +43,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-from django.conf import settings  # noqa: E402
+from django.conf import settings
 
 if settings.SERVE_STATIC:
     from django.contrib.staticfiles.views import serve as _serve_static

@@ -7,7 +7,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from frenchtech.programme.accounts.models import LoginAttempt, Profile, Role, TerritoryTeam
+from frenchtech.programme.accounts.models import (
+    LoginAttempt,
+    Profile,
+    Role,
+    TerritoryTeam,
+)
 from frenchtech.programme.activity.services import record
 
 MAX_FAILURES = 5

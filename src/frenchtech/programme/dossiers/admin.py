@@ -1,6 +1,11 @@
 from django.contrib import admin
 
-from frenchtech.programme.dossiers.models import Attachment, Call, Dossier, DossierVersion
+from frenchtech.programme.dossiers.models import (
+    Attachment,
+    Call,
+    Dossier,
+    DossierVersion,
+)
 
 
 @admin.register(Call)

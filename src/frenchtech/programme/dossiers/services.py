@@ -14,7 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from frenchtech.programme.activity.services import record
-from frenchtech.programme.dossiers.models import Attachment, Call, Dossier, DossierVersion, Status
+from frenchtech.programme.dossiers.models import (
+    Attachment,
+    Call,
+    Dossier,
+    DossierVersion,
+    Status,
+)
 from frenchtech.sources.dossier import DECLARED
 
 # The narrative follows the 2014 criteria, so that jurors read the section they score.

@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from frenchtech.programme.jury.models import Assignment, Conflict, Reminder, Review, Rubric
+from frenchtech.programme.jury.models import (
+    Assignment,
+    Conflict,
+    Reminder,
+    Review,
+    Rubric,
+)
 
 admin.site.register(Rubric)
 admin.site.register(Reminder)

@@ -9,7 +9,15 @@ from django.utils.translation import gettext as _
 
 from frenchtech.programme.accounts.models import Role
 from frenchtech.programme.activity.services import record
-from frenchtech.programme.jury.models import SCORE_MAX, SCORE_MIN, Assignment, Conflict, Reminder, Review, Rubric
+from frenchtech.programme.jury.models import (
+    SCORE_MAX,
+    SCORE_MIN,
+    Assignment,
+    Conflict,
+    Reminder,
+    Review,
+    Rubric,
+)
 
 # The six criteria the 2014 jury used, the default rubric of a call.
 CRITERIA_2014 = [

@@ -14,8 +14,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from frenchtech.programme.accounts.services import (free_territories, login_blocked, login_failed,
-                                                    login_succeeded, register_applicant)
+from frenchtech.programme.accounts.services import (
+    free_territories,
+    login_blocked,
+    login_failed,
+    login_succeeded,
+    register_applicant,
+)
 from frenchtech.programme.dossiers.models import Phase
 from frenchtech.programme.dossiers.services import load_call_campaign
 from frenchtech.web.calls import current_call

@@ -12,9 +12,16 @@ from frenchtech.programme.accounts.models import Role
 from frenchtech.programme.accounts.permissions import can
 from frenchtech.programme.accounts.services import role_of, team_of
 from frenchtech.programme.dossiers.models import Attachment, Dossier
-from frenchtech.programme.dossiers.services import (NARRATIVE_SECTIONS, DossierError, add_attachment,
-                                                    create_dossier, load_call_campaign, remove_attachment,
-                                                    submit_dossier, update_dossier)
+from frenchtech.programme.dossiers.services import (
+    NARRATIVE_SECTIONS,
+    DossierError,
+    add_attachment,
+    create_dossier,
+    load_call_campaign,
+    remove_attachment,
+    submit_dossier,
+    update_dossier,
+)
 from frenchtech.programme.jury.models import Assignment
 from frenchtech.sources.dossier import DECLARED
 from frenchtech.web import labels_text
@@ -89,8 +96,8 @@ def dossier_detail(request, pk):
 
 
 def _form_data(post) -> dict:
-    lines = lambda key: [x for x in post.get(key, "").replace("\r", "").split("\n")]  # noqa: E731
-    codes = lambda key: [x for x in post.get(key, "").replace(",", " ").split()]  # noqa: E731
+    lines = lambda key: [x for x in post.get(key, "").replace("\r", "").split("\n")]
+    codes = lambda key: [x for x in post.get(key, "").replace(",", " ").split()]
     return {"name": post.get("name", ""), "epci": codes("epci"), "communes": codes("communes"),
             "declared": {k: post.get(f"declared_{k}", "") for k in DECLARED},
             "narrative": {s: post.get(f"narrative_{s}", "") for s in NARRATIVE_SECTIONS},

@@ -11,10 +11,21 @@ from django.utils.translation import gettext as _
 from frenchtech.programme.accounts.models import Role
 from frenchtech.programme.accounts.services import role_of
 from frenchtech.programme.dossiers.models import Dossier
-from frenchtech.programme.dossiers.services import NARRATIVE_SECTIONS, load_call_campaign
+from frenchtech.programme.dossiers.services import (
+    NARRATIVE_SECTIONS,
+    load_call_campaign,
+)
 from frenchtech.programme.jury.models import Assignment, Conflict, Review
-from frenchtech.programme.jury.services import (JuryError, batch_assign, declare_conflict, outstanding,
-                                                save_review, send_reminders, total, unassign)
+from frenchtech.programme.jury.services import (
+    JuryError,
+    batch_assign,
+    declare_conflict,
+    outstanding,
+    save_review,
+    send_reminders,
+    total,
+    unassign,
+)
 from frenchtech.programme.jury.services import assign as assign_juror
 from frenchtech.web import labels_text
 from frenchtech.web.calls import current_call
@@ -84,7 +95,7 @@ def review(request, pk):
     submitted = existing is not None and existing.submitted_at is not None
     return render(request, "web/review.html", {
         "dossier": dossier, "criteria": criteria, "comment": comment, "errors": errors, "submitted": submitted,
-        "total": total(existing.scores, rubric.criteria) if existing else None, "scores": list(range(0, 6)),
+        "total": total(existing.scores, rubric.criteria) if existing else None, "scores": list(range(6)),
         "section_label": labels_text.section}, status=400 if errors else 200)
 
 

@@ -13,7 +13,12 @@ from django.utils.translation import gettext as _
 
 from frenchtech.programme.activity.services import entries, export_csv
 from frenchtech.programme.dossiers.models import Phase
-from frenchtech.programme.dossiers.services import CALENDAR_FIELDS, DossierError, advance_phase, set_calendar
+from frenchtech.programme.dossiers.services import (
+    CALENDAR_FIELDS,
+    DossierError,
+    advance_phase,
+    set_calendar,
+)
 from frenchtech.web.calls import current_call
 from frenchtech.web.views.common import require
 
