@@ -11,7 +11,7 @@ import pytest
 from frenchtech.audit.run import compute_measures
 from frenchtech.errors import InputError
 from frenchtech.indicators.backends import connect
-from frenchtech.sources import sirene
+from frenchtech.sources import csvscan, sirene
 from tests.conftest import write_stock
 
 ROWS = [
@@ -19,6 +19,17 @@ ROWS = [
     dict(codeCommuneEtablissement="29019", activitePrincipaleEtablissement="62.01Z", dateCreationEtablissement="2013-03-01"),
     dict(codeCommuneEtablissement="2B033", activitePrincipaleEtablissement="62.01Z", dateCreationEtablissement="2013-03-01"),
 ]
+
+
+@pytest.fixture(autouse=True, params=["extractor", "duckdb-reader"])
+def text_reader(request, monkeypatch):
+    """Every test runs with both readers of text files: the compiled field extractor, and DuckDB's
+    own CSV reader (used where the extractor is not built)."""
+    if request.param == "duckdb-reader":
+        monkeypatch.setattr(csvscan, "_csvscan", None)
+    elif not csvscan.available():
+        pytest.skip("the C extractor is not built")
+    return request.param
 
 
 def measures(folder, campaign):

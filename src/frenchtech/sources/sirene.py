@@ -6,13 +6,16 @@ Every INSEE code is read as text: Corsican communes (2A004) and leading zeros br
 """
 from __future__ import annotations
 
+import itertools
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import ibis
 
 from frenchtech.errors import InputError
+from frenchtech.sources import csvscan
 from frenchtech.sources import store as sirene_store
 
 # The columns of StockEtablissement the product reads, and the standard names it gives them.
@@ -126,10 +129,14 @@ def _zip_reader(path: Path):
 class EstablishmentSource:
     """A lazily scanned StockEtablissement file: ``table`` has the standard columns
     commune, naf, created (date), active (bool), head_office (bool), siren, and created_raw (the
-    date's text) when read from text rather than from an ingested store."""
+    date's text) when read from text rather than from an ingested store.
+
+    ``with_lines``, when set, gives the same relation again with each row's ``line`` in the file
+    (for naming malformed rows; a streamed file cannot be read twice from one relation)."""
 
     path: Path
     table: ibis.Table
+    with_lines: Callable[[], ibis.Table] | None = None
 
 
 def establishments(con, path, departments=None) -> EstablishmentSource:
@@ -147,6 +154,16 @@ def establishments(con, path, departments=None) -> EstablishmentSource:
     cols = list(ESTABLISHMENT_FIELDS)
     if path.suffix == ".parquet":
         raw = con.read_parquet(path)
+    elif con.name == "duckdb" and csvscan.available():
+        # INSEE's text files go through the parallel field extractor, which hands DuckDB the six
+        # columns as Arrow batches: far faster than a general CSV reader on a national file.
+        def scanned(with_lines: bool = False) -> ibis.Table:
+            reader = csvscan.read_columns(path, header, cols, with_lines=with_lines)
+            name = f"sirene_scan_{next(_scan_ids)}"
+            con.con.register(name, reader)
+            return standardise(con.table(name))
+
+        return EstablishmentSource(path, scanned(), lambda: scanned(with_lines=True))
     elif path.suffix == ".zip":
         if con.name != "duckdb":
             raise InputError(path, f"the {con.name} engine does not read zipped CSV",
@@ -160,6 +177,9 @@ def establishments(con, path, departments=None) -> EstablishmentSource:
         except Exception as exc:  # the engine's own error, re-said with the file and line
             raise engine_error(path, exc) from None
     return EstablishmentSource(path, standardise(raw.select(*cols)))
+
+
+_scan_ids = itertools.count()
 
 
 def _read_csv(con, path: Path, header: list[str]):
@@ -222,6 +242,7 @@ def standardise(raw: ibis.Table) -> ibis.Table:
         created=created.try_cast("date"),
         active=r.state == "A",
         head_office=r.head_office_raw == "true",  # INSEE writes true/false in lower case
+        **({"line": r.line} if "line" in r.columns else {}),
     )
 
 
@@ -247,8 +268,14 @@ def register_checks(per_commune: ibis.Table) -> ibis.Table:
 
 def first_bad_lines(con, source: EstablishmentSource, limit: int = 3) -> list[InputError]:
     """Locate malformed rows (slow path, only when the counts say there are some)."""
-    t = source.table.mutate(line=ibis.row_number() + 2)  # +1 for the header, +1 for 1-based lines
+    def numbered() -> ibis.Table:  # one fresh relation per query: a streamed file is read once each
+        if source.with_lines is not None:
+            return source.with_lines()
+        return source.table.mutate(line=ibis.row_number() + 2)  # +1 for the header, +1 for 1-based lines
+
+    t = numbered()
     bad_c = t.filter(t.commune.notnull() & ~t.commune.re_search(COMMUNE_PATTERN)).order_by("line").limit(limit)
+    t = numbered()
     bad_d = t.filter(t.created_raw.notnull() & t.created.isnull()).order_by("line").limit(limit)
     errors = []
     for row in con.execute(bad_c).itertuples():
