@@ -42,6 +42,7 @@ def register_section(rows: int) -> None:
         "ours: audit from the CSV": harness.run("audit", folder),
         "DuckDB hand query, CSV": harness.run("duckdb_csv", csv),
         "Polars lazy scan, CSV": harness.run("polars_csv", csv),
+        "pandas read_csv (chunks), CSV": harness.run("pandas_csv", csv),
     }
     for name, r in reports.items():
         r["name"] = name
@@ -57,7 +58,8 @@ def register_section(rows: int) -> None:
     print(f"audit from CSV {c['seconds']:.2f} s < 15 s: {verdict(c['seconds'] < 15)}; "
           f"peak {c['peak_rss_mib']:.0f} MiB < 1024: {verdict(c['peak_rss_mib'] < 1024)}; "
           f"vs DuckDB x{reports['DuckDB hand query, CSV']['seconds'] / c['seconds']:.2f}, "
-          f"vs Polars x{reports['Polars lazy scan, CSV']['seconds'] / c['seconds']:.2f}")
+          f"vs Polars x{reports['Polars lazy scan, CSV']['seconds'] / c['seconds']:.2f}, "
+          f"vs pandas x{reports['pandas read_csv (chunks), CSV']['seconds'] / c['seconds']:.2f}")
 
 
 def spark_section(rows: int) -> None:
