@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed
 # Suites that touch the programme database, run a second time on PostgreSQL.
 DB_TESTS := tests/web tests/labelling tests/fund tests/report tests/audit
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.lock setup.py src/frenchtech/sources/_csvscan.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.lock

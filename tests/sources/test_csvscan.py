@@ -15,7 +15,6 @@ from frenchtech.errors import InputError
 from frenchtech.sources import csvscan
 
 
-
 def test_the_extractor_is_built():
     """`pip install` compiles it; without it the audit falls back to DuckDB's slower reader."""
     assert csvscan.available()
@@ -103,7 +102,7 @@ def test_zip_member_reads_the_same(tmp_path):
 @pytest.mark.parametrize("text, line, what", [
     (b"1,2,3,4,5\n1,2,3,4\n", 3, "4 fields where the header has 5"),
     (b"1,2,3,4,5\n1,2,3,4,5,6\n", 3, "6 fields"),
-    (b"1,2,3,4,5\n1,\"2,3,4,5\n", 3, "not closed"),
+    (b"1,2,3,4,5\n1,\"2,3,4,5\n", 3, "never closed"),
     (b"1,2,3,4,5\n1,2\"x\",3,4,5\n", 3, "malformed quoting"),
     (b"1,2,3,4,5\n1,\"2\"x,3,4,5\n", 3, "malformed quoting"),
     (b"1,2,3,4,5\n1,2,3,4,5\n1,2,3,4,5\n1,2,3", 5, "3 fields"),
@@ -115,6 +114,14 @@ def test_malformed_rows_name_the_line(tmp_path, text, line, what):
         with pytest.raises(InputError) as info:
             scanned(path, block_bytes=block)
         assert f"line {line}" in str(info.value) and what in str(info.value) and str(path) in str(info.value)
+
+
+def test_a_quote_never_closed_does_not_read_the_whole_file(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_bytes(b"siren,a,commune,b,date\n1,\"open,3,4,5\n" + b"1,2,3,4,5\n" * 400_000)
+    with pytest.raises(InputError) as info:
+        scanned(path, block_bytes=1000)
+    assert "line 2" in str(info.value) and "never closed" in str(info.value)
 
 
 def test_latin1_value_is_named(tmp_path):

@@ -16,9 +16,9 @@ import mmap
 import os
 import zipfile
 from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -33,7 +33,7 @@ except ImportError:  # built without a C compiler: callers fall back to the engi
 BLOCK_BYTES = 16 << 20
 MALFORMED = {
     1: "malformed CSV row: {detail} fields where the header has {ncols}",
-    2: "a quoted value is not closed before the end of the file",
+    2: "a quoted value is never closed",
     3: "malformed quoting: a quote inside an unquoted value, or text after a closing quote",
 }
 
@@ -42,7 +42,8 @@ def available() -> bool:
     return _csvscan is not None
 
 
-def _open(path: Path):
+def open_text(path: Path):
+    """A binary stream of the CSV text: the file, or the CSV member of a zip."""
     if path.suffix == ".zip":
         zf = zipfile.ZipFile(path)
         members = [m for m in zf.namelist() if m.lower().endswith(".csv")]
@@ -55,7 +56,7 @@ def _open(path: Path):
 def _blocks(path: Path, block_bytes: int) -> Iterator[tuple[memoryview | bytes, Callable[[], None] | None]]:
     """The data lines of the file (header skipped) in blocks that end at a line end, each with what
     to call once it is parsed (or None)."""
-    with _open(path) as f:
+    with open_text(path) as f:
         if path.suffix != ".zip" and os.fstat(f.fileno()).st_size > 0:
             # A plain file is mapped, not read: blocks are views, and the workers touch each byte once.
             # The map is left to close with its last view (a worker may still be reading one).
@@ -107,7 +108,7 @@ def read_columns(path, header: list[str], names: list[str], *, with_lines: bool 
     path = Path(path)
     wanted = tuple(header.index(n) for n in names)
     schema = pa.schema([(n, pa.string()) for n in names] + ([("line", pa.int64())] if with_lines else []))
-    threads = threads or os.cpu_count() or 1
+    threads = threads or len(os.sched_getaffinity(0)) or 1
     batches = _batches(path, len(header), wanted, names, schema, with_lines, threads, block_bytes)
     return pa.RecordBatchReader.from_batches(schema, batches)
 
@@ -124,6 +125,7 @@ def _batches(path, ncols, wanted, names, schema, with_lines, threads, block_byte
         if item is not None:
             pending.append((*item, pool.submit(scan, item[0])))
 
+    join_limit = max(4 * block_bytes, 1 << 20)
     line = 2  # the first data line (the header is line 1)
     pool = ThreadPoolExecutor(threads, thread_name_prefix="csvscan")
     block = None
@@ -133,8 +135,9 @@ def _batches(path, ncols, wanted, names, schema, with_lines, threads, block_byte
         while pending:
             block, release, future = pending.popleft()
             result = future.result()
-            while result[-1] is not None and result[-1][0] == 2:
-                # cut inside a quoted value: join the next block (its own parse started mid-value)
+            while result[-1] is not None and result[-1][0] == 2 and len(block) < join_limit:
+                # cut inside a quoted value: join the next block (its own parse started mid-value);
+                # up to a limit, so that a quote never closed does not pull the whole file in
                 if not pending:
                     submit()
                 if not pending:

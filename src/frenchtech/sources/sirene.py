@@ -7,7 +7,6 @@ Every INSEE code is read as text: Corsican communes (2A004) and leading zeros br
 from __future__ import annotations
 
 import itertools
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +72,7 @@ def _check_header(path: Path) -> list[str]:
 
         names = pq.read_schema(path).names
     else:
-        with _open_text(path) as f:
+        with csvscan.open_text(path) as f:
             head = f.read(SAMPLE_BYTES)
         _check_utf8(path, head)
         text = head.split(b"\n", 1)[0].decode("utf-8")
@@ -101,16 +100,6 @@ def _check_utf8(path: Path, head: bytes) -> None:
                          expected="INSEE's UTF-8 stock file (StockEtablissement_utf8)") from None
 
 
-def _open_text(path: Path):
-    if path.suffix == ".zip":
-        zf = zipfile.ZipFile(path)
-        members = [m for m in zf.namelist() if m.lower().endswith(".csv")]
-        if not members:
-            raise InputError(path, "the archive holds no CSV file", expected="a zipped StockEtablissement CSV")
-        return zf.open(members[0])
-    return open(path, "rb")
-
-
 def _zip_reader(path: Path):
     """Stream the CSV inside a zip through Arrow without unpacking it to disk."""
     import pyarrow as pa
@@ -118,7 +107,7 @@ def _zip_reader(path: Path):
 
     cols = list(ESTABLISHMENT_FIELDS)
     return pacsv.open_csv(
-        _open_text(path),
+        csvscan.open_text(path),
         read_options=pacsv.ReadOptions(block_size=16 << 20),
         convert_options=pacsv.ConvertOptions(include_columns=cols, column_types={c: pa.string() for c in cols},
                                              strings_can_be_null=True),
