@@ -153,3 +153,62 @@ def test_ledger_entries_translated(manager):
     manager.post("/i18n/setlang/", {"language": "fr", "next": "/fund/ledger/"})
     page = manager.get("/fund/ledger/").content.decode()
     assert "Engagement" in page and "Ouverture du fonds" in page
+
+
+def _committed(manager) -> list[dict]:
+    from frenchtech.programme.fund import services
+
+    manager.post("/fund/applications/", {"generate": "1", "n": "12", "seed": "2"})
+    manager.post("/fund/allocation/")
+    manager.post("/fund/allocation/commit/")
+    return services.portfolio(fund_desk.fund().id)
+
+
+def test_position_operations_from_the_report(manager, people):
+    from frenchtech.programme.fund import services
+    from frenchtech.programme.fund.models import Decision
+
+    positions = _committed(manager)
+    p = positions[0]
+    app, committed = p["application_id"], p["committed_eur"]
+    page = manager.get("/fund/report/").content.decode()
+    assert f'id="position-{app}"' in page and f'action="/fund/positions/{app}/"' in page
+
+    url = f"/fund/positions/{app}/"
+    form = {"op": "disburse", "amount": "100000.00", "reference": "IC-2015-03", "rationale": "first tranche"}
+    r = manager.post(url, form, follow=True)
+    assert b"Recorded: Disbursement of 100,000.00" in r.content
+    r = manager.post(url, form, follow=True)  # sent twice: booked once
+    assert b"Already recorded" in r.content
+    assert Entry.objects.filter(kind="disburse").count() == 1
+    assert Activity.objects.filter(action="fund.disburse").count() == 1
+    row = next(x for x in services.portfolio(fund_desk.fund().id) if x["application_id"] == app)
+    assert row["disbursed_eur"] == Decimal("100000.00") and row["undrawn_eur"] == committed - Decimal("100000.00")
+
+    decisions = Decision.objects.count()
+    too_much = {**form, "reference": "IC-2015-04", "amount": str(committed)}  # more than is still undrawn
+    r = manager.post(url, too_much, follow=True)
+    assert b"is more than the undrawn commitment" in r.content
+    assert Entry.objects.filter(kind="disburse").count() == 1 and Decision.objects.count() == decisions
+    r = manager.post(url, {**form, "reference": "", "amount": "1.234"}, follow=True)
+    assert b"to the cent" in r.content and b"reference of the decision" in r.content
+
+    r = manager.post(url, {**form, "op": "write_off", "reference": "IC-2016-01", "amount": "100000.01"}, follow=True)
+    assert b"is more than the money invested at cost" in r.content
+    manager.post(url, {**form, "op": "write_off", "reference": "IC-2016-01", "amount": "40000"})
+    manager.post(url, {**form, "op": "return", "reference": "EXIT-2018", "amount": "250000"})
+    available = services.balances(fund_desk.fund().id).available
+    manager.post(url, {**form, "op": "release", "reference": "IC-2016-02", "amount": "1000"})
+    b = services.balances(fund_desk.fund().id)
+    assert b.written_off == Decimal("40000.00") and b.returned == Decimal("250000.00")
+    assert b.available == available + Decimal("1000.00") and b.balanced
+
+    manager.post("/i18n/setlang/", {"language": "fr", "next": "/fund/report/"})
+    r = manager.post(url, {**too_much, "reference": "IC-2016-03"}, follow=True)
+    page = r.content.decode()
+    assert "dépasse l'engagement non décaissé" in page or "dépasse l&#x27;engagement non décaissé" in page
+    assert "Enregistrer une opération" in page
+
+    juror = client_for(people["juror"])
+    assert juror.post(url, form).status_code == 403
+    assert juror.get("/fund/report/").status_code == 403

@@ -1,5 +1,6 @@
 """Fund managers' pages: the call and its rules, applications (upload or generate), due diligence,
-the explained allocation, committing it to the ledger, the ledger and the portfolio report."""
+the explained allocation, committing it to the ledger, the ledger, the portfolio report and the
+operations on each position (disbursements, returns, write-offs, releases)."""
 from __future__ import annotations
 
 import tempfile
@@ -8,15 +9,19 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from frenchtech.errors import FrenchTechError, InputError
 from frenchtech.fund.allocate import InfeasibleRules
 from frenchtech.fund.regions import region_name
+from frenchtech.programme.accounts.permissions import can
 from frenchtech.programme.activity.services import record
 from frenchtech.web import fund_desk as desk
 from frenchtech.web.views.common import require
@@ -246,8 +251,96 @@ def report(request):
             "labelled_ok": share is None or share >= Decimal(str(f.rules.labelled_share)),
             "by_territory": groups(data["by_territory"], lambda k: k),
             "by_region": groups(data["by_region"], lambda k: region_name(k, f.vintage)),
-            "positions": data["positions"]})
+            "positions": data["positions"], "operations": [(op, label) for op, (_k, _c, label) in OPERATIONS.items()],
+            "can_manage": bool(can(request.user, "fund.manage", None))})
     return render(request, "web/fund_report.html", ctx)
+
+
+# What a fund manager records on a position: (decision kind, the position's amount it may not
+# exceed, label). A disbursement or a release draws on the undrawn commitment; a write-off on the
+# money invested at cost; a return (proceeds received) has no ceiling.
+OPERATIONS = {
+    "disburse": ("disbursement", "undrawn_eur", gettext_lazy("Disbursement")),
+    "return": ("return", None, gettext_lazy("Return")),
+    "write_off": ("write_off", "invested_eur", gettext_lazy("Write-off")),
+    "release": ("release", "undrawn_eur", gettext_lazy("Commitment released")),
+}
+
+
+def _eur(amount: Decimal) -> str:
+    return number_format(amount, 2, use_l10n=True, force_grouping=True)
+
+
+def _operation_errors(post, position) -> tuple[list[str], Decimal | None]:
+    """The form's mistakes, said in the page's language, before the ledger is touched."""
+    from frenchtech.programme.fund.services import LedgerError, money
+
+    errors, amount = [], None
+    op = post.get("op", "")
+    if op not in OPERATIONS:
+        errors.append(_("Choose an operation."))
+    try:
+        amount = money(post.get("amount", ""))
+    except LedgerError:
+        errors.append(_("The amount must be a positive number of euros, to the cent (for example 250000.00)."))
+    if not post.get("reference", "").strip():
+        errors.append(_("Give the reference of the decision (for example the investment committee's minutes)."))
+    if not post.get("rationale", "").strip():
+        errors.append(_("Give the reason for this operation."))
+    if amount is not None and op in OPERATIONS and OPERATIONS[op][1] is not None:
+        ceiling = position[OPERATIONS[op][1]]
+        if amount > ceiling:
+            errors.append(_("%(amount)s € is more than %(what)s of this position (%(ceiling)s €).") % {
+                "amount": _eur(amount), "ceiling": _eur(ceiling),
+                "what": _("the undrawn commitment") if OPERATIONS[op][1] == "undrawn_eur"
+                else _("the money invested at cost")})
+    return errors, amount
+
+
+@login_required
+@require_POST
+def position_operation(request, application_id):
+    """Record a disbursement, a return, a write-off or a release on one position: the decision and
+    its ledger entry are booked together or not at all; sending the same form twice books once."""
+    require(request, "fund.manage", None)
+    f = desk.fund()
+    from frenchtech.programme.fund import services
+    from frenchtech.programme.fund.models import Entry
+
+    if not desk.ledger_open(f):
+        raise Http404("the fund has no ledger yet")
+    rows = {r["application_id"]: r for r in services.portfolio(f.id)}
+    if application_id not in rows:
+        raise Http404("no such position")
+    position = rows[application_id]
+    position["invested_eur"] = position["disbursed_eur"] - position["written_off_eur"]
+    errors, amount = _operation_errors(request.POST, position)
+    if errors:
+        for e in errors:
+            messages.error(request, e)
+        return redirect(f"{reverse('fund-report')}#position-{application_id}")
+    op = request.POST["op"]
+    kind, _ceiling, label = OPERATIONS[op]
+    reference = request.POST["reference"].strip()
+    key = f"{reference}:{op}:{application_id}"
+    already = Entry.objects.filter(fund__code=f.id, idempotency_key=key).exists()
+    try:
+        with transaction.atomic():
+            decision = services.record_decision(f.id, kind, reference, request.POST["rationale"].strip(),
+                                                decided_by=request.user.get_username())
+            entry = services.OPERATIONS[op](f.id, application_id, amount, decision, key)
+    except FrenchTechError as exc:
+        messages.error(request, _("Not recorded: %(reason)s") % {"reason": exc})
+        return redirect(f"{reverse('fund-report')}#position-{application_id}")
+    if already:
+        messages.info(request, _("Already recorded: %(what)s of %(amount)s € for %(position)s under %(reference)s.")
+                      % {"what": label, "amount": _eur(amount), "position": application_id, "reference": reference})
+    else:
+        record(request.user, f"fund.{op}", entry, after={"application_id": application_id, "amount_eur": amount,
+                                                         "decision": reference})
+        messages.success(request, _("Recorded: %(what)s of %(amount)s € for %(position)s.")
+                         % {"what": label, "amount": _eur(amount), "position": application_id})
+    return redirect(f"{reverse('fund-report')}#position-{application_id}")
 
 
 urlpatterns = [
@@ -258,4 +351,5 @@ urlpatterns = [
     path("allocation/commit/", commit, name="fund-commit"),
     path("ledger/", ledger, name="fund-ledger"),
     path("report/", report, name="fund-report"),
+    path("positions/<str:application_id>/", position_operation, name="fund-position"),
 ]
