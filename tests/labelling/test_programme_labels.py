@@ -5,6 +5,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.utils import translation
 from click.testing import CliRunner
 from django.core.exceptions import ValidationError
 
@@ -71,7 +72,9 @@ def test_cli_list_history_status(published):
 def test_published_decisions_are_immutable_and_corrections_are_linked(published):
     d = Decision.objects.get(record_id="metropoles-2015:annecy")
     d.reason = "edited"
-    with pytest.raises(ValidationError, match="cannot be changed"):
+    with translation.override("en"), pytest.raises(ValidationError, match="cannot be changed"):
+        d.save()
+    with translation.override("fr"), pytest.raises(ValidationError, match="ne peut plus être modifié"):
         d.save()
     with pytest.raises(ValidationError):
         d.delete()

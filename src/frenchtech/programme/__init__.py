@@ -21,6 +21,10 @@ def setup(database_url: str | None = None, migrate: bool = True) -> None:
     import django
 
     django.setup()
+    from django.utils import translation
+
+    # The command line speaks English, as the rest of its output does; web pages follow each visitor.
+    translation.activate("en")
     if migrate and not _ready:
         from django.core.management import call_command
 
