@@ -5,9 +5,9 @@ import datetime as dt
 import json
 
 import pytest
-from django.utils import translation
 from click.testing import CliRunner
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from frenchtech.cli import main
 from frenchtech.programme.labels import services
