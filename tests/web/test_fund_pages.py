@@ -131,6 +131,8 @@ def test_pages_in_french(manager):
     manager.post("/i18n/setlang/", {"language": "fr", "next": "/fund/"})
     page = manager.get("/fund/").content.decode().replace("\xa0", " ").replace("\u202f", " ")
     assert "Ticket minimum" in page and "1 000 000,00 €" in page
+    assert "Startups accélérées à ce jour" in page and "Un modèle économique qui peut être rentable" in page
+    assert "Startups accelerated to date" not in page
     page = manager.post("/fund/allocation/", follow=True).content.decode()
     assert "Optimalité prouvée" in page and "Engager cette répartition" in page
 

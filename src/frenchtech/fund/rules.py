@@ -20,6 +20,7 @@ class Criterion:
     goalposts: tuple[float, float]
     weight: float
     direction: int = 1
+    label_fr: str = ""  # the label on French pages (``label`` is English)
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Eliminatory:
     field: str
     equals: object = None
     at_least: float | None = None
+    label_fr: str = ""
 
     def passes(self, value) -> bool:
         if self.equals is not None:
@@ -170,7 +172,7 @@ def _build(raw: dict, path: Path) -> Fund:
             errors.append(f"[[scorecard.criteria]] {c['id']}: weight must be a non-negative number")
             continue
         criteria.append(Criterion(c["id"], c.get("label", c["id"]), (float(gp[0]), float(gp[1])), float(w),
-                                  int(c.get("direction", 1))))
+                                  int(c.get("direction", 1)), c.get("label_fr", "")))
     if raw.get("scorecard") and not criteria:
         errors.append("[scorecard] needs at least one criterion")
     if criteria and sum(c.weight for c in criteria) <= 0:
@@ -179,7 +181,8 @@ def _build(raw: dict, path: Path) -> Fund:
         if not e.get("id") or not e.get("field") or ("equals" not in e and "at_least" not in e):
             errors.append(f"[[scorecard.eliminatory]] {e.get('id', '?')}: needs id, field and equals or at_least")
             continue
-        elim.append(Eliminatory(e["id"], e.get("label", e["id"]), e["field"], e.get("equals"), e.get("at_least")))
+        elim.append(Eliminatory(e["id"], e.get("label", e["id"]), e["field"], e.get("equals"), e.get("at_least"),
+                                e.get("label_fr", "")))
     labelled = raw.get("labelled", {}).get("territories", [])
     if not isinstance(labelled, list) or not all(isinstance(t, str) for t in labelled):
         errors.append("[labelled] territories must be a list of territory ids")

@@ -28,3 +28,11 @@ def decision(key):
 def criterion(c):
     lang = (get_language() or "fr")[:2]
     return c.get(f"label_{lang}") or c.get("label_en") or c["id"]
+
+
+@register.filter
+def in_language(item):
+    """A rule's label in the page's language: ``label_fr`` on French pages when given, else ``label``."""
+    if (get_language() or "fr")[:2] == "fr" and getattr(item, "label_fr", ""):
+        return item.label_fr
+    return item.label

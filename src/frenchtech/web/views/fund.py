@@ -100,7 +100,9 @@ def applications(request):
             upload_error = {"message": str(exc)}
     apps = desk.applications(f)
     scores = desk.assessments(f, apps)
-    rows = [{"app": a, "a": scores[a.application_id], "region": region_name(a.region, f.vintage)} for a in apps]
+    rows = [{"app": a, "a": scores[a.application_id], "region": region_name(a.region, f.vintage),
+             "failed": [e for e in f.eliminatory if e.label in scores[a.application_id].failed_conditions]}
+            for a in apps]
     return render(request, "web/fund_applications.html", {
         "fund": f, "rows": rows, "generated": any(a.generated for a in apps), "upload_error": upload_error,
         "max_generated": MAX_GENERATED}, status=400 if upload_error else 200)
