@@ -114,19 +114,31 @@ def demo(campaign_file, rows, workdir):
     from frenchtech.sources.generate import generate_evidence
 
     campaign = load_campaign(campaign_path(campaign_file))
-    evidence, audit_dir = workdir / "evidence", workdir / "audit"
     console.print(f"[bold]Campaign: {campaign.name}[/] — real candidates, real {campaign.vintage} perimeters "
                   "and legal populations")
     console.print("[bold yellow]Evidence: GENERATED demo data (seeded, calibrated on real populations) — "
                   "not real figures[/]")
-    with progress_bar(f"generating {rows:,} register rows", total=rows) as advance:
-        generate_evidence(campaign, evidence, rows=rows, seed=campaign.seed, progress=advance)
-    with spinner("auditing: indicators, index, uncertainty, decisions"):
-        result = run_audit(campaign, evidence, audit_dir)
+    # A chained campaign re-audits its predecessor's labels: the predecessor is demoed first, in its
+    # own folder, and its audit is the reference of the re-audit.
+    chain = [campaign]
+    while chain[0].predecessor:
+        chain.insert(0, load_campaign(campaign_path(chain[0].predecessor)))
+    audits, previous = [], None
+    for c in chain:
+        folder = workdir if c is campaign else workdir / c.id
+        evidence, audit_dir = folder / "evidence", folder / "audit"
+        if c is not campaign:
+            console.print(f"[bold]Predecessor campaign: {c.name}[/] (demoed first, in {folder})")
+        with progress_bar(f"generating {rows:,} register rows ({c.id})", total=rows) as advance:
+            generate_evidence(c, evidence, rows=rows, seed=c.seed, progress=advance)
+        with spinner(f"auditing {c.id}: indicators, index, uncertainty, decisions"):
+            result = run_audit(c, evidence, audit_dir, previous=previous)
+        audits.append(audit_dir)
+        previous = audit_dir
     print_audit(result)
     with spinner("writing the jury report and the showcase"):
-        report = write_jury(audit_dir, workdir / "jury-report.html", lang="fr", pdf=False)
-        site = export_showcase([audit_dir], workdir / "showcase")
+        report = write_jury(audits[-1], workdir / "jury-report.html", lang="fr", pdf=False)
+        site = export_showcase(audits, workdir / "showcase")
     console.print(f"Jury report: [bold]{report['html']}[/]")
     console.print(f"Static showcase (FR/EN, works offline): [bold]{Path(site['out']) / 'index.html'}[/]")
 
