@@ -214,3 +214,20 @@ def test_position_operations_from_the_report(manager, people):
     juror = client_for(people["juror"])
     assert juror.post(url, form).status_code == 403
     assert juror.get("/fund/report/").status_code == 403
+
+
+def test_names_numbers_and_times_read_as_such(manager):
+    import html
+    import re
+
+    positions = _committed(manager)
+    names = fund_desk.territory_names(fund_desk.fund())
+    page = html.unescape(manager.get("/fund/report/").content.decode())
+    named = [p for p in positions if p["territory"] in names]
+    assert named and all(names[p["territory"]] in page for p in named)
+    assert f'<td>{named[0]["territory"]}</td>' not in page  # the id is not shown as a name
+    ledger = manager.get("/fund/ledger/").content.decode()
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", ledger)  # no raw ISO timestamp
+    app = fund_desk.applications(fund_desk.fund())[0]
+    page = manager.get(f"/fund/applications/{app.application_id}/").content.decode()
+    assert not re.search(r"<td class=\"num\">\d+\.\d*00</td>", page)  # 16.7 years, not 16.700

@@ -28,6 +28,13 @@ def fund():
     return load_fund(getattr(settings, "FUND_CALL", None) or os.environ.get("FRENCHTECH_FUND_CALL") or CALL)
 
 
+def territory_names(f) -> dict[str, str]:
+    """{territory id: name} for the fund's campaign, to show names rather than ids."""
+    from frenchtech.fund import Locator
+
+    return {tid: t.name for tid, t in Locator.for_fund(f).territories.items()}
+
+
 def folder(f) -> Path:
     return Path(settings.PRIVATE_FILES_ROOT) / "fund" / f.id
 

@@ -1,5 +1,8 @@
 """Template filters for the core's vocabulary, translated."""
+from decimal import Decimal
+
 from django import template
+from django.utils.formats import number_format
 from django.utils.translation import get_language
 
 from frenchtech.indicators import indicator_label
@@ -36,3 +39,13 @@ def in_language(item):
     if (get_language() or "fr")[:2] == "fr" and getattr(item, "label_fr", ""):
         return item.label_fr
     return item.label
+
+
+@register.filter
+def number(value, decimals: int = 3):
+    """A number in the page's language with at most ``decimals`` decimals and no trailing zeros
+    (16.7 years, not 16.700)."""
+    if value in (None, ""):
+        return "–"
+    d = Decimal(str(value)).quantize(Decimal(1).scaleb(-int(decimals))).normalize()
+    return number_format(d, max(0, -d.as_tuple().exponent), use_l10n=True, force_grouping=True)

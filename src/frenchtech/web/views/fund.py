@@ -4,6 +4,7 @@ operations on each position (disbursements, returns, write-offs, releases)."""
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -53,7 +54,8 @@ def home(request):
     require(request, "fund.view", None)
     f = desk.fund()
     return render(request, "web/fund_home.html", {
-        "fund": f, "rules": _rules(f), "balances": _balances(f), "labelled": f.labelled,
+        "fund": f, "rules": _rules(f), "balances": _balances(f),
+        "labelled": [desk.territory_names(f).get(t, t) for t in f.labelled],
         "criteria": f.criteria, "eliminatory": f.eliminatory, "n_apps": len(desk.applications(f))})
 
 
@@ -100,7 +102,9 @@ def applications(request):
             upload_error = {"message": str(exc)}
     apps = desk.applications(f)
     scores = desk.assessments(f, apps)
+    names = desk.territory_names(f)
     rows = [{"app": a, "a": scores[a.application_id], "region": region_name(a.region, f.vintage),
+             "territory": names.get(a.territory, a.territory),
              "failed": [e for e in f.eliminatory if e.label in scores[a.application_id].failed_conditions]}
             for a in apps]
     return render(request, "web/fund_applications.html", {
@@ -134,7 +138,8 @@ def application(request, application_id):
                   for e in f.eliminatory]
     return render(request, "web/fund_application.html", {
         "fund": f, "app": app, "a": a, "criteria": criteria, "conditions": conditions, "error": error,
-        "region": region_name(app.region, f.vintage)}, status=400 if error else 200)
+        "region": region_name(app.region, f.vintage),
+        "territory": desk.territory_names(f).get(app.territory, app.territory)}, status=400 if error else 200)
 
 
 def _money(v) -> Decimal:
@@ -219,7 +224,7 @@ def ledger(request):
 
     kinds = {"open": _("Fund opened"), "commit": _("Commitment"), "disburse": _("Disbursement"),
              "return": _("Return"), "write_off": _("Write-off"), "release": _("Commitment released")}
-    rows = [{**e, "label": kinds.get(e["kind"], e["kind"])}
+    rows = [{**e, "label": kinds.get(e["kind"], e["kind"]), "at": datetime.fromisoformat(e["at"])}
             for e in (services.entries(f.id, 500) if desk.ledger_open(f) else [])]
     return render(request, "web/fund_ledger.html", {"fund": f, "balances": _balances(f), "entries": rows})
 
@@ -234,6 +239,7 @@ def report(request):
         from frenchtech.programme.fund import services
 
         b = services.balances(f.id)
+        names = {**desk.territory_names(f), "-": "–"}
         data = portfolio_report(b, services.portfolio(f.id), f.rules, f.vintage)["data"]
         committed = b.committed
         cap = Decimal(str(f.rules.region_cap))
@@ -251,9 +257,10 @@ def report(request):
             "labelled_share": share * 100 if share is not None else None,
             "labelled_rule": Decimal(str(f.rules.labelled_share)) * 100, "region_cap": cap * 100,
             "labelled_ok": share is None or share >= Decimal(str(f.rules.labelled_share)),
-            "by_territory": groups(data["by_territory"], lambda k: k),
+            "by_territory": groups(data["by_territory"], lambda k: names.get(k, k)),
             "by_region": groups(data["by_region"], lambda k: region_name(k, f.vintage)),
-            "positions": data["positions"], "operations": [(op, label) for op, (_k, _c, label) in OPERATIONS.items()],
+            "positions": [{**p, "territory_name": names.get(p["territory"], p["territory"])}
+                          for p in data["positions"]], "operations": [(op, label) for op, (_k, _c, label) in OPERATIONS.items()],
             "can_manage": bool(can(request.user, "fund.manage", None))})
     return render(request, "web/fund_report.html", ctx)
 
