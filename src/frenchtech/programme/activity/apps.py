@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ActivityConfig(AppConfig):
     name = "frenchtech.programme.activity"
     label = "activity"
-    verbose_name = "Activity log"
+    verbose_name = _("Activity log")

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DossiersConfig(AppConfig):
     name = "frenchtech.programme.dossiers"
     label = "dossiers"
-    verbose_name = "Dossiers"
+    verbose_name = _("Dossiers")

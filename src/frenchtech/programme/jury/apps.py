@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class JuryConfig(AppConfig):
     name = "frenchtech.programme.jury"
     label = "jury"
-    verbose_name = "Jury"
+    verbose_name = _("Jury")
