@@ -135,6 +135,9 @@ def test_pages_in_french(manager):
     assert "Startups accelerated to date" not in page
     page = manager.post("/fund/allocation/", follow=True).content.decode()
     assert "Optimalité prouvée" in page and "Engager cette répartition" in page
+    for english in ("eliminated:", "outscored:", "cap (", "a score of", "instead of", "minimum ticket"):
+        assert english not in page, english
+    assert "plafond (" in page or "devancée" in page or "éliminée" in page
 
 
 def test_demo_loads_a_generated_batch(db):

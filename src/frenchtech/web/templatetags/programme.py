@@ -1,12 +1,9 @@
 """Template filters for the core's vocabulary, translated."""
-from decimal import Decimal
-
 from django import template
-from django.utils.formats import number_format
 from django.utils.translation import get_language
 
 from frenchtech.indicators import indicator_label
-from frenchtech.web import labels_text
+from frenchtech.web import fund_text, labels_text, numbers
 
 register = template.Library()
 
@@ -43,9 +40,12 @@ def in_language(item):
 
 @register.filter
 def number(value, decimals: int = 3):
-    """A number in the page's language with at most ``decimals`` decimals and no trailing zeros
-    (16.7 years, not 16.700)."""
-    if value in (None, ""):
-        return "–"
-    d = Decimal(str(value)).quantize(Decimal(1).scaleb(-int(decimals))).normalize()
-    return number_format(d, max(0, -d.as_tuple().exponent), use_l10n=True, force_grouping=True)
+    """A number in the page's language, without trailing zeros."""
+    return numbers.number(value, decimals)
+
+
+@register.filter
+def explained(text, f=None):
+    """An allocation's explanation in the page's language (``f``: the fund, for its conditions' names)."""
+    labels_fr = {e.label: e.label_fr for e in getattr(f, "eliminatory", ()) if e.label_fr}
+    return fund_text.explain(text, labels_fr)
