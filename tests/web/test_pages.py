@@ -79,12 +79,15 @@ def test_field_validation_and_versions(drafts, people):
                                               "stay": "1"}, HTTP_ACCEPT_LANGUAGE="en")
     assert r.status_code == 400
     html = r.content.decode()
-    assert "Give the name" in html and "unknown EPCI" in html and "greater than or equal to 0" in html
+    assert "Give the name" in html and "Unknown EPCI SIREN 999999999" in html and "greater than or equal to 0" in html
+    r = c.post(f"/dossiers/{lyon.pk}/edit/", {"name": "", "epci": "999999999", "stay": "1"}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert "SIREN d&#x27;EPCI inconnu 999999999" in r.content.decode()
     r = c.post(f"/dossiers/{lyon.pk}/edit/", {"name": "Lyon", "epci": "246900245", "declared_funding_eur": "1 500",
                                               "stay": "1"})
     assert r.status_code == 302
     lyon.refresh_from_db()
     assert lyon.declared["funding_eur"] == 1500 and lyon.population > 1_000_000 and lyon.versions.count() == 2
+    assert "(246900245)" in c.get(f"/dossiers/{lyon.pk}/").content.decode()  # the EPCI's name beside its SIREN
     r = c.post(f"/dossiers/{lyon.pk}/submit/")  # narrative missing: refused, stays a draft
     lyon.refresh_from_db()
     assert lyon.status == "draft"

@@ -128,12 +128,29 @@ def perimeter(vintage: int, epci=(), communes=()) -> dict:
     from frenchtech.geo import load_geography
 
     geo = load_geography(vintage)
+    # Unknown codes are said in the page's language; other geography errors as the core writes them.
+    unknown = [_("Unknown EPCI SIREN %(code)s in the %(vintage)s geography.") % {"code": s, "vintage": vintage}
+               for s in epci if str(s).strip() not in geo.epci.index]
+    unknown += [_("Unknown commune code %(code)s in the %(vintage)s geography.") % {"code": c, "vintage": vintage}
+                for c in communes if str(c).strip().zfill(5) not in geo.communes.index]
+    if unknown:
+        return {"ok": False, "error": " ".join(unknown), "population": 0, "communes": 0}
     try:
         t = geo.territory("perimeter", "perimeter", epci=tuple(epci), communes=tuple(communes))
     except GeographyError as exc:
         return {"ok": False, "error": str(exc), "population": 0, "communes": 0}
     names = [geo.epci.at[s, "name"] for s in t.epci]
     return {"ok": True, "population": t.population, "communes": len(t.communes), "epci_names": names}
+
+
+def perimeter_names(vintage: int, epci=(), communes=()) -> tuple[list[str], list[str]]:
+    """"Name (code)" of each EPCI and commune of a perimeter, for pages (unknown codes as given)."""
+    from frenchtech.geo import load_geography
+
+    geo = load_geography(vintage)
+    e = [f"{geo.epci.at[s, 'name']} ({s})" if s in geo.epci.index else s for s in epci]
+    c = [f"{geo.communes.at[k, 'name']} ({k})" if k in geo.communes.index else k for k in communes]
+    return e, c
 
 
 @transaction.atomic

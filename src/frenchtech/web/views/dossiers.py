@@ -18,6 +18,7 @@ from frenchtech.programme.dossiers.services import (
     add_attachment,
     create_dossier,
     load_call_campaign,
+    perimeter_names,
     remove_attachment,
     submit_dossier,
     update_dossier,
@@ -86,6 +87,8 @@ def dossier_detail(request, pk):
            "can_edit": can(u, "dossier.edit", dossier), "can_submit": can(u, "dossier.submit", dossier),
            "can_score": can(u, "review.score", dossier), "can_deliberate": can(u, "dossier.deliberate", dossier),
            "versions": dossier.versions.select_related("author")[:10], "reviews": None}
+    vintage = load_call_campaign(dossier.call).vintage
+    ctx["epci_names"], ctx["commune_names"] = perimeter_names(vintage, dossier.epci, dossier.communes)
     if can(u, "review.see", dossier):
         from frenchtech.programme.jury.services import dossier_reviews, total
 
