@@ -112,6 +112,8 @@ def test_activity_log_is_append_only_and_exported(drafts, people):
     assert client_for(people["lyon"]).get("/programme/activity/").status_code == 403
     csv = client_for(people["admin"]).get("/programme/activity.csv").content.decode()
     assert csv.startswith("at,actor,action") and "dossier.create" in csv and "attachment.add" in csv
+    page = client_for(people["admin"]).get("/programme/activity/").content.decode()
+    assert "dossier.create" in page and "{&#x27;" not in page and "None" not in page  # read as pairs, not Python
 
 
 def test_admin_login_goes_through_the_rate_limited_login(client):

@@ -1,6 +1,7 @@
 """Template filters for the core's vocabulary, translated."""
 from django import template
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from frenchtech.indicators import indicator_label
 from frenchtech.web import fund_text, labels_text, numbers
@@ -49,3 +50,17 @@ def explained(text, f=None):
     """An allocation's explanation in the page's language (``f``: the fund, for its conditions' names)."""
     labels_fr = {e.label: e.label_fr for e in getattr(f, "eliminatory", ()) if e.label_fr}
     return fund_text.explain(text, labels_fr)
+
+
+@register.filter
+def plain(value):
+    """A logged value as people read it: ``key: value`` pairs, "–" for nothing (not Python's repr)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {plain(v) if v not in (None, '') else '–'}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(plain(v) for v in value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
