@@ -24,13 +24,14 @@ from frenchtech.programme.dossiers.services import (
 DEMO_PASSWORD_BYTES = 9
 # Territories left without a team so that a visitor can register one.
 LEFT_FOR_REGISTRATION = ("brest", "rouen")
+# Demo dossiers are written as a French territory team would write them (in French).
 NARRATIVE = {
-    "ecosystem": "Startups, research labs and large companies already work together in the metropolitan area.",
-    "ambition": "Double the number of startups raising a Series A within three years.",
-    "federation": "An association led by founders federates incubators, schools and investors.",
-    "accelerators": "Two private accelerators are committed; a third is in discussion.",
-    "flagship": "A flagship building of 10,000 m2 in the city centre hosts the ecosystem.",
-    "international": "Welcome desk for foreign founders, yearly delegation to international fairs.",
+    "ecosystem": "Startups, laboratoires de recherche et grands groupes travaillent déjà ensemble dans la métropole.",
+    "ambition": "Doubler en trois ans le nombre de startups qui lèvent une série A.",
+    "federation": "Une association menée par des fondateurs fédère incubateurs, écoles et investisseurs.",
+    "accelerators": "Deux accélérateurs privés sont engagés ; un troisième est en discussion.",
+    "flagship": "Un bâtiment totem de 10 000 m² en centre-ville accueille l'écosystème.",
+    "international": "Guichet d'accueil des fondateurs étrangers, délégation annuelle sur les salons internationaux.",
 }
 
 
@@ -116,7 +117,7 @@ def load_demo(campaign_file, workdir: Path, rows: int = 100_000, stage: str = "r
             continue
         update_dossier(dossier, {"name": spec.name, "epci": list(spec.epci), "communes": list(spec.communes),
                                  "declared": _declared_figures(workdir, spec.id), "narrative": NARRATIVE,
-                                 "structures": [f"Incubator of {spec.name}"], "initiatives": ["Startup weekend"]},
+                                 "structures": [f"Incubateur {spec.name}"], "initiatives": ["Startup Weekend"]},
                        member)
         submit_dossier(dossier, member)
     if stage == "review":
