@@ -11,7 +11,9 @@ import numpy as np
 
 from frenchtech.fund.applications import Application
 
-MODELS = ["equity + services", "equity only", "fees + equity", "corporate-backed", "studio"]
+# Business models as French accelerators describe theirs (free text in an application).
+MODELS = ["fonds propres + services", "fonds propres seuls", "honoraires + fonds propres", "adossé à un grand groupe",
+          "start-up studio"]
 NAMES = ["Accélérateur", "Booster", "Lab", "Factory", "Studio", "Camp", "Village", "Hub", "Launchpad"]
 GENERATED_NOTE = "GENERATED applications (seeded demo data, not real accelerators)"
 
