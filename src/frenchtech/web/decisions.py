@@ -14,9 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from frenchtech.labelling.settings import _years_after
 from frenchtech.programme.activity.models import Entry
 from frenchtech.programme.activity.services import record
 from frenchtech.programme.dossiers.models import Call, Dossier
+from frenchtech.programme.dossiers.services import load_call_campaign
+from frenchtech.web import labels_text
 
 DECISIONS = ("labelled", "not_selected", "deferred")
 
@@ -61,7 +64,7 @@ def clean_decision(data: dict, proposal: dict | None) -> dict:
             errors["rationale"] = [_("A deferral departs from the audit's proposal: write the rationale.")]
         else:
             errors["rationale"] = [_("This decision departs from the audit's proposal (%(p)s): write the "
-                                     "rationale.") % {"p": proposed}]
+                                     "rationale.") % {"p": labels_text.decision(proposed)}]
     if errors:
         raise DecisionError(errors)
     return {"decision": decision, "kind": kind, "starts": starts.isoformat() if starts else None,
@@ -91,7 +94,9 @@ def current_decisions(call: Call) -> dict[int, dict]:
 
 @transaction.atomic
 def publish(call: Call, actor) -> int:
-    """Make the call's decisions public and immutable; returns how many were published."""
+    """Make the call's decisions public and immutable; returns how many were published: every decision of
+    the published audit run (the rows of the public page), including territories decided by the audit
+    alone, without a dossier on the platform."""
     from frenchtech.programme.labels.models import Decision
     from frenchtech.programme.labels.services import (
         PublicationError,
@@ -110,22 +115,30 @@ def publish(call: Call, actor) -> int:
     if not call.audit_dir:
         raise DecisionError({"__all__": [_("No audit is loaded for this campaign: nothing can be published.")]})
     dossiers = {d.pk: d for d in Dossier.objects.filter(pk__in=decided.keys())}
+    review_years = load_call_campaign(call).rules.validity.review_years
     try:
         run = publish_audit(call.audit_dir)
         for pk, d in decided.items():
             latest = _latest(Decision.objects.filter(run=run, territory=dossiers[pk].territory))
             if latest is None or latest.decision == d["decision"]:
                 continue
+            starts, ends = _as_date(d.get("starts")), _as_date(d.get("ends"))
+            review_until = None
+            if d["decision"] == "labelled" and starts and ends and review_years:
+                # a label granted by the jury has the review period of every label of the campaign
+                review_until = min(_years_after(starts, review_years), ends)
             correct_decision(latest.record_id, d["decision"], d["rationale"],
                              on_date=timezone.localdate(),
-                             valid_from=_as_date(d.get("starts")), valid_until=_as_date(d.get("ends")))
+                             valid_from=starts, review_until=review_until, valid_until=ends)
     except PublicationError as exc:
         raise DecisionError({"__all__": [str(exc)]}) from None
     call.published_at = timezone.now()
     call.save(update_fields=["published_at"])
-    record(actor, "call.publish", call, after={"decisions": len(decided), "published_at": call.published_at,
-                                               "run": run.pk}, campaign=call.campaign)
-    return len(decided)
+    published = len(public_decisions(call))
+    record(actor, "call.publish", call, after={"decisions": len(decided), "published": published,
+                                               "published_at": call.published_at, "run": run.pk},
+           campaign=call.campaign)
+    return published
 
 
 def _latest(decisions):
@@ -137,12 +150,19 @@ def _latest(decisions):
 
 
 def public_decisions(call: Call) -> list[dict]:
-    """Published decisions of the call's campaign (the newest of each chain), labelled first."""
+    """Published decisions of the call's campaign (the newest of each chain), labelled first.
+
+    The published run holds every territory of the campaign's audit, including those that submitted no
+    dossier on the platform (automatic labels, candidates decided by the audit alone): they are listed
+    too, marked ``audit_only``."""
     from frenchtech.programme.labels.models import CampaignRun, Decision
 
     run = CampaignRun.objects.filter(campaign=call.campaign).first()
     if call.published_at is None or run is None:
         return []
+    # territories examined on the platform: a submitted dossier, or a decision recorded in the deliberation
+    applied = set(Dossier.objects.filter(call=call, status="submitted").values_list("territory", flat=True))
+    applied |= {d.get("territory") for d in current_decisions(call).values()}
     by_territory: dict[str, list] = {}
     for d in Decision.objects.filter(run=run):
         by_territory.setdefault(d.territory, []).append(d)
@@ -150,6 +170,7 @@ def public_decisions(call: Call) -> list[dict]:
     for territory, items in by_territory.items():
         d = _latest(items)
         rows.append({"name": d.name, "territory": territory, "decision": d.decision, "kind": d.kind,
+                     "kind_label": labels_text.kind(d.kind), "audit_only": territory not in applied,
                      "starts": d.valid_from, "ends": d.valid_until, "override": d.override,
                      "rationale": d.override_rationale, "corrected": d.supersedes_id is not None})
     order = {"labelled": 0, "renewed": 0, "confirmed": 1, "deferred": 2, "not_selected": 3}

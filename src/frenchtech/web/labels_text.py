@@ -30,6 +30,11 @@ DECISIONS = {
     "withdrawn": gettext_noop("withdrawn"),
     "ineligible": gettext_noop("ineligible"),
 }
+# Label kinds of the campaign files (candidates' ``kind``); an unknown kind is shown as written.
+KINDS = {
+    "metropole": gettext_noop("French Tech metropolis"),
+    "thematic": gettext_noop("French Tech thematic network"),
+}
 FIELDS = {"name": gettext_noop("Name"), "perimeter": gettext_noop("Perimeter"), "file": gettext_noop("File")}
 
 
@@ -43,6 +48,10 @@ def section(key: str) -> str:
 
 def decision(key: str) -> str:
     return _(DECISIONS[key]) if key in DECISIONS else key
+
+
+def kind(key: str) -> str:
+    return _(KINDS[key]) if key in KINDS else str(key or "").replace("_", " ")
 
 
 def field(key: str) -> str:

@@ -7,12 +7,16 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from frenchtech.indicators.catalogue import load_catalogue
+from frenchtech.labelling.settings import _years_after
 from frenchtech.programme.dossiers.models import Dossier, Status
 from frenchtech.programme.dossiers.services import load_call_campaign
 from frenchtech.programme.jury.services import dossier_reviews, mean_percent, total
+from frenchtech.report.i18n import reason
 from frenchtech.web import decisions as store
 from frenchtech.web import labels_text
 from frenchtech.web.audit_view import dossier_audit
@@ -21,16 +25,22 @@ from frenchtech.web.views.common import require
 
 
 def _default_dates(call, campaign, proposal: dict) -> tuple[str, str]:
+    """Validity of a label granted in this campaign: the audit's dates when it proposed a label, otherwise
+    the same dates the audit gives every label of the campaign (from the campaign's announcement, for the
+    review and full periods), so that a label granted by the jury runs alongside the others."""
     if proposal.get("valid_from") and proposal.get("valid_until"):
         return str(proposal["valid_from"]), str(proposal["valid_until"])
-    start = call.deliberation_ends.date()
-    years = campaign.rules.validity.review_years + campaign.rules.validity.full_years if getattr(
-        campaign, "rules", None) else 4
-    try:
-        end = start.replace(year=start.year + years)
-    except ValueError:
-        end = start.replace(year=start.year + years, day=28)
+    start = getattr(campaign, "announced", None) or call.deliberation_ends.date()
+    validity = getattr(getattr(campaign, "rules", None), "validity", None)
+    if validity is None:
+        return start.isoformat(), _years_after(start, 4).isoformat()
+    end = _years_after(_years_after(start, validity.review_years), validity.full_years)
     return start.isoformat(), end.isoformat()
+
+
+def _absolute_indicators() -> set[str]:
+    """Indicators that are counts or amounts (no denominator): shown as whole numbers, rates with decimals."""
+    return {i for i, ind in load_catalogue().indicators.items() if ind.per is None}
 
 
 @login_required
@@ -121,12 +131,14 @@ def deliberation_detail(request, pk):
     criteria = call.rubric.criteria
     reviews = [{"juror": r.assignment.juror.username, "scores": [r.scores.get(c["id"]) for c in criteria],
                 "comment": r.comment, **total(r.scores, criteria)} for r in dossier_reviews(dossier)]
-    kinds = sorted({s.kind for s in campaign.specs} | {"metropole"})
+    kinds = [(k, labels_text.kind(k)) for k in sorted({s.kind for s in campaign.specs} | {"metropole"})]
     return render(request, "web/deliberation_detail.html", {
         "dossier": dossier, "call": call, "audit": audit, "reviews": reviews, "criteria": criteria,
         "jury_mean": mean_percent(dossier), "current": current, "form": form, "errors": errors, "kinds": kinds,
         "decisions": [(k, labels_text.decision(k)) for k in store.DECISIONS],
         "figure_label": labels_text.figure, "decision_label": labels_text.decision,
+        "proposal_reason": reason((get_language() or "fr")[:2], audit["proposal"].get("reason")),
+        "counts": _absolute_indicators(),
         "can_decide": call.phase() == "deliberation", "today": dt.date.today()},
         status=400 if errors else 200)
 
@@ -143,5 +155,11 @@ def publish(request):
             for m in msgs:
                 messages.error(request, m)
         return redirect("deliberation-list")
-    messages.success(request, _("%(n)s decision(s) published.") % {"n": n})
+    call.refresh_from_db()
+    audit_only = sum(1 for r in store.public_decisions(call) if r["audit_only"])
+    text = _("%(n)s decision(s) published.") % {"n": n}
+    if audit_only:
+        text += " " + _("%(m)s of them decided by the audit alone, without a dossier on the platform.") % {
+            "m": audit_only}
+    messages.success(request, text)
     return redirect("public-decisions", campaign=call.campaign)
