@@ -245,3 +245,12 @@ def test_deferral_needs_a_rationale_and_is_public_and_final_after_publication(do
         d.save()
     assert admin.post(f"/deliberation/{lyon.pk}/", data).status_code == 403
     assert Decision.objects.get(pk=d.pk).override_rationale.startswith("Perimeter")
+
+
+def test_home_says_when_decisions_were_published(call, client):
+    from tests.web.conftest import set_phase
+
+    assert "Publication planned" in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    set_phase(call, "published")
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Decisions published" in page and "Publication planned" not in page
