@@ -15,7 +15,7 @@ BASE = "/api/showcase/v1"
 
 
 @pytest.fixture
-def api(settings, demo_audit):
+def api(settings, demo_audit, db):
     settings.ROOT_URLCONF = URLCONF
     settings.SHOWCASE_AUDIT = str(demo_audit)
     settings.ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]

@@ -1,6 +1,8 @@
 """Thin views over ``frenchtech.report.api``: GET only, JSON out, no session or login needed.
 
-The views are CSRF-exempt because they never change anything: any other method gets 405.
+The views are CSRF-exempt because they never change anything: any other method gets 405. They show the
+decisions published in the labels registry once the campaign is published, the audit's proposals before
+(see ``published``).
 """
 from __future__ import annotations
 
@@ -9,11 +11,14 @@ import tempfile
 from pathlib import Path
 
 from django.http import FileResponse, HttpResponseNotFound, JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from frenchtech.report import api
 from frenchtech.report.api_spec import openapi_document
+from frenchtech.web.showcase_api.published import PROPOSED, source
 
 
 def _json(result):
@@ -37,7 +42,8 @@ def _int(request, name, default, low, high):
 @csrf_exempt
 @require_GET
 def index(request):
-    return _json(api.index())
+    src = source()
+    return _json(api.index(src.folder, src.decisions) if src else api.index(api.audit_folder()))
 
 
 @csrf_exempt
@@ -48,45 +54,69 @@ def table(request, name):
         offset = _int(request, "offset", 0, 0, 10**9)
     except ValueError as exc:
         return JsonResponse({"error": "bad query parameter", "detail": str(exc)}, status=400)
-    return _json(api.table(name, territory=request.GET.get("territory"), limit=limit, offset=offset))
+    src = source()
+    where = {"folder": src.folder, "decisions": src.decisions} if src else {"folder": api.audit_folder()}
+    return _json(api.table(name, territory=request.GET.get("territory"), limit=limit, offset=offset, **where))
 
 
 @csrf_exempt
 @require_GET
 def territory(request, tid):
-    return _json(api.territory(tid))
+    src = source()
+    return _json(api.territory(tid, src.folder, src.decisions) if src else api.territory(tid, api.audit_folder()))
 
 
 @csrf_exempt
 @require_GET
 def dictionary(request):
-    return _json(api.data_dictionary())
+    src = source()
+    return _json(api.data_dictionary(src.folder, src.decisions) if src else api.data_dictionary(api.audit_folder()))
 
 
 @csrf_exempt
 @require_GET
 def openapi(request):
-    pub = api.published()
+    src = source()
+    pub = api.published(src.folder) if src else None
     names = list(pub[1]) if pub else None
     return JsonResponse(openapi_document(names))
 
 
-_SITE: dict[str, Path] = {}
+_SITE: dict[tuple, Path] = {}
+MAIN = '<main id="main" tabindex="-1">'
+
+
+def _mark_proposals(out: Path) -> None:
+    """Before publication the decisions on the pages are the audit's proposals: say so on every page."""
+    for lang in ("fr", "en"):
+        with translation.override(lang):
+            note = (f'<p class="generated" role="note" id="proposals-banner"><strong>'
+                    f'{_("Proposals of the audit: the jury has not published its decisions for this campaign yet.")}'
+                    f'</strong> {_("The decisions shown are those the audit proposes; the published decisions will replace them.")}</p>')
+        for page in (out / lang).rglob("*.html"):
+            html = page.read_text(encoding="utf-8")
+            start = html.find(MAIN)
+            end = html.find("</h1>", start) if start >= 0 else -1
+            if end >= 0:
+                end += len("</h1>")
+                page.write_text(html[:end] + "\n" + note + html[end:], encoding="utf-8")
 
 
 @csrf_exempt
 @require_GET
 def site(request, path=""):
-    """The showcase pages, exported once per published audit and served from that folder."""
-    pub = api.published()
-    if pub is None:
+    """The showcase pages, exported once per audit and decisions, and served from that folder."""
+    src = source()
+    if src is None:
         return HttpResponseNotFound("no published audit", content_type="text/plain")
-    key = str(api.audit_folder())
+    key = (str(src.folder), (src.folder / "manifest.json").stat().st_mtime, src.decisions)
     if key not in _SITE:
         from frenchtech.report.showcase import export_showcase
 
         out = Path(tempfile.mkdtemp(prefix="frenchtech-showcase-")) / "site"
-        export_showcase([key], out)
+        export_showcase([src.folder], out)
+        if src.decisions == PROPOSED:
+            _mark_proposals(out)
         _SITE[key] = out
     root = _SITE[key].resolve()
     target = (root / (path or "index.html")).resolve()
