@@ -33,7 +33,11 @@ def test_every_page_says_generated_and_names_its_sources(site):
         text = page.read_text(encoding="utf-8")
         assert 'id="generated-banner"' in text, page
         assert ("GÉNÉRÉES" in text) or ("GENERATED" in text), page
-        assert "INSEE, DGCL, IGN and Etalab" in text, page
+        # Each page names its sources in its own language; the bilingual landing page in both.
+        if "/fr/" in page.as_posix() or page.parent == site:
+            assert "de l’INSEE, de la DGCL, de l’IGN et d’Etalab" in text, page
+        if "/en/" in page.as_posix() or page.parent == site:
+            assert "INSEE, DGCL, IGN and Etalab" in text, page
 
 
 def test_no_page_loads_anything_from_elsewhere(site):
@@ -72,7 +76,7 @@ def test_ranking_shows_intervals_and_probabilities_when_the_audit_has_them(audit
     assert "Rank interval 5–95 %" in text and "Probability of being labelled" in text
     assert re.search(r"<td class=\"num\">\d+–\d+</td>", text)
     jury = (tmp_path / "s" / "en" / "jury.html").read_text(encoding="utf-8")
-    assert "normalisation" in jury and "0.610" in jury  # the Sobol table
+    assert "Normalisation" in jury and "0.610" in jury  # the Sobol table
 
 
 def test_open_data_in_three_formats_agree(site, demo_audit):
@@ -109,7 +113,7 @@ def test_profile_compares_every_indicator(site, demo_audit):
     assert "National median of EPCIs" in text and "Labelled average" in text and "Label history" in text
     lyon = (site / "en" / "territories" / "lyon.html").read_text(encoding="utf-8")
     record = lyon.split('id="public-record"')[1].split("</table>")[0]
-    assert "2014-11-12" in record and "Capitale French Tech" in record  # real labels from the public record
+    assert "12 November 2014" in record and "Capitale French Tech" in record  # real labels from the public record
 
 
 def test_trend_and_history_across_two_campaigns(demo_audit, tmp_path):
@@ -241,14 +245,16 @@ def test_two_waves_in_one_showcase(demo_audit, audit_2015, tmp_path):
     assert home.count('class="region"') == 22  # the 22 regions of 2014-2015
     lyon = (tmp_path / "s" / "fr" / "territories" / "lyon.html").read_text(encoding="utf-8")
     assert "Évolution entre campagnes" in lyon and "deuxième vague" in lyon
-    assert "réaudit : label metropoles-2014:lyon" in lyon or "rang" in lyon  # reasons in French
+    assert "réaudit : le label de 2014 est maintenu" in lyon or "candidats en lice" in lyon  # reasons in French
 
 
 def test_reasons_are_translated_for_french_pages():
     from frenchtech.report.i18n import reason
 
-    assert reason("fr", "rank 3 of 15, within the quota of 9") == "rang 3 sur 15, dans le quota de 9"
-    assert reason("en", "rank 3 of 15, within the quota of 9") == "rank 3 of 15, within the quota of 9"
+    assert reason("fr", "3rd of the 15 candidates competing for the quota, within the quota of 9") == \
+        "3e des 15 candidats en lice pour le quota, dans le quota de 9"
+    assert reason("en", "rank 3 of 15, within the quota of 9") == \
+        "3rd of the 15 candidates competing for the quota, within the quota of 9"
     assert reason("fr", "a reason the pages do not know") == "a reason the pages do not know"
 
 

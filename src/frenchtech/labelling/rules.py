@@ -49,6 +49,13 @@ def relative_scores(scores: dict[str, float], reference: str = "candidates",
     return ref, rel
 
 
+def _ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th...: the place among the candidates competing for the quota (automatic labels
+    are not counted, so it can differ from the rank in the full ranking)."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def apply_rule(scores: dict[str, float], rule: KindRule, reference_scores: dict[str, float] | None = None
                ) -> dict[str, Decision]:
     """Decide every candidate of ``scores`` ({territory: score}) under ``rule``."""
@@ -63,15 +70,16 @@ def apply_rule(scores: dict[str, float], rule: KindRule, reference_scores: dict[
         for t in order:
             rank = 1 + sum(1 for u in order if scores[u] > scores[t])
             if scores[t] >= bar:
-                reason = f"rank {rank} of {n}, within the quota of {quota}"
+                reason = f"{_ordinal(rank)} of the {n} candidates competing for the quota, within the quota of {quota}"
                 if scores[t] == bar and len(tied) > 1 and rank + len(tied) - 1 > quota:
                     reason += (f"; tied at the quota boundary with {', '.join(u for u in tied if u != t)}: "
                                f"all {len(tied)} tied candidates are labelled "
                                f"({rank + len(tied) - 1 - quota} above the quota)")
                 out[t] = Decision(t, "labelled", reason, rel[t], eis_group(rel[t]))
             else:
-                out[t] = Decision(t, "not_selected", f"rank {rank} of {n}, outside the quota of {quota}",
-                                  rel[t], eis_group(rel[t]))
+                out[t] = Decision(t, "not_selected",
+                                  f"{_ordinal(rank)} of the {n} candidates competing for the quota, "
+                                  f"outside the quota of {quota}", rel[t], eis_group(rel[t]))
     elif rule.rule == "threshold":
         share = float(rule.threshold)
         what = "the candidates' mean" if rule.reference == "candidates" else rule.reference

@@ -6,6 +6,7 @@ same values beside it.
 from __future__ import annotations
 
 import math
+import re
 from html import escape
 
 from frenchtech.report.maps import LABEL_COLOURS
@@ -76,7 +77,20 @@ def profile(rows: list[dict], title: str, legend: tuple[str, str, str]) -> str:
     return _svg(w, h, title, body)
 
 
-def heatmap(labels: list[str], matrix, title: str) -> str:
+def shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters at a word boundary, with an ellipsis when cut."""
+    text = str(text)
+    if len(text) <= width:
+        return text
+    head = text[:width]
+    # Break at a space that is not inside a number ("10 000" stays whole).
+    breaks = [m.start() for m in re.finditer(r"\s", head) if not (head[m.start() - 1:m.start()].isdigit()
+                                                                  and head[m.start() + 1:m.start() + 2].isdigit())]
+    cut = head[:breaks[-1]] if breaks else head[:width - 1]
+    return cut.rstrip(" ,;:–-") + "…"
+
+
+def heatmap(labels: list[str], matrix, title: str, fmt=None) -> str:
     """A correlation matrix, -1 (red) to +1 (blue), each cell labelled with its value."""
     n, cell, left, top = len(labels), 44, 250, 10
     w, h = left + n * cell + 10, top + n * cell + 10
@@ -92,7 +106,7 @@ def heatmap(labels: list[str], matrix, title: str) -> str:
                 a = max(-1.0, min(1.0, float(v)))
                 base = (33, 102, 172) if a >= 0 else (178, 24, 43)
                 r, g, b = (round(255 + (c - 255) * abs(a)) for c in base)
-                fill, txt = f"#{r:02x}{g:02x}{b:02x}", f"{a:.2f}"
+                fill, txt = f"#{r:02x}{g:02x}{b:02x}", fmt(a) if fmt else f"{a:.2f}"
             ink = "#fff" if txt and abs(float(v)) > 0.55 else INK
             body.append(f'<rect x="{left + j * cell}" y="{top + i * cell}" width="{cell - 1}" height="{cell - 1}" '
                         f'fill="{fill}"/><text x="{left + j * cell + cell / 2}" y="{top + i * cell + cell / 2 + 4}" '

@@ -25,7 +25,7 @@ STRINGS = {
         "bar_threshold": "seuil {v}", "reason": "Motif", "indicator": "Indicateur", "value": "Valeur",
         "national_median": "Médiane des candidats", "epci_median": "Médiane nationale des EPCI",
         "labelled_mean": "Moyenne des labellisés",
-        "perimeter": "Périmètre", "communes": "communes", "epci_2026": "EPCI 2026 dessinés",
+        "perimeter": "Périmètre", "communes": "communes", "commune_one": "commune", "epci_2026": "EPCI 2026 dessinés",
         "structures": "Structures d'accompagnement", "initiatives": "Initiatives entrepreneuriales",
         "label_history": "Historique des labels", "trend": "Évolution entre campagnes", "campaign": "Campagne",
         "name": "Nom", "kind": "Type", "commune": "Commune", "opened": "Ouverture", "capacity": "Capacité",
@@ -49,6 +49,8 @@ STRINGS = {
         "print": "Imprimer / PDF", "audit_of": "Audit", "manifest": "Manifeste",
         "stat_flags": "Alertes", "none": "aucun", "first_order": "Premier ordre", "total": "Total",
         "input": "Choix méthodologique", "changed": "Valeurs traitées", "ranking_caption": "Point : rang obtenu ; barre : intervalle de rang 5–95 % de l'analyse d'incertitude ; vert : labellisé, gris : non retenu ; tirets rouges : barre de labellisation.", "territory_pages": "Fiches territoires",
+        "skew": "Asymétrie", "kurt": "Aplatissement", "type": "Type", "type_string": "texte",
+        "type_number": "nombre", "type_integer": "entier", "type_date": "date (AAAA-MM-JJ)", "type_boolean": "booléen",
     },
     "en": {
         "site": "French Tech network", "colon": ":", "home": "Home", "ranking": "Ranking", "network": "Network",
@@ -71,7 +73,7 @@ STRINGS = {
         "bar_threshold": "threshold {v}", "reason": "Reason", "indicator": "Indicator", "value": "Value",
         "national_median": "Candidates' median", "epci_median": "National median of EPCIs",
         "labelled_mean": "Labelled average",
-        "perimeter": "Perimeter", "communes": "communes", "epci_2026": "2026 EPCI drawn",
+        "perimeter": "Perimeter", "communes": "communes", "commune_one": "commune", "epci_2026": "2026 EPCI drawn",
         "structures": "Support structures", "initiatives": "Entrepreneurial initiatives",
         "label_history": "Label history", "trend": "Trend across campaigns", "campaign": "Campaign",
         "name": "Name", "kind": "Kind", "commune": "Commune", "opened": "Opened", "capacity": "Capacity",
@@ -95,6 +97,8 @@ STRINGS = {
         "print": "Print / PDF", "audit_of": "Audit", "manifest": "Manifest",
         "stat_flags": "Flags", "none": "none", "first_order": "First order", "total": "Total",
         "input": "Methodological choice", "changed": "Values treated", "ranking_caption": "Dot: rank obtained; bar: 5–95 % rank interval from the uncertainty analysis; green: labelled, grey: not selected; red dashes: labelling bar.", "territory_pages": "Territory pages",
+        "skew": "Skewness", "kurt": "Kurtosis", "type": "Type", "type_string": "text",
+        "type_number": "number", "type_integer": "integer", "type_date": "date (YYYY-MM-DD)", "type_boolean": "boolean",
     },
 }
 
@@ -109,6 +113,23 @@ def indicator_names(code: str) -> tuple[str, str] | None:
         return None
     return indicator_label(code, "fr"), indicator_label(code, "en")
 
+
+# Kinds of support structures and entrepreneurial initiatives (codes of structures.csv, initiatives.csv).
+KINDS = {
+    "incubator": ("Incubateur", "Incubator"), "accelerator": ("Accélérateur", "Accelerator"),
+    "startup_studio": ("Start-up studio", "Startup studio"), "coworking": ("Espace de coworking", "Coworking space"),
+    "event": ("Événement", "Event"), "programme": ("Programme d'accompagnement", "Support programme"),
+    "meetup": ("Meetup", "Meetup"), "hackathon": ("Hackathon", "Hackathon"), "competition": ("Concours", "Competition"),
+}
+
+# Methodological choices varied by the uncertainty analysis ([[uncertainty.inputs]] name in the campaign).
+FACTORS = {
+    "winsorisation limit": ("Seuil de winsorisation", "Winsorisation limit"),
+    "winsorisation": ("Winsorisation", "Winsorisation"),
+    "normalisation": ("Normalisation", "Normalisation"), "normalization": ("Normalisation", "Normalisation"),
+    "aggregation": ("Agrégation", "Aggregation"), "weights": ("Poids", "Weights"),
+    "weight": ("Poids", "Weight"), "imputation": ("Imputation", "Imputation"),
+}
 
 PILLARS = {
     "startups": ("Startups", "Startups"), "funding": ("Financement", "Funding"),
@@ -132,35 +153,148 @@ def pillar_name(lang: str, code: str) -> str:
     return names[0 if lang == "fr" else 1] if names else code.replace("_", " ")
 
 
+def kind_name(lang: str, code) -> str:
+    """A structure or initiative kind in the page's language."""
+    names = KINDS.get(str(code or ""))
+    return names[0 if lang == "fr" else 1] if names else str(code or "").replace("_", " ")
+
+
+def factor_name(lang: str, name) -> str:
+    """A factor of the uncertainty analysis in the page's language (unknown names are shown as given)."""
+    names = FACTORS.get(str(name or "").strip().lower())
+    return names[0 if lang == "fr" else 1] if names else str(name or "")
+
+
+MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+             "novembre", "décembre")
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December")
+
+
+def date(lang: str, value) -> str:
+    """An ISO date written out in the page's language (FR: 12 novembre 2014, 1er mars; EN: 12 November 2014);
+    anything that is not an ISO date is returned unchanged."""
+    import datetime as dt
+
+    text = "" if value is None or value != value else str(value).strip()
+    try:
+        d = dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return text
+    if lang == "fr":
+        return f"{'1er' if d.day == 1 else d.day} {MONTHS_FR[d.month - 1]} {d.year}"
+    return f"{d.day} {MONTHS_EN[d.month - 1]} {d.year}"
+
+
+def datetime_text(lang: str, value) -> str:
+    """An ISO timestamp as a date and time in the page's language (UTC offset kept when not UTC)."""
+    import datetime as dt
+
+    text = "" if value is None else str(value).strip()
+    try:
+        stamp = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    offset = stamp.utcoffset()
+    zone = "" if offset is None else (" UTC" if not offset else " UTC" + stamp.strftime("%z")[:3] + ":" + stamp.strftime("%z")[3:])
+    if lang == "fr":
+        return f"{date(lang, stamp.date().isoformat())} à {stamp.hour:02d} h {stamp.minute:02d}{zone}"
+    return f"{date(lang, stamp.date().isoformat())}, {stamp.hour:02d}:{stamp.minute:02d}{zone}"
+
+
+def communes_text(lang: str, n: int) -> str:
+    """"1 commune", "12 communes"."""
+    return f"{number(lang, n, 0)} {t(lang, 'commune_one' if n == 1 else 'communes')}"
+
+
 def decision_name(lang: str, code: str) -> str:
     known = ("labelled", "not_selected", "deferred", "confirmed", "renewed", "withdrawn", "ineligible")
     return t(lang, code) if code in known else str(code or "").replace("_", " ")
 
 
-# The labelling engine writes its reasons in English; the French pages show them translated.
-REASONS_FR = [
-    (r"^rank (\d+) of (\d+), within the quota of (\d+)$", r"rang \1 sur \2, dans le quota de \3"),
-    (r"^rank (\d+) of (\d+), outside the quota of (\d+)$", r"rang \1 sur \2, hors du quota de \3"),
-    (r"^automatic label set by the campaign$", "label automatique fixé par la campagne"),
-    (r"^score ([\d.]+) = (\d+)% of the candidates' mean \(([\d.]+)\), at or above (\d+)%$",
-     r"score \1 = \2 % de la moyenne des candidats (\3), au moins \4 %"),
-    (r"^score ([\d.]+) = (\d+)% of the candidates' mean \(([\d.]+)\), below (\d+)%$",
-     r"score \1 = \2 % de la moyenne des candidats (\3), sous \4 %"),
-    (r"^re-audit: label (\S+) kept \(valid until ([\d-]+)\) with an early warning$",
-     r"réaudit : label \1 maintenu (valide jusqu'au \2), avec alerte précoce"),
-    (r"^re-audit: label (\S+) kept \(valid until ([\d-]+)\)$", r"réaudit : label \1 maintenu (valide jusqu'au \2)"),
-]
+# The labelling engine writes its reasons in English; the French pages show them translated, part by
+# part ("; " joins the parts), with French numbers and dates. Unknown parts are shown as written.
+def ordinal(lang: str, n: int) -> str:
+    """1er, 2e (FR); 1st, 2nd, 3rd, 4th (EN)."""
+    n = int(n)
+    if lang == "fr":
+        return "1er" if n == 1 else f"{n}e"
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
-def reason(lang: str, text) -> str:
+def _label_fr(label: str) -> str:
+    """A label id (campaign:territory:kind) as French words: "le label de 2014"."""
+    import re
+
+    year = re.search(r"(?:19|20)\d\d", label.split(":", 1)[0])
+    return f"le label de {year[0]}" if year else "le label précédent"
+
+
+def _reason_part_fr(part: str, names: dict) -> str:
+    import re
+
+    def n(x, digits=1):
+        return number("fr", x, digits)
+
+    def who(ids):
+        return ", ".join(names.get(x.strip(), x.strip()) for x in ids.split(","))
+
+    rules = [
+        (r"^(?:rank )?(\d+)(?:st|nd|rd|th)? of (?:the )?(\d+)(?: candidates competing for the quota)?, "
+         r"(within|outside) the quota of (\d+)$",
+         lambda m: f"{ordinal('fr', m[1])} des {m[2]} candidats en lice pour le quota, "
+                   f"{'dans' if m[3] == 'within' else 'hors'} du quota de {m[4]}".replace("dans du", "dans le")),
+        (r"^automatic label set by the campaign$", lambda m: "label automatique fixé par la campagne"),
+        (r"^score ([\d.]+) = (\d+)% of the candidates' mean \(([\d.]+)\), (at or above|below) (\d+)%$",
+         lambda m: f"score {n(m[1])} = {m[2]}\u00a0% de la moyenne des candidats ({n(m[3])}), "
+                   f"{'au moins' if m[4] == 'at or above' else 'sous'} {m[5]}\u00a0%"),
+        (r"^score ([\d.]+) = (\d+)% of (\S+) \(([\d.]+)\), (at or above|below) (\d+)%$",
+         lambda m: f"score {n(m[1])} = {m[2]}\u00a0% du score de {names.get(m[3], m[3])} ({n(m[4])}), "
+                   f"{'au moins' if m[5] == 'at or above' else 'sous'} {m[6]}\u00a0%"),
+        (r"^re-audit: label (\S+) kept \(valid until ([\d-]+)\)( with an early warning)?$",
+         lambda m: f"réaudit : {_label_fr(m[1])} est maintenu (valable jusqu'au {date('fr', m[2])})"
+                   + (", avec alerte précoce" if m[3] else "")),
+        (r"^re-audit: (\d+)% of the reference, below the withdrawal bar of (\d+)%$",
+         lambda m: f"réaudit : {m[1]}\u00a0% de la référence, sous la barre de retrait de {m[2]}\u00a0%"),
+        (r"^label (\S+) ends$", lambda m: f"{_label_fr(m[1])} prend fin"),
+        (r"^the previous label had expired$", lambda m: "le label précédent avait expiré"),
+        (r"^tied at the quota boundary with (.+): all (\d+) tied candidates are labelled \((\d+) above the quota\)$",
+         lambda m: f"ex æquo à la limite du quota avec {who(m[1])} : les {m[2]} candidats ex æquo sont labellisés "
+                   f"({m[3]} au-delà du quota)"),
+        (r"^population ([\d,]+) below the minimum of ([\d,]+)$",
+         lambda m: f"population de {n(m[1].replace(',', ''), 0)} habitants, sous le minimum de "
+                   f"{n(m[2].replace(',', ''), 0)}"),
+        (r"^no dossier$", lambda m: "pas de dossier"),
+        (r"^incomplete dossier: missing (.+)$",
+         lambda m: "dossier incomplet : il manque " + ", ".join(indicator_name("fr", x.strip()) for x in m[1].split(","))),
+        (r"^(not selected|withdrawn|ineligible|deferred) in (\S+): may apply again from ([\d-]+)$",
+         lambda m: f"{decision_name('fr', m[1].replace(' ', '_'))} lors de la campagne {m[2]} : "
+                   f"peut candidater de nouveau à partir du {date('fr', m[3])}"),
+    ]
+    for pattern, repl in rules:
+        m = re.match(pattern, part)
+        if m:
+            return repl(m)
+    return part
+
+
+def reason(lang: str, text, names: dict | None = None) -> str:
+    """A decision's reason in the page's language; ``names`` ({territory id: name}) names tied candidates."""
     import re
 
     text = "" if text is None or text != text else str(text)
-    if lang == "fr":
-        for pattern, repl in REASONS_FR:
-            if re.match(pattern, text):
-                return re.sub(pattern, repl, text)
-    return text
+    names = names or {}
+    if lang != "fr" or not text:
+        # Audits written before the wording said what the count is: the same words as today's.
+        return re.sub(r"^rank (\d+) of (\d+), (within|outside) the quota of (\d+)",
+                      lambda m: f"{ordinal('en', m[1])} of the {m[2]} candidates competing for the quota, "
+                                f"{m[3]} the quota of {m[4]}", text)
+    m = re.match(r"^jury override \((.+?)\) of '(\w+)': (.*)$", text, re.DOTALL)
+    if m:
+        # The rationale is the jury's own words, quoted as written.
+        return f"décision du jury ({m[1]}) modifiant « {decision_name('fr', m[2])} » : {m[3]}"
+    return " ; ".join(_reason_part_fr(p, names) for p in text.split("; "))
 
 
 def number(lang: str, value, digits: int = 1) -> str:

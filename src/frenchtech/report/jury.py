@@ -2,15 +2,23 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
-from frenchtech import ATTRIBUTION, __version__
+from frenchtech import __version__, attribution
 from frenchtech.report import charts
 from frenchtech.report.audit_data import Audit, load_audit
-from frenchtech.report.i18n import indicator_name, number, pillar_name, t
+from frenchtech.report.i18n import (
+    datetime_text,
+    factor_name,
+    indicator_name,
+    number,
+    pillar_name,
+    t,
+)
 from frenchtech.report.stats import matrix, method_steps, treated
 
 
@@ -29,9 +37,19 @@ def _sobol_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
     total = next((cols[c] for c in ("st", "total", "total_order", "sti") if c in cols), None)
     if first is None or total is None:
         return []
-    return [{"name": str(r[name]), "first": r[first], "total": r[total],
+    return [{"name": factor_name(lang, r[name]), "first": r[first], "total": r[total],
              "first_text": number(lang, r[first], 3), "total_text": number(lang, r[total], 3)}
             for _, r in frame.iterrows()]
+
+
+def evidence_text(lang: str, text) -> str:
+    """The evidence summary of a flag (written in English by the audit) in the page's language."""
+    text = "" if text is None or text != text else str(text)
+    if lang != "fr":
+        return text
+    text = re.sub(r"^(\d+) row\(s\) of (\S+), lines ",
+                  lambda m: f"{m[1]} ligne{'s' if int(m[1]) > 1 else ''} de {m[2]}, lignes ", text)
+    return text.replace("; count = ", " ; nombre = ")
 
 
 def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=None) -> str:
@@ -42,9 +60,9 @@ def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=No
     st = site.stats
     ctx = {"lang": lang, "t": lambda key, **kw: t(lang, key, **kw), "root": root,
            "other_lang": "en" if lang == "fr" else "fr", "generated": audit.generated,
-           "campaign_name": audit.name(lang), "campaign_id": audit.campaign_id, "attribution": ATTRIBUTION,
+           "campaign_name": audit.name(lang), "campaign_id": audit.campaign_id, "attribution": attribution(lang),
            "css": (resources.files("frenchtech.report") / "static" / "showcase.css").read_text(encoding="utf-8"),
-           "created": audit.manifest.get("created", ""), "version": __version__,
+           "created": datetime_text(lang, audit.manifest.get("created", "")), "version": __version__,
            "manifest_hash": hashlib.sha256((audit.folder / "manifest.json").read_bytes()).hexdigest()[:16],
            "method": method_steps(audit),
            "window": "–".join(map(str, audit.campaign.get("evidence_window", []))),
@@ -57,8 +75,9 @@ def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=No
     if st["available"]:
         corr = st["correlations"]
         names = [indicator_name(lang, c) for c in corr.columns]
-        ctx["heatmap"] = charts.heatmap([f"{k + 1}. {n}"[:40] for k, n in enumerate(names)], matrix(corr),
-                                        t(lang, "correlations"))
+        ctx["heatmap"] = charts.heatmap([charts.shorten(f"{k + 1}. {n}", 40) for k, n in enumerate(names)],
+                                        matrix(corr), t(lang, "correlations"),
+                                        fmt=lambda v: number(lang, v, 2))
         ctx["corr_codes"] = list(corr.columns)
         ctx["corr_rows"] = [{"name": n, "values": [number(lang, v, 2) for v in row]}
                             for n, row in zip(names, matrix(corr))]
@@ -79,13 +98,15 @@ def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=No
     ctx["sobol"] = sob
     ctx["sobol_svg"] = charts.bars(sob, t(lang, "sobol")) if sob else ""
     flags = audit.tables.get("flags", pd.DataFrame())
-    ctx["flags"] = [{"territory": r.get("territory"), "figure": r.get("figure"),
+    names = {x["id"]: x["name"] for x in audit.territories}
+    ctx["flags"] = [{"territory": names.get(r.get("territory"), r.get("territory")),
+                     "territory_id": r.get("territory"), "figure": indicator_name(lang, str(r.get("figure"))),
                      "declared": number(lang, r.get("declared")), "observed": number(lang, r.get("observed")),
                      "gap": number(lang, r.get("gap"), 2), "tolerance": number(lang, r.get("tolerance"), 2),
-                     "rows": r.get("rows", "")} for r in flags.to_dict("records")] if not flags.empty else []
+                     "rows": evidence_text(lang, r.get("rows", ""))} for r in flags.to_dict("records")] if not flags.empty else []
     pages = []
     for r in rows:
-        fl = [f["figure"] for f in ctx["flags"] if f["territory"] == r["id"]]
+        fl = [f["figure"] for f in ctx["flags"] if f["territory_id"] == r["id"]]
         pages.append({**r, "indicators": site.indicator_rows(lang, r["id"]), "flags": ", ".join(map(str, fl))})
     ctx["territories"] = pages
     ctx["median_key"] = site.median_key

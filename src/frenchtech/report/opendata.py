@@ -33,7 +33,8 @@ COLUMN_TEXT = {
     "rank_p95": ("Rang, quantile 95 % (Monte Carlo)", "Rank, 95 % quantile (Monte Carlo)"),
     "rank_median": ("Rang médian (Monte Carlo)", "Median rank (Monte Carlo)"),
     "p_labelled": ("Probabilité d'être labellisé", "Probability of being labelled"),
-    "decision": ("Décision : labelled, renewed, confirmed, withdrawn, not_selected, ineligible, deferred",
+    "decision": ("Décision : labelled (labellisé), renewed (renouvelé), confirmed (confirmé), withdrawn (retiré), "
+                 "not_selected (non retenu), ineligible (non éligible), deferred (ajourné)",
                  "Decision: labelled, renewed, confirmed, withdrawn, not_selected, ineligible, deferred"),
     "reason": ("Motif de la décision", "Reason for the decision"),
     "kind": ("Type", "Kind"), "commune_code": ("Code INSEE de la commune", "INSEE commune code"),
@@ -44,6 +45,72 @@ COLUMN_TEXT = {
     "valid_from": ("Début de validité du label", "Label valid from"),
     "valid_until": ("Fin de validité du label", "Label valid until"),
     "campaign": ("Campagne", "Campaign"), "historical": ("Décision réelle de la campagne historique", "Real decision of the historical campaign"),
+    "theme": ("Thème du pilote thématique (vide pour une métropole)", "Theme of a thematic pilot (empty for a métropole)"),
+    "relative": ("Score rapporté à la référence de la règle (1 = la référence)",
+                 "Score relative to the rule's reference (1 = the reference)"),
+    "group": ("Groupe de performance (méthode EIS) : leader (> 125 %), strong (100-125 %), moderate (70-100 %), "
+              "emerging (< 70 %)",
+              "Performance group (EIS method): leader (> 125 %), strong (100-125 %), moderate (70-100 %), "
+              "emerging (< 70 %)"),
+    "eligible": ("Candidature éligible (population, dossier, délai après un refus)",
+                 "Eligible candidate (population, dossier, waiting period after a refusal)"),
+    "rule_decision": ("Décision donnée par la règle de la campagne, avant toute décision du jury (mêmes codes que decision)",
+                      "Decision given by the campaign's rule, before any jury override (same codes as decision)"),
+    "override": ("Vrai si le jury a modifié la décision de la règle", "True when the jury overrode the rule's decision"),
+    "override_rationale": ("Motif de la décision du jury", "Rationale of the jury's override"),
+    "previous_decision": ("Décision de la campagne précédente (code et campagne)",
+                          "Decision of the previous campaign (code and campaign)"),
+    "previous_relative": ("Score relatif à la campagne précédente", "Relative score in the previous campaign"),
+    "change": ("Évolution du score relatif depuis la campagne précédente", "Change in the relative score since the previous campaign"),
+    "early_warning": ("Alerte précoce du réaudit (baisse sous la barre ou chute au-delà de la marge)",
+                      "Re-audit early warning (below the bar, or a fall beyond the margin)"),
+    "label": ("Identifiant du label (campagne:territoire:type)", "Label identifier (campaign:territory:kind)"),
+    "review_until": ("Date du réexamen du label", "Date of the label's review"),
+    "reapply_from": ("Date à partir de laquelle le territoire peut candidater de nouveau",
+                     "Date from which the territory may apply again"),
+    "decided_on": ("Date de la décision", "Date of the decision"),
+    "id": ("Identifiant de la décision (campagne:territoire)", "Decision identifier (campaign:territory)"),
+    "flags": ("Écarts déclaré / observé du territoire (voir la table flags)",
+              "The territory's declared vs observed gaps (see the flags table)"),
+    "figure": ("Chiffre déclaré dans le dossier (code de la mesure)", "Figure declared in the dossier (measure code)"),
+    "measure": ("Mesure observée comparée au chiffre déclaré (code)", "Observed measure compared with the declared figure (code)"),
+    "evidence": ("Fichier des lignes de preuve de l'écart", "File of the evidence rows behind the gap"),
+    "rows": ("Lignes des sources qui donnent la valeur observée", "Source rows that give the observed value"),
+    "opened": ("Date d'ouverture", "Opening date"), "closed": ("Date de fermeture (vide si ouverte)", "Closing date (empty if open)"),
+    "capacity": ("Capacité d'accueil (places)", "Capacity (places)"),
+    "date": ("Date de l'initiative", "Date of the initiative"), "participants": ("Nombre de participants", "Number of participants"),
+}
+
+# Columns whose meaning depends on the table.
+TABLE_COLUMN_TEXT = {
+    ("territories", "kind"): ("Type de territoire : metropole (métropole), thematic (pilote thématique)",
+                              "Kind of territory: metropole, thematic (thematic pilot)"),
+    ("decisions", "kind"): ("Type de territoire : metropole (métropole), thematic (pilote thématique)",
+                            "Kind of territory: metropole, thematic (thematic pilot)"),
+    ("decisions", "score"): ("Score composite (0-100)", "Composite score (0-100)"),
+    ("structures", "kind"): ("Type de structure : incubator (incubateur), accelerator (accélérateur), "
+                             "startup_studio (start-up studio), coworking (espace de coworking)",
+                             "Kind of structure: incubator, accelerator, startup_studio, coworking"),
+    ("initiatives", "kind"): ("Type d'initiative : event (événement), programme (programme d'accompagnement), "
+                              "meetup, hackathon, competition (concours)",
+                              "Kind of initiative: event, programme (support programme), meetup, hackathon, competition"),
+    ("structures", "territory"): ("Territoire candidat où se trouve la structure", "Candidate territory where the structure is"),
+    ("initiatives", "territory"): ("Territoire candidat où a lieu l'initiative", "Candidate territory where the initiative takes place"),
+    ("structures", "name"): ("Nom de la structure", "Name of the structure"),
+    ("initiatives", "name"): ("Nom de l'initiative", "Name of the initiative"),
+    ("territories", "name"): ("Nom du territoire", "Name of the territory"),
+    ("decisions", "name"): ("Nom du territoire", "Name of the territory"),
+    ("scores", "name"): ("Nom du territoire", "Name of the territory"),
+}
+
+# Columns of text, dates or flags whatever the storage type (an empty column is read as numbers).
+COLUMN_TYPES = {
+    "theme": "string", "override_rationale": "string", "previous_decision": "string", "early_warning": "string",
+    "flags": "string", "label": "string", "historical": "string", "rule_decision": "string", "decision": "string",
+    "reason": "string", "group": "string", "kind": "string", "id": "string", "campaign": "string",
+    "valid_from": "date", "review_until": "date", "valid_until": "date", "reapply_from": "date",
+    "decided_on": "date", "opened": "date", "closed": "date", "date": "date",
+    "override": "boolean", "eligible": "boolean", "commune_code": "string", "epci_2026": "string",
 }
 
 
@@ -69,7 +136,9 @@ def published_tables(audit: Audit, geoms: dict | None = None) -> dict[str, pd.Da
     return out
 
 
-def column_meaning(column: str) -> tuple[str, str]:
+def column_meaning(column: str, table: str | None = None) -> tuple[str, str]:
+    if (table, column) in TABLE_COLUMN_TEXT:
+        return TABLE_COLUMN_TEXT[(table, column)]
     if column in COLUMN_TEXT:
         return COLUMN_TEXT[column]
     if indicator_names(column):
@@ -77,16 +146,17 @@ def column_meaning(column: str) -> tuple[str, str]:
     if column in PILLARS:
         fr, en = PILLARS[column]
         return (f"Score du pilier {fr} (0-100)", f"{en} pillar score (0-100)")
-    text = column.replace("_", " ")
-    return (text, text)
+    # A column the dictionary does not know yet: say so rather than repeat its name.
+    return (f"Colonne {column} (non documentée)", f"Column {column} (undocumented)")
 
 
 def dictionary(tables: dict[str, pd.DataFrame]) -> list[dict]:
     rows = []
     for name, frame in tables.items():
         for col, dtype in frame.dtypes.items():
-            fr, en = column_meaning(str(col))
-            rows.append({"table": name, "column": str(col), "type": _type(dtype), "meaning_fr": fr, "meaning_en": en})
+            fr, en = column_meaning(str(col), name)
+            kind = COLUMN_TYPES.get(str(col), _type(dtype))
+            rows.append({"table": name, "column": str(col), "type": kind, "meaning_fr": fr, "meaning_en": en})
     return rows
 
 

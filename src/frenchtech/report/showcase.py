@@ -14,13 +14,16 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from frenchtech import ATTRIBUTION
+from frenchtech import attribution
 from frenchtech.report import charts, maps
 from frenchtech.report.audit_data import HOLDS_LABEL, Audit, load_audit
 from frenchtech.report.i18n import (
     LANGS,
+    communes_text,
+    date,
     decision_name,
     indicator_name,
+    kind_name,
     number,
     reason,
     t,
@@ -56,6 +59,7 @@ class Showcase:
         self._stats = None
         self._sobol = None
         self.sobol_n = sobol_n
+        self.names = {x["id"]: x["name"] for x in self.audit.territories}
 
     @property
     def sobol(self):
@@ -78,7 +82,7 @@ class Showcase:
         root = "../" * depth
         other_lang = "en" if lang == "fr" else "fr"
         return {"lang": lang, "t": lambda key, **kw: t(lang, key, **kw), "root": root, "page": page,
-                "title": title, "generated": self.audit.generated, "attribution": ATTRIBUTION,
+                "title": title, "generated": self.audit.generated, "attribution": attribution(lang),
                 "licence": LICENCE, "campaign_name": self.audit.name(lang), "other_lang": other_lang,
                 "other_href": f"{root}{other_lang}/{other or page + '.html'}"}
 
@@ -101,7 +105,7 @@ class Showcase:
             rows.append({
                 "id": tid, "name": s.get("name", tid), "rank": int(s["rank"]), "score": _f(s["score"]),
                 "score_text": number(lang, s["score"]), "decision": decision,
-                "label_text": decision_name(lang, decision), "reason": reason(lang, d.get("reason")) if len(d) else "",
+                "label_text": decision_name(lang, decision), "reason": reason(lang, d.get("reason"), self.names) if len(d) else "",
                 "p05": p05, "p95": p95,
                 "interval": f"{int(p05)}–{int(p95)}" if p05 is not None and p95 is not None else "",
                 "p_text": f"{_f(s.get('p_labelled')) * 100:.0f} %" if _f(s.get("p_labelled")) is not None else "",
@@ -195,7 +199,7 @@ class Showcase:
             d = a.tables["decisions"]
             for _, r in d[d["territory"] == tid].iterrows():
                 out.append({"campaign": a.name(lang), "label_text": decision_name(lang, r.get("decision", "")),
-                            "reason": reason(lang, r.get("reason")), "date": r.get("decided_on", "") or "",
+                            "reason": reason(lang, r.get("reason"), self.names), "date": date(lang, r.get("decided_on", "") or ""),
                             "historical": decision_name(lang, r.get("historical", "")) if isinstance(r.get("historical"), str) else ""})
         return out
 
@@ -204,14 +208,16 @@ class Showcase:
         record = _label_record()
         codes = set(self.audit.territory(tid)["match_codes"])
         rows = record[record["commune_insee"].isin(codes)].drop_duplicates(["ecosystem", "announced", "label_type"])
-        return [{"ecosystem": r["ecosystem"], "announced": r["announced"],
+        return [{"ecosystem": r["ecosystem"], "announced": date(lang, r["announced"]),
                  "label": t(lang, r["label_type"]) if r["label_type"] in LABEL_TYPES else r["label_type"],
                  "source": r["source_url"]} for _, r in rows.sort_values("announced").iterrows()]
 
-    def directory_rows(self, kind: str, tid: str | None = None) -> list[dict]:
+    def directory_rows(self, kind: str, tid: str | None = None, lang: str = "en") -> list[dict]:
         if kind not in self._dirs:
             self._dirs[kind] = self._directory_rows(kind)
-        return [r for r in self._dirs[kind] if tid is None or r["territory"] == tid]
+        # Codes stay in the rows (filters match on them); names and dates follow the page's language.
+        return [dict(r, kind_text=kind_name(lang, r["kind"]), date=date(lang, r["date"]), opened=date(lang, r["opened"]))
+                for r in self._dirs[kind] if tid is None or r["territory"] == tid]
 
     def _directory_rows(self, kind: str) -> list[dict]:
         frame = self.audit.directory(kind)
@@ -238,25 +244,25 @@ class Showcase:
         ctx = self.context(lang, "territory", row["name"], depth=2, other=f"territories/{tid}.html")
         inds = self.indicator_rows(lang, tid)
         trend = self.trend_rows(lang, tid)
-        row = dict(row, n_communes=number(lang, len(terr["communes"]), 0), epci_declared=" ".join(terr["epci"]))
+        row = dict(row, n_communes=communes_text(lang, len(terr["communes"])), epci_declared=" ".join(terr["epci"]))
         ctx.update(
             tr=row, indicators=inds, trend=trend, history=self.history_rows(lang, tid), median_key=self.median_key,
             record=self.public_record(lang, tid),
             map_svg=self.map_svg(lang, focus=tid),
             profile_svg=charts.profile(inds, row["name"], (row["name"], t(lang, "national_median"), t(lang, "labelled_mean"))),
             trend_svg=charts.trend([(r["year"], r["score"]) for r in trend], t(lang, "trend")) if trend else "",
-            structures=self.directory_rows("structures", tid), initiatives=self.directory_rows("initiatives", tid))
+            structures=self.directory_rows("structures", tid, lang), initiatives=self.directory_rows("initiatives", tid, lang))
         return self.env.get_template("territory.html").render(ctx)
 
     def network(self, lang: str) -> str:
         ctx = self.context(lang, "network", t(lang, "network"))
-        structures, initiatives = self.directory_rows("structures"), self.directory_rows("initiatives")
+        structures, initiatives = self.directory_rows("structures", lang=lang), self.directory_rows("initiatives", lang=lang)
         labelled = []
         for r in self.score_rows(lang):
             if r["decision"] in HOLDS_LABEL:
                 labelled.append({**r, "n_structures": sum(s["territory"] == r["id"] for s in structures),
                                  "n_initiatives": sum(s["territory"] == r["id"] for s in initiatives)})
-        dirs = [(k, {"rows": rows, "kinds": sorted({r["kind"] for r in rows})})
+        dirs = [(k, {"rows": rows, "kinds": sorted({(r["kind"], r["kind_text"]) for r in rows}, key=lambda k: k[1])})
                 for k, rows in (("structures", structures), ("initiatives", initiatives))]
         ctx.update(labelled=labelled, directories=dirs,
                    territory_options=sorted(({"id": x["id"], "name": x["name"]} for x in self.audit.territories),
@@ -331,7 +337,8 @@ def export_showcase(audit_dirs, out) -> dict:
             pages += 1
     landing = site.env.get_template("landing.html").render(
         generated=site.audit.generated, fr_generated=t("fr", "generated"), en_generated=t("en", "generated"),
-        attribution=ATTRIBUTION, campaign_name=site.audit.name("fr"))
+        fr_attribution=attribution("fr"), en_attribution=attribution("en"), campaign_name=site.audit.name("fr"),
+        en_campaign_name=site.audit.name("en"))
     (out / "index.html").write_text(landing, encoding="utf-8")
     pages += 1
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
