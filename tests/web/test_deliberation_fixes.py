@@ -81,6 +81,11 @@ def test_public_page_marks_audit_only_decisions_and_message_counts_the_rows(doss
     audit_only = len({r["territory"] for r in audit_rows(call)} - applied)
     assert audit_only > 0
     admin = client_for(people["admin"], "en")
+    before = admin.get("/deliberation/").content.decode()
+    assert f"also published for {audit_only} territories of the campaign without a dossier" in before
+    assert "Rouen" in before.split('id="audit-only"')[1] and "Lyon" not in before.split('id="audit-only"')[1]
+    fr = client_for(people["admin"], "fr").get("/deliberation/").content.decode()
+    assert f"aussi publiées pour {audit_only} territoires de la campagne sans dossier" in fr
     admin.post("/deliberation/", {"dossier": [d.pk for d in dossiers.values()]})
     page = admin.post("/deliberation/publish/", follow=True).content.decode()
     rows = page.count('<tr class="decision-')

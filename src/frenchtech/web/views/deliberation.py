@@ -19,7 +19,7 @@ from frenchtech.programme.jury.services import dossier_reviews, mean_percent, to
 from frenchtech.report.i18n import reason
 from frenchtech.web import decisions as store
 from frenchtech.web import labels_text
-from frenchtech.web.audit_view import dossier_audit
+from frenchtech.web.audit_view import dossier_audit, table
 from frenchtech.web.calls import current_call
 from frenchtech.web.views.common import require
 
@@ -41,6 +41,15 @@ def _default_dates(call, campaign, proposal: dict) -> tuple[str, str]:
 def _absolute_indicators() -> set[str]:
     """Indicators that are counts or amounts (no denominator): shown as whole numbers, rates with decimals."""
     return {i for i, ind in load_catalogue().indicators.items() if ind.per is None}
+
+
+def _audit_only(call, campaign, applied: set[str]) -> list[str]:
+    """Territories of the audit without a dossier here: publication publishes the audit's decision for them."""
+    frame = table(call.audit_dir, "decisions.csv")
+    if frame is None or "territory" not in frame:
+        return []
+    names = {s.id: s.name for s in campaign.specs}
+    return sorted(names.get(str(t), str(t)) for t in frame["territory"] if str(t) not in applied)
 
 
 @login_required
@@ -82,6 +91,7 @@ def deliberation_list(request):
     rows.sort(key=lambda r: (r["audit"]["rank"] is None, r["audit"]["rank"] or 0, r["dossier"].name))
     return render(request, "web/deliberation_list.html", {
         "call": call, "rows": rows, "decision_label": labels_text.decision,
+        "audit_only": _audit_only(call, campaign, {r["dossier"].territory for r in rows}),
         "can_decide": call.phase() == "deliberation", "submitted": Status.SUBMITTED})
 
 
