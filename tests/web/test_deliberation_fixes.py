@@ -31,7 +31,11 @@ def submitted_dossier(call, territory: str, people):
     """A territory team that applied on the platform with a submitted dossier."""
     from frenchtech.programme.accounts.models import Role, TerritoryTeam
     from frenchtech.programme.accounts.services import create_person, team_of
-    from frenchtech.programme.dossiers.services import create_dossier, submit_dossier, update_dossier
+    from frenchtech.programme.dossiers.services import (
+        create_dossier,
+        submit_dossier,
+        update_dossier,
+    )
 
     if territory in people:  # the fixture's teams (lyon, bordeaux)
         user = people[territory]
@@ -137,7 +141,7 @@ def test_deliberation_page_in_english(rejected, people, call):
 
 
 def nav_links(html: str) -> list[str]:
-    nav = re.search(r"<nav>(.*?)</nav>", html, re.S).group(1)
+    nav = re.search(r"<nav>(.*?)</nav>", html, re.DOTALL).group(1)
     return re.findall(r'href="([^"]+)"', nav)
 
 
