@@ -106,13 +106,33 @@ def test_line_numbers_count_the_header_and_line_breaks_in_values(tmp_path):
     assert t.column("line").to_pylist() == [2, 3, 5]
 
 
-def test_zip_member_reads_the_same(tmp_path):
+@pytest.mark.parametrize("inflate", ["isal", "zlib"])
+def test_zip_member_reads_the_same(tmp_path, monkeypatch, inflate):
+    if inflate == "zlib":
+        monkeypatch.setattr(csvscan, "isal_zlib", None)
+    elif csvscan.isal_zlib is None:
+        pytest.skip("isal is not installed")
     rows = [[str(i), "q\"uote" if i % 7 == 0 else "", f"{35000 + i % 300:05d}", "x", "2012-01-01"]
             for i in range(3000)]
     path = write(tmp_path / "s.csv", rows)
     with zipfile.ZipFile(tmp_path / "s.zip", "w", zipfile.ZIP_DEFLATED) as zf:
         zf.write(path, "StockEtablissement_utf8.csv")
     assert scanned(tmp_path / "s.zip", block_bytes=1000) == scanned(path, block_bytes=1000) == expected(rows)
+
+
+@pytest.mark.parametrize("inflate", ["isal", "zlib"])
+def test_a_damaged_zip_is_named(tmp_path, monkeypatch, inflate):
+    if inflate == "zlib":
+        monkeypatch.setattr(csvscan, "isal_zlib", None)
+    path = write(tmp_path / "s.csv", [[str(i), "", f"{35000 + i % 97:05d}", "", "2012-01-01"] for i in range(20000)])
+    with zipfile.ZipFile(tmp_path / "s.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(path, "StockEtablissement_utf8.csv")
+    data = bytearray((tmp_path / "s.zip").read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one byte of the compressed text damaged
+    (tmp_path / "s.zip").write_bytes(bytes(data))
+    with pytest.raises(InputError) as info:
+        scanned(tmp_path / "s.zip")
+    assert "damaged" in str(info.value) and str(tmp_path / "s.zip") in str(info.value)
 
 
 @pytest.mark.parametrize("text, line, what", [

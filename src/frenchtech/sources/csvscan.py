@@ -29,6 +29,10 @@ try:
     from frenchtech.sources import _csvscan
 except ImportError:  # built without a C compiler: callers fall back to the engine's own reader
     _csvscan = None
+try:
+    from isal import isal_zlib
+except ImportError:  # zlib then inflates zipped registers, more slowly
+    isal_zlib = None
 
 BLOCK_BYTES = 16 << 20
 MALFORMED = {
@@ -56,8 +60,10 @@ def open_text(path: Path):
 def _blocks(path: Path, block_bytes: int) -> Iterator[tuple[memoryview | bytes, Callable[[], None] | None]]:
     """The data lines of the file (header skipped) in blocks that end at a line end, each with what
     to call once it is parsed (or None)."""
-    with open_text(path) as f:
-        if path.suffix != ".zip" and os.fstat(f.fileno()).st_size > 0:
+    if path.suffix != ".zip":
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size == 0:
+                return
             # A plain file is mapped, not read: blocks are views, and the workers touch each byte once.
             # The map is left to close with its last view (a worker may still be reading one).
             mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
@@ -70,22 +76,70 @@ def _blocks(path: Path, block_bytes: int) -> Iterator[tuple[memoryview | bytes, 
                 yield view[pos:cut], functools.partial(_unmap_before, mm, cut)
                 pos = cut
             return
-        # A zip member is a stream: read on, and carry the last partial line to the next block.
-        f.readline()
-        carry = b""
-        while True:
-            chunk = f.read(block_bytes)
-            if not chunk:
-                if carry:
-                    yield carry, None
-                return
-            data = carry + chunk
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:
-                carry = data
+    # A zip member is a stream: inflate on, and carry the last partial line to the next block.
+    buf, in_header = bytearray(), True
+    for chunk in _inflated(path):
+        buf += chunk
+        if in_header:
+            end = buf.find(b"\n")
+            if end < 0:
                 continue
-            yield data[:cut], None
-            carry = data[cut:]
+            del buf[:end + 1]
+            in_header = False
+        if len(buf) >= block_bytes:
+            cut = buf.rfind(b"\n") + 1
+            if cut:
+                yield bytes(buf[:cut]), None
+                del buf[:cut]
+    if buf and not in_header:
+        yield bytes(buf), None
+
+
+def _inflated(path: Path, chunk_bytes: int = 4 << 20) -> Iterator[bytes]:
+    """The CSV member of a zip, decompressed, in chunks; a damaged archive is an InputError."""
+    import zlib
+
+    broken = (zipfile.BadZipFile, zlib.error, EOFError) + ((isal_zlib.error,) if isal_zlib is not None else ())
+    try:
+        yield from _inflate(path, chunk_bytes)
+    except broken as exc:
+        raise InputError(path, f"the archive is damaged ({exc})", expected="a complete zip file; download it again"
+                         ) from None
+
+
+def _inflate(path: Path, chunk_bytes: int) -> Iterator[bytes]:
+    """A deflated member (INSEE's zips) is inflated with ISA-L when installed, about twice as fast as
+    zlib on one core, and its CRC-32 is checked; otherwise zipfile reads it."""
+    with zipfile.ZipFile(path) as zf:
+        members = [m for m in zf.infolist() if m.filename.lower().endswith(".csv")]
+        if not members:
+            raise InputError(path, "the archive holds no CSV file", expected="a zipped StockEtablissement CSV")
+        info = members[0]
+        if isal_zlib is None or info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1:
+            with zf.open(info) as f:
+                yield from iter(lambda: f.read(chunk_bytes), b"")
+            return
+    with open(path, "rb") as f:
+        f.seek(info.header_offset)
+        local = f.read(30)  # the local header: its name and extra field lengths place the data
+        if local[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile("no local header for the CSV member")
+        f.seek(info.header_offset + 30 + int.from_bytes(local[26:28], "little") + int.from_bytes(local[28:30], "little"))
+        inflate, crc, left = isal_zlib.decompressobj(-15), 0, info.compress_size
+        while left:
+            data = f.read(min(chunk_bytes, left))
+            if not data:
+                break
+            left -= len(data)
+            out = inflate.decompress(data)
+            crc = isal_zlib.crc32(out, crc)
+            yield out
+        out = inflate.flush()
+        crc = isal_zlib.crc32(out, crc)
+        if out:
+            yield out
+    if left or not inflate.eof or crc != info.CRC:
+        raise zipfile.BadZipFile("its CSV does not match its CRC-32 checksum")
 
 
 def _unmap_before(mm: mmap.mmap, offset: int) -> None:
