@@ -163,6 +163,7 @@ def test_jury_report_in_french(audit_with_uncertainty, tmp_path):
     assert "Weights" in en and "Aggregation" in en
     # Statistics headings
     assert "Asymétrie" in fr and "Aplatissement" in fr and "Skew" not in fr and "Kurt" not in fr
+    assert "Indice composite" in fr
     # The audit's date and time
     assert re.search(r"Audit \d{1,2}(er)? \w+ 20\d\d à \d\d h \d\d", fr) and "+00:00" not in fr
     # Heat-map cells written as the French table writes them

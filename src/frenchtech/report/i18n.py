@@ -49,7 +49,7 @@ STRINGS = {
         "print": "Imprimer / PDF", "audit_of": "Audit", "manifest": "Manifeste",
         "stat_flags": "Alertes", "none": "aucun", "first_order": "Premier ordre", "total": "Total",
         "input": "Choix méthodologique", "changed": "Valeurs traitées", "ranking_caption": "Point : rang obtenu ; barre : intervalle de rang 5–95 % de l'analyse d'incertitude ; vert : labellisé, gris : non retenu ; tirets rouges : barre de labellisation.", "territory_pages": "Fiches territoires",
-        "skew": "Asymétrie", "kurt": "Aplatissement", "type": "Type", "type_string": "texte",
+        "skew": "Asymétrie", "kurt": "Aplatissement", "composite_index": "Indice composite", "semicolon": "\u00a0;", "type": "Type", "type_string": "texte",
         "type_number": "nombre", "type_integer": "entier", "type_date": "date (AAAA-MM-JJ)", "type_boolean": "booléen",
     },
     "en": {
@@ -97,7 +97,7 @@ STRINGS = {
         "print": "Print / PDF", "audit_of": "Audit", "manifest": "Manifest",
         "stat_flags": "Flags", "none": "none", "first_order": "First order", "total": "Total",
         "input": "Methodological choice", "changed": "Values treated", "ranking_caption": "Dot: rank obtained; bar: 5–95 % rank interval from the uncertainty analysis; green: labelled, grey: not selected; red dashes: labelling bar.", "territory_pages": "Territory pages",
-        "skew": "Skewness", "kurt": "Kurtosis", "type": "Type", "type_string": "text",
+        "skew": "Skewness", "kurt": "Kurtosis", "composite_index": "Index", "semicolon": ";", "type": "Type", "type_string": "text",
         "type_number": "number", "type_integer": "integer", "type_date": "date (YYYY-MM-DD)", "type_boolean": "boolean",
     },
 }

@@ -81,7 +81,7 @@ def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=No
         ctx["corr_codes"] = list(corr.columns)
         ctx["corr_rows"] = [{"name": n, "values": [number(lang, v, 2) for v in row]}
                             for n, row in zip(names, matrix(corr))]
-        ctx["cronbach"] = [(pillar_name(lang, k) if k != "Index" else "Index", number(lang, v, 3))
+        ctx["cronbach"] = [(pillar_name(lang, k) if k != "Index" else t(lang, "composite_index"), number(lang, v, 3))
                            for k, v in st["cronbach"].items()]
         ctx["treated"] = [{"name": indicator_name(lang, r["iCode"]), "skew": number(lang, r["Skew"], 2),
                            "kurt": number(lang, r["Kurt"], 2),
