@@ -13,7 +13,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from frenchtech import ATTRIBUTION, __version__
+from frenchtech import ATTRIBUTION, ATTRIBUTION_FR, __version__
 from frenchtech.report.audit_data import load_audit
 from frenchtech.report.opendata import (
     LICENCE,
@@ -72,7 +72,7 @@ def published(folder=None):
 
 def _meta(audit, decisions: str | None = None) -> dict:
     meta = {"campaign": audit.campaign_id, "generated": audit.generated, "attribution": ATTRIBUTION,
-            "licence": LICENCE}
+            "attribution_fr": ATTRIBUTION_FR, "licence": LICENCE}
     if decisions is not None:  # "published" (the registry's decisions) or "proposed" (the audit's proposals)
         meta["decisions"] = decisions
     return meta

@@ -9,7 +9,11 @@ TABLES = ["territories", "scores", "indicators", "measures", "normalised", "deci
 
 _META = {
     "campaign": {"type": "string"}, "generated": {"type": "boolean", "description": "true when the figures come from generated demo evidence"},
-    "attribution": {"type": "string"}, "licence": {"type": "string"},
+    "attribution": {"type": "string"}, "attribution_fr": {"type": "string", "description": "the attribution in French"},
+    "licence": {"type": "string"},
+    "decisions": {"type": "string", "enum": ["proposed", "published"],
+                  "description": "served by the platform: whether the decisions are the audit's proposals or "
+                                 "the decisions the programme published"},
 }
 _ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}, "detail": {"type": "string"}}}
 _ROW = {"type": "object", "additionalProperties": True}
