@@ -254,3 +254,10 @@ def test_home_says_when_decisions_were_published(call, client):
     set_phase(call, "published")
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Decisions published" in page and "Publication planned" not in page
+
+
+def test_french_pages_put_a_space_before_colons(drafts, people):
+    c = client_for(people["lyon"])
+    fr = c.get(f"/dossiers/{drafts[0].pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    en = c.get(f"/dossiers/{drafts[0].pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Statut\u00a0: " in fr and "Status: " in en

@@ -64,3 +64,9 @@ def plain(value):
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     return str(value)
+
+
+@register.simple_tag
+def colon():
+    """': ' after a label; French typography puts a non-breaking space before the colon."""
+    return "\u00a0: " if (get_language() or "fr")[:2] == "fr" else ": "
