@@ -5,6 +5,7 @@ navigation link leads to a page the workflow refuses."""
 from __future__ import annotations
 
 import csv
+import html
 import re
 from pathlib import Path
 
@@ -77,6 +78,8 @@ def test_override_granting_a_label_gets_the_campaign_label_dates(rejected, peopl
     assert final.override and final.decision == "labelled"
     assert (final.valid_from, final.review_until, final.valid_until) == (
         granted.valid_from, granted.review_until, granted.valid_until)
+    public = html.unescape(Client().get(f"/public/{call.campaign}/", HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    assert "Jury's rationale" in public and "weighs the flagship place more" in public
 
 
 def test_public_page_marks_audit_only_decisions_and_message_counts_the_rows(dossiers, people, call):

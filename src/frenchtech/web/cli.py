@@ -17,7 +17,9 @@ import click
 @click.option("--rows", default=100_000, show_default=True, type=click.IntRange(min=1000),
               help="With --demo: rows of the generated register.")
 @click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
-              help="Folder of the SQLite database, private files and demo data (FRENCHTECH_HOME).")
+              envvar="FRENCHTECH_HOME",
+              help="Folder of the SQLite database, private files and demo data (default: $FRENCHTECH_HOME, "
+                   "else the current folder).")
 @click.option("--port", default=8000, show_default=True, type=int)
 def serve(demo, campaign_file, stage, rows, home, port):
     """Serve the web platform on http://127.0.0.1:PORT (SQLite in HOME, or DATABASE_URL).
@@ -28,7 +30,7 @@ def serve(demo, campaign_file, stage, rows, home, port):
     from frenchtech.cli import campaign_path
 
     home.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("FRENCHTECH_HOME", str(home.resolve()))
+    os.environ["FRENCHTECH_HOME"] = str(home.resolve())  # --home wins; the variable only gives the default
     os.environ["DJANGO_SETTINGS_MODULE"] = "frenchtech.web.settings"
     import django
     from django.core.management import call_command
