@@ -290,3 +290,18 @@ def test_deferred_decisions_have_their_colour_and_legend_and_hold_no_label(demo_
         assert word in home and LABEL_COLOURS["deferred"] in home
     d = load_audit(folder).tables["decisions"]
     assert not d[d["territory"] == "lyon"]["decision"].isin(HOLDS_LABEL).any()
+
+
+def test_the_labelling_bar_follows_the_rule_not_the_jury(demo_audit, tmp_path):
+    """A territory labelled by the jury below the quota does not move the bar drawn on the ranking."""
+    import shutil
+
+    before = load_audit(demo_audit).bar["last_labelled_rank"]
+    folder = tmp_path / "override" / "audit"
+    shutil.copytree(demo_audit, folder)
+    decisions = pd.read_csv(folder / "decisions.csv", dtype=str, keep_default_na=False)
+    scores = load_audit(demo_audit).scores
+    last = scores.iloc[-1]["territory"]  # the lowest ranked, not labelled by the rule
+    decisions.loc[decisions["territory"] == last, ["decision", "override"]] = ["labelled", "True"]
+    decisions.to_csv(folder / "decisions.csv", index=False)
+    assert load_audit(folder).bar["last_labelled_rank"] == before < int(scores.iloc[-1]["rank"])

@@ -88,7 +88,9 @@ class Audit:
         """The labelling bar: the quota position or the threshold, for the ranking chart."""
         rule = self.config.get("labelling", {})
         d = self.tables["decisions"]
-        labelled = d[d["decision"].isin(HOLDS_LABEL)]
+        # The rule's line, not the jury's: an override or a deferral must not move the bar.
+        by_rule = d["rule_decision"].fillna(d["decision"]) if "rule_decision" in d.columns else d["decision"]
+        labelled = d[by_rule.isin(HOLDS_LABEL)]
         out = {"rule": rule.get("rule", ""), "quota": rule.get("quota"), "threshold": rule.get("threshold")}
         ranks = self.scores.set_index("territory")["rank"]
         lab_ranks = [int(ranks[t]) for t in labelled["territory"] if t in ranks.index]
