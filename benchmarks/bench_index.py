@@ -17,17 +17,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from frenchtech.index import build, load_asem, pipeline, sensitivity, uncertainty
+from frenchtech.index import ASEM_SPEC, build, load_asem, pipeline, sensitivity, uncertainty
 from frenchtech.index.pipeline import clone
 
-ASEM_SPEC = {
-    "denominate": {},
-    "impute": {"f_i": "i_mean_grp", "use_group": "EurAsia_group"},
-    "screen": {"unit_screen": "byNA", "dat_thresh": 0.9},
-    "treat": {"f1": "winsorise", "winmax": 5, "skew_thresh": 2, "kurt_thresh": 3.5},
-    "normalise": {"f_n": "n_minmax", "f_n_para": [0, 100]},
-    "aggregate": {"f_ag": "a_amean"},
-}
 COINR_EXAMPLE = [
     {"name": "winmax", "address": "treat__winmax", "values": [1, 2, 3, 4, 5]},
     {"name": "normalisation", "address": "normalise",

@@ -1,17 +1,7 @@
 import pandas as pd
 import pytest
 
-from frenchtech.index import load_asem
-
-# the spec of COINr's build_example_coin(): its published results are the reference
-ASEM_SPEC = {
-    "denominate": {},
-    "impute": {"f_i": "i_mean_grp", "use_group": "EurAsia_group"},
-    "screen": {"unit_screen": "byNA", "dat_thresh": 0.9},
-    "treat": {"f1": "winsorise", "winmax": 5, "skew_thresh": 2, "kurt_thresh": 3.5},
-    "normalise": {"f_n": "n_minmax", "f_n_para": [0, 100]},
-    "aggregate": {"f_ag": "a_amean"},
-}
+from frenchtech.index import ASEM_SPEC, load_asem
 
 
 @pytest.fixture(scope="session")

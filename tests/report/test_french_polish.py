@@ -18,7 +18,7 @@ RAW_KINDS = ("accelerator", "coworking", "incubator", "startup_studio", "meetup"
 def visible(path) -> str:
     """The text a reader sees: no tags, attributes, scripts or styles."""
     html = path.read_text(encoding="utf-8")
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.DOTALL)
     text = re.sub(r"<[^>]+>", " ", html)
     return re.sub(r"\s+", " ", text.replace("&#39;", "'").replace("&#x27;", "'").replace("&amp;", "&"))
 
@@ -64,8 +64,9 @@ def test_real_label_record_shows_official_names_without_curation_notes(site):
 
 
 def test_label_record_keeps_its_notes_in_their_own_column():
-    import pandas as pd
     from importlib import resources
+
+    import pandas as pd
 
     with (resources.files("frenchtech") / "data" / "labels_2014_2023.csv").open(encoding="utf-8") as f:
         record = pd.read_csv(f, dtype=str).fillna("")
@@ -171,7 +172,7 @@ def test_jury_report_in_french(audit_with_uncertainty, tmp_path):
     assert cells and all("." not in c for c in cells) and any("," in c for c in cells)
     # Declared vs observed: the territory's name and the indicator's label, not codes
     if 'id="flags-table"' in fr_html:
-        table = re.search(r'id="flags-table".*?</table>', fr_html, re.S).group(0)
+        table = re.search(r'id="flags-table".*?</table>', fr_html, re.DOTALL).group(0)
         assert "funding_eur" not in re.sub(r"<[^>]+>", " ", table).replace("funding_rounds.csv", "")
         assert "row(s)" not in table and ">brest<" not in table
 

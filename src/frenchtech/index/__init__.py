@@ -53,7 +53,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .coinr_io import load_asem, read_coinr, write_coinr
+from .coinr_io import ASEM_SPEC, load_asem, read_coinr, write_coinr
 from .errors import IndexInputError
 from .framework import Framework, read_framework
 from .pipeline import IndexPipeline, IndexResult, clone, from_spec
@@ -67,6 +67,7 @@ __all__ = [
     "Impute",
     "IndexInputError",
     "IndexPipeline",
+    "ASEM_SPEC",
     "IndexResult",
     "Normalise",
     "Screen",

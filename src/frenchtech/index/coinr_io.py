@@ -26,6 +26,17 @@ def read_coinr(idata_path, imeta_path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return read_table(idata_path, "iData"), read_table(imeta_path, "iMeta")
 
 
+# The spec of COINr's build_example_coin() on ASEM: its published results are the reference.
+ASEM_SPEC = {
+    "denominate": {},
+    "impute": {"f_i": "i_mean_grp", "use_group": "EurAsia_group"},
+    "screen": {"unit_screen": "byNA", "dat_thresh": 0.9},
+    "treat": {"f1": "winsorise", "winmax": 5, "skew_thresh": 2, "kurt_thresh": 3.5},
+    "normalise": {"f_n": "n_minmax", "f_n_para": [0, 100]},
+    "aggregate": {"f_ag": "a_amean"},
+}
+
+
 def load_asem() -> tuple[pd.DataFrame, pd.DataFrame]:
     """COINr's ASEM example (51 countries, 49 indicators, 4 levels), shipped with the package."""
     base = resources.files("frenchtech.index") / "data" / "asem"

@@ -15,6 +15,7 @@ correction is a new record whose ``supersedes`` names the old one, and only the 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 GRANTING = ("labelled", "renewed")
@@ -23,7 +24,7 @@ DEFERRED = "deferred"
 
 
 def as_date(value) -> dt.date | None:
-    if value is None or value == "" or (isinstance(value, float) and value != value):
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, dt.datetime):
         return value.date()

@@ -1,6 +1,8 @@
 """French and English strings of the showcase and the jury report."""
 from __future__ import annotations
 
+import math
+
 LANGS = ("fr", "en")
 
 STRINGS = {
@@ -171,12 +173,17 @@ MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "Au
              "November", "December")
 
 
+def cell_text(value) -> str:
+    """A table cell as text: a missing value (None, or NaN as pandas reads an empty cell) is ""."""
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
 def date(lang: str, value) -> str:
     """An ISO date written out in the page's language (FR: 12 novembre 2014, 1er mars; EN: 12 November 2014);
     anything that is not an ISO date is returned unchanged."""
     import datetime as dt
 
-    text = "" if value is None or value != value else str(value).strip()
+    text = cell_text(value).strip()
     try:
         d = dt.date.fromisoformat(text[:10])
     except ValueError:
@@ -283,7 +290,7 @@ def reason(lang: str, text, names: dict | None = None) -> str:
     """A decision's reason in the page's language; ``names`` ({territory id: name}) names tied candidates."""
     import re
 
-    text = "" if text is None or text != text else str(text)
+    text = cell_text(text)
     names = names or {}
     if lang != "fr" or not text:
         # Audits written before the wording said what the count is: the same words as today's.
@@ -303,7 +310,7 @@ def number(lang: str, value, digits: int = 1) -> str:
         v = float(value)
     except (TypeError, ValueError):
         return "—"
-    if v != v:
+    if math.isnan(v):
         return "—"
     text = f"{v:,.0f}" if digits == 0 or (digits == 1 and v.is_integer()) else f"{v:,.{digits}f}"
     if lang == "fr":

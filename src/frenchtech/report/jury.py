@@ -12,6 +12,7 @@ from frenchtech import __version__, attribution
 from frenchtech.report import charts
 from frenchtech.report.audit_data import Audit, load_audit
 from frenchtech.report.i18n import (
+    cell_text,
     datetime_text,
     factor_name,
     indicator_name,
@@ -44,7 +45,7 @@ def _sobol_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
 
 def evidence_text(lang: str, text) -> str:
     """The evidence summary of a flag (written in English by the audit) in the page's language."""
-    text = "" if text is None or text != text else str(text)
+    text = cell_text(text)
     if lang != "fr":
         return text
     text = re.sub(r"^(\d+) row\(s\) of (\S+), lines ",

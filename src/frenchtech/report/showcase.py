@@ -6,6 +6,7 @@ earlier ones give each territory's trend and label history.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from functools import lru_cache
 from importlib import resources
@@ -41,7 +42,7 @@ def environment() -> Environment:
 def _f(value):
     try:
         v = float(value)
-        return None if v != v else v
+        return None if math.isnan(v) else v
     except (TypeError, ValueError):
         return None
 

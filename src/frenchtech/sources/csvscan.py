@@ -46,14 +46,19 @@ def available() -> bool:
     return _csvscan is not None
 
 
+def csv_member(zf: zipfile.ZipFile, path: Path) -> zipfile.ZipInfo:
+    """The CSV file inside a register's zip (INSEE's zips hold one)."""
+    for info in zf.infolist():
+        if info.filename.lower().endswith(".csv"):
+            return info
+    raise InputError(path, "the archive holds no CSV file", expected="a zipped StockEtablissement CSV")
+
+
 def open_text(path: Path):
     """A binary stream of the CSV text: the file, or the CSV member of a zip."""
     if path.suffix == ".zip":
         zf = zipfile.ZipFile(path)
-        members = [m for m in zf.namelist() if m.lower().endswith(".csv")]
-        if not members:
-            raise InputError(path, "the archive holds no CSV file", expected="a zipped StockEtablissement CSV")
-        return zf.open(members[0])
+        return zf.open(csv_member(zf, path))
     return open(path, "rb")
 
 
@@ -111,10 +116,7 @@ def _inflate(path: Path, chunk_bytes: int) -> Iterator[bytes]:
     """A deflated member (INSEE's zips) is inflated with ISA-L when installed, about twice as fast as
     zlib on one core, and its CRC-32 is checked; otherwise zipfile reads it."""
     with zipfile.ZipFile(path) as zf:
-        members = [m for m in zf.infolist() if m.filename.lower().endswith(".csv")]
-        if not members:
-            raise InputError(path, "the archive holds no CSV file", expected="a zipped StockEtablissement CSV")
-        info = members[0]
+        info = csv_member(zf, path)
         if isal_zlib is None or info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1:
             with zf.open(info) as f:
                 yield from iter(lambda: f.read(chunk_bytes), b"")

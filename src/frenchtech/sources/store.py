@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from frenchtech.errors import InputError
+from frenchtech.sources.csvscan import csv_member
 
 STORE_FORMAT = "frenchtech-sirene-store/1"
 MANIFEST = "manifest.json"
@@ -113,10 +114,8 @@ def _open_source(path: Path):
     """(binary stream, uncompressed size) of the CSV, inside a zip or not."""
     if path.suffix.lower() == ".zip":
         zf = zipfile.ZipFile(path)
-        members = [m for m in zf.infolist() if m.filename.lower().endswith(".csv")]
-        if not members:
-            raise InputError(path, "the archive holds no CSV file", expected="a zipped StockEtablissement CSV")
-        return zf.open(members[0]), members[0].file_size
+        member = csv_member(zf, path)
+        return zf.open(member), member.file_size
     return open(path, "rb"), path.stat().st_size
 
 

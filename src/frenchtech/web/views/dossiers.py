@@ -191,7 +191,7 @@ def attachment_delete(request, pk):
     try:
         remove_attachment(att, request.user)
     except DossierError as exc:
-        raise Refused(" ".join(sum(exc.errors.values(), []))) from None
+        raise Refused(" ".join(e for errors in exc.errors.values() for e in errors)) from None
     return redirect("dossier-edit", pk=att.dossier_id)
 
 
