@@ -61,13 +61,13 @@ from .spec import load_spec, split_spec
 from .steps import Aggregate, Denominate, Impute, Normalise, Screen, Treat
 
 __all__ = [
+    "ASEM_SPEC",
     "Aggregate",
     "Denominate",
     "Framework",
     "Impute",
     "IndexInputError",
     "IndexPipeline",
-    "ASEM_SPEC",
     "IndexResult",
     "Normalise",
     "Screen",
