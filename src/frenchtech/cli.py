@@ -81,19 +81,27 @@ def generate(campaign_file, rows, seed, out_dir):
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (replaced atomically).")
 @click.option("--engine", default="duckdb", show_default=True, help="Query engine for the indicators.")
-def audit(campaign_file, evidence_dir, out_dir, engine):
+@click.option("--sign-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Private key (PEM, from frenchtech keys generate) to sign the manifest with.")
+def audit(campaign_file, evidence_dir, out_dir, engine, sign_key):
     """Audit a campaign: measure every candidate on the evidence, score, rank and decide.
 
     Writes indicators.csv, scores.csv, decisions.csv and manifest.json (input hashes,
-    configuration, version, seed) to OUT and prints the ranking."""
+    configuration, version, seed, its own hash) to OUT and prints the ranking. With --sign-key the
+    manifest is signed."""
     from frenchtech.audit import run_audit
+    from frenchtech.audit.signing import load_private_key, sign_audit
     from frenchtech.campaign import load_campaign
     from frenchtech.report.terminal import print_audit, spinner
 
+    key = load_private_key(sign_key) if sign_key else None  # a bad key fails before the audit's work
     campaign = load_campaign(campaign_path(campaign_file))
     with spinner(f"auditing {campaign.id} on {evidence_dir}"):
         result = run_audit(campaign, evidence_dir, out_dir, engine=engine)
     print_audit(result)
+    if key is not None:
+        path, block = sign_audit(out_dir, key)
+        click.echo(f"signed {path} with ed25519 key {block['public_key_sha256']}")
 
 
 @main.command()
@@ -149,6 +157,8 @@ DOMAIN_COMMANDS = [
     ("frenchtech.labelling.cli", "labels"),
     ("frenchtech.labelling.cli", "campaign"),
     ("frenchtech.audit.cli", "verify"),
+    ("frenchtech.audit.cli", "keys"),
+    ("frenchtech.audit.cli", "sign"),
     ("frenchtech.index.cli", "index"),
     ("frenchtech.report.cli", "showcase"),
     ("frenchtech.report.cli", "report"),

@@ -16,6 +16,7 @@ import pandas as pd
 
 from frenchtech import __version__
 from frenchtech.audit.manifest import (
+    campaign_fields,
     hash_later,
     output_hashes,
     predecessor_inputs,
@@ -303,13 +304,10 @@ def write_outputs(result: AuditResult, out: Path, inputs: dict, engine: str, sma
         outputs = output_hashes(tmp)
         c = result.campaign
         manifest = {
-            "campaign": c.id,
-            "generated_evidence": result.generated,
+            **campaign_fields(c, result.evidence_dir),
             "software": {"frenchtech": __version__, "python": platform.python_version(),
                          "ibis": ibis.__version__, "pandas": pd.__version__},
             "engine": engine,
-            "seed": c.seed,
-            "configuration": c.raw,
             "inputs": inputs,
             "outputs": outputs,
             **run_context(result),

@@ -1,17 +1,42 @@
-"""Verify an audit from its manifest: re-hash every input, compare the software, re-run the audit in a
-scratch folder and compare every output, byte for byte (by SHA-256). Anything that differs is named:
-the input file and its two hashes, the software component and its two versions, the output file."""
+"""Verify an audit from its manifest: check the manifest against its own hash (and its signature), re-hash
+every input, compare the software, re-run the audit in a scratch folder and compare every output, byte
+for byte (by SHA-256), and every field of the manifest with the manifest the re-run writes. Anything
+that differs is named: the input file and its two hashes, the software component and its two versions,
+the output file, the manifest field and its two values, the signature."""
 from __future__ import annotations
 
 import json
+import math
 import platform
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from frenchtech.audit.manifest import output_hashes, sha256
-from frenchtech.errors import FrenchTechError, InputError
+from frenchtech.audit.manifest import (
+    SELF,
+    SIGNATURE,
+    as_json,
+    campaign_fields,
+    check_manifest,
+    output_hashes,
+    read_manifest,
+    sha256,
+)
+from frenchtech.audit.signing import check_signature, load_public_key
+from frenchtech.errors import FrenchTechError
+
+# Fields left out of the field-by-field comparison with the re-run's manifest, and why:
+# - "created": the time of the run. Two runs of the same audit write manifests that differ only there
+#   (no duration, host name or scratch path is recorded: outputs are relative names, the evidence and
+#   predecessor folders are resolved absolute paths, the same at each run);
+# - "self" and "signature": checked on their own (the self-hash changes with "created" anyway);
+# - "software" and "outputs": compared with the running software and with the outputs re-hashed in the
+#   folder and in the re-run, each difference already named there.
+# Inputs are compared by resolved path only: an audit records a path as it was given (relative or
+# absolute) and the re-run gets it absolute; their SHA-256 is compared by re-hashing each file.
+NOT_COMPARED = ("created", SELF, SIGNATURE, "software", "outputs")
+_ABSENT = object()
 
 
 @dataclass
@@ -19,7 +44,9 @@ class Verification:
     manifest: Path
     inputs_checked: int = 0
     outputs_checked: int = 0
-    differences: list[dict] = field(default_factory=list)   # {"what": input|software|output|rerun, ...}
+    # {"what": manifest|signature|input|software|output|rerun, "name": ..., "problem": ..., ...}
+    differences: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # what else was checked and found sound, never a failure
 
     @property
     def ok(self) -> bool:
@@ -27,7 +54,7 @@ class Verification:
 
     def as_dict(self) -> dict:
         return {"manifest": str(self.manifest), "identical": self.ok, "inputs_checked": self.inputs_checked,
-                "outputs_checked": self.outputs_checked, "differences": self.differences}
+                "outputs_checked": self.outputs_checked, "differences": self.differences, "notes": self.notes}
 
 
 def software_versions() -> dict:
@@ -39,27 +66,32 @@ def software_versions() -> dict:
             "pandas": pd.__version__}
 
 
-def _load(path: Path) -> dict:
-    path = Path(path)
-    if path.is_dir():
-        path = path / "manifest.json"
-    if not path.is_file():
-        raise InputError(path, "manifest not found", expected="the manifest.json of an audit folder")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"not a manifest: {exc}", expected="the manifest.json written by an audit") from None
-
-
-def verify(manifest_path, rerun: bool = True) -> Verification:
-    """Check the inputs, the software and (if ``rerun``) the outputs of the audit ``manifest_path``
-    (a manifest.json or its audit folder)."""
-    manifest_path = Path(manifest_path)
-    if manifest_path.is_dir():
-        manifest_path = manifest_path / "manifest.json"
-    m = _load(manifest_path)
-    folder = manifest_path.parent
+def verify(manifest_path, rerun: bool = True, key=None) -> Verification:
+    """Check the manifest, the inputs, the software and (if ``rerun``) the outputs of the audit
+    ``manifest_path`` (a manifest.json or its audit folder). With ``key`` (an Ed25519 public key or its
+    PEM file) the manifest must be signed by that key."""
+    public_key = load_public_key(key) if isinstance(key, (str, Path)) else key  # a bad key file: say so first
+    manifest_path, m = read_manifest(manifest_path)
     report = Verification(manifest_path)
+    _check_self(m, report)
+    differences, notes = check_signature(m, public_key)
+    report.differences.extend(differences)
+    report.notes.extend(notes)
+    _check_inputs(m, report)
+    _check_software(m, report)
+    _check_outputs(m, manifest_path.parent, report)
+    again = _rerun(m, report) if rerun else None
+    if again is not None:
+        _compare_fields(m, again, "re-run", report)
+    else:  # without a re-run, the fields that the campaign file and the evidence folder determine
+        reference = _from_inputs(m)
+        if reference is not None:
+            _compare_fields({k: m.get(k, _ABSENT) for k in reference}, reference,
+                            "campaign file and evidence folder", report)
+    return report
+
+
+def _check_inputs(m: dict, report: Verification) -> None:
     for name, entry in sorted(m.get("inputs", {}).items()):
         report.inputs_checked += 1
         path = Path(entry["path"])
@@ -71,28 +103,100 @@ def verify(manifest_path, rerun: bool = True) -> Verification:
         if now != entry["sha256"]:
             report.differences.append({"what": "input", "name": name, "path": str(path), "problem": "changed",
                                        "recorded": entry["sha256"], "now": now})
+
+
+def _check_software(m: dict, report: Verification) -> None:
     current = software_versions()
     for name, version in sorted(m.get("software", {}).items()):
         if current.get(name) != version:
             report.differences.append({"what": "software", "name": name, "recorded": version,
                                        "now": current.get(name)})
+
+
+def _check_outputs(m: dict, folder: Path, report: Verification) -> None:
     recorded_outputs = m.get("outputs", {})
-    for name, digest in sorted(output_hashes(folder).items()):
+    present = output_hashes(folder)
+    for name, digest in sorted(present.items()):
         if name not in recorded_outputs:
             report.differences.append({"what": "output", "name": name, "problem": "not in the manifest",
                                        "path": str(folder / name)})
         elif digest != recorded_outputs[name]:
             report.differences.append({"what": "output", "name": name, "problem": "changed in the audit folder",
                                        "path": str(folder / name), "recorded": recorded_outputs[name], "now": digest})
-    for name in sorted(set(recorded_outputs) - set(output_hashes(folder))):
+    for name in sorted(set(recorded_outputs) - set(present)):
         report.differences.append({"what": "output", "name": name, "problem": "missing from the audit folder",
                                    "path": str(folder / name)})
-    if rerun:
-        _rerun(m, report)
-    return report
 
 
-def _rerun(m: dict, report: Verification) -> None:
+def _check_self(m: dict, report: Verification) -> None:
+    if SELF not in m:  # written before manifests hashed themselves: still verified, field by field
+        report.notes.append("the manifest carries no self-hash (written by an older version): only its "
+                            "fields that can be compared with the campaign file or the re-run are checked")
+        return
+    problems = check_manifest(m)
+    report.differences.extend(problems)
+    if not problems:
+        report.notes.append("manifest intact: its content matches its self-hash")
+
+
+def _from_inputs(m: dict) -> dict | None:
+    """The manifest fields that the recorded campaign file and evidence folder give today, or None when
+    the campaign file cannot be read (the input check names it)."""
+    from frenchtech.campaign import load_campaign
+
+    entry = (m.get("inputs") or {}).get("campaign")
+    if not isinstance(entry, dict) or not entry.get("path"):
+        return None
+    try:
+        campaign = load_campaign(entry["path"])
+    except (FrenchTechError, OSError):
+        return None
+    evidence_dir = m.get("evidence_dir")
+    reference = as_json(campaign_fields(campaign, evidence_dir))
+    if not evidence_dir or not Path(evidence_dir).is_dir():
+        del reference["generated_evidence"]  # the evidence folder is gone: the input check says so
+    return reference
+
+
+def _comparable(manifest: dict) -> dict:
+    out = {k: v for k, v in manifest.items() if k not in NOT_COMPARED}
+    if isinstance(out.get("inputs"), dict):
+        out["inputs"] = {name: {"path": str(Path(e["path"]).resolve())} if isinstance(e, dict)
+                         and isinstance(e.get("path"), str) else e for name, e in out["inputs"].items()}
+    return out
+
+
+def _same(a, b) -> bool:
+    """Equal and of the same JSON type (true is not 1); NaN equals NaN."""
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return type(a) is type(b) and a == b
+
+
+def field_differences(recorded, reference, path: str = "") -> list[tuple[str, object, object]]:
+    """(dotted path, recorded value, reference value) for every leaf that differs; a value absent on one
+    side is the ``_ABSENT`` marker. Lists of the same length are compared item by item (``name[i]``)."""
+    if isinstance(recorded, dict) and isinstance(reference, dict):
+        return [d for key in sorted(set(recorded) | set(reference), key=str)
+                for d in field_differences(recorded.get(key, _ABSENT), reference.get(key, _ABSENT),
+                                           f"{path}.{key}" if path else str(key))]
+    if isinstance(recorded, list) and isinstance(reference, list) and len(recorded) == len(reference):
+        return [d for i, (a, b) in enumerate(zip(recorded, reference))
+                for d in field_differences(a, b, f"{path}[{i}]")]
+    return [] if _same(recorded, reference) else [(path, recorded, reference)]
+
+
+def _compare_fields(recorded: dict, reference: dict, against: str, report: Verification) -> None:
+    for name, was, now in field_differences(_comparable(recorded), _comparable(reference)):
+        problem = ("absent from the manifest" if was is _ABSENT else
+                   f"not given by the {against}" if now is _ABSENT else f"differs from the {against}")
+        report.differences.append({"what": "manifest", "name": name, "field": name, "problem": problem,
+                                   "against": against, "recorded": None if was is _ABSENT else was,
+                                   "now": None if now is _ABSENT else now})
+
+
+def _rerun(m: dict, report: Verification) -> dict | None:
+    """Re-run the audit in a scratch folder, compare its outputs; return the manifest it wrote."""
     from frenchtech.audit.run import run_audit
     from frenchtech.campaign import load_campaign
 
@@ -101,17 +205,18 @@ def _rerun(m: dict, report: Verification) -> None:
     if not campaign_entry or not evidence_dir:
         report.differences.append({"what": "rerun", "problem": "the manifest does not say where the campaign "
                                    "file and the evidence folder are"})
-        return
+        return None
     scratch = Path(tempfile.mkdtemp(prefix="frenchtech-verify-"))
     try:
         campaign = load_campaign(campaign_entry["path"])
         previous = (m.get("predecessor") or {}).get("folder")
         run_audit(campaign, evidence_dir, scratch / "audit", engine=m.get("engine", "duckdb"), previous=previous)
         again = output_hashes(scratch / "audit")
+        _, rerun_manifest = read_manifest(scratch / "audit")
     except FrenchTechError as exc:
         report.differences.append({"what": "rerun", "problem": f"the audit no longer runs: {exc}"})
         shutil.rmtree(scratch, ignore_errors=True)
-        return
+        return None
     try:
         recorded = m.get("outputs", {})
         for name in sorted(set(recorded) | set(again)):
@@ -124,6 +229,12 @@ def _rerun(m: dict, report: Verification) -> None:
         report.outputs_checked = len(recorded)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    return rerun_manifest
+
+
+def _value(v) -> str:
+    text = "nothing" if v is None else json.dumps(v, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:79] + "…"
 
 
 def describe(d: dict) -> str:
@@ -135,4 +246,15 @@ def describe(d: dict) -> str:
         return f"software {d['name']} changed: {d['recorded']} when audited, {d['now']} now"
     if d["what"] == "output":
         return f"output {d['name']} {d['problem']}"
+    if d["what"] == "manifest" and "field" in d:
+        return f"manifest field {d['field']} {d['problem']}: recorded {_value(d['recorded'])}, now {_value(d['now'])}"
+    if d["what"] == "manifest":
+        if d["problem"] == "edited after the audit":
+            return (f"manifest edited after the audit: its content no longer matches its self-hash (recorded "
+                    f"sha256 {d['recorded'][:12]}…, now {d['now'][:12]}…)")
+        return f"manifest: {d['problem']}"
+    if d["what"] == "signature":
+        keys = (f" (signed by key {d['recorded'][:16]}…, required {d['now'][:16]}…)"
+                if d["problem"] == "signed by another key" else "")
+        return f"signature: {d['problem']}{keys}"
     return f"re-run: {d['problem']}"
