@@ -42,6 +42,22 @@ def _web_settings(settings, tmp_path):
         yield
 
 
+@pytest.fixture
+def live_server(live_server):
+    """SQLite's flush after a browser test empties each table with DELETE, which the protected records
+    (activity log, published decisions...) refuse: empty it here with the protections lifted. PostgreSQL's
+    flush truncates, which runs no row trigger."""
+    yield live_server
+    from django.core.management import call_command
+    from django.db import connection
+
+    from frenchtech.programme.records import lifted
+
+    if connection.vendor == "sqlite":
+        with lifted():
+            call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+
+
 def set_phase(call, phase: str):
     """Move the calendar so that ``phase`` is the current one."""
     now = dt.datetime.now(dt.UTC)

@@ -1,12 +1,16 @@
-"""One row per change. Rows are never updated or deleted: the model and its queryset refuse to."""
+"""One row per change. Rows are never updated or deleted: the model and its queryset refuse to, and so do
+the database triggers (activity migration 0002), which allow one update only: a deleted account's entries
+lose their link to it (actor set to NULL, nothing else changed; ``actor_name`` keeps who it was)."""
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from frenchtech.programme.records import ProtectedRecordError
 
-class AppendOnlyError(Exception):
+
+class AppendOnlyError(ProtectedRecordError):
     pass
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from frenchtech.programme.records import ProtectedModel, ProtectedQuerySet, Protection
 
 
 class Phase(models.TextChoices):
@@ -17,7 +20,13 @@ class Phase(models.TextChoices):
     PUBLISHED = "published", _("decisions published")
 
 
-class Call(models.Model):
+# What publication and submission freeze (the database triggers of dossiers migration 0002 say the same).
+CALL_PUBLISHED_FIELDS = ("campaign", "campaign_file", "audit_dir", "published_at")
+DOSSIER_CONTENT_FIELDS = ("call", "territory", "team", "name", "epci", "communes", "population", "declared",
+                          "narrative", "structures", "initiatives", "status", "submitted_at")
+
+
+class Call(ProtectedModel):
     campaign = models.CharField(_("campaign"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
@@ -30,6 +39,13 @@ class Call(models.Model):
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     blind_review = models.BooleanField(_("blind review"), default=False,
                                        help_text=_("Jurors do not see each other's scores or names."))
+
+    # Once published, the audit the decisions were read from and the campaign stay as they were.
+    protection = Protection(update_when=Q(published_at__isnull=False), delete_when=Q(published_at__isnull=False),
+                            fields=CALL_PUBLISHED_FIELDS,
+                            message="{table} rows are published calls: their campaign, audit folder and "
+                                    "publication date cannot be changed")
+    objects = ProtectedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("call for applications")
@@ -63,7 +79,7 @@ class Status(models.TextChoices):
     SUBMITTED = "submitted", _("submitted")
 
 
-class Dossier(models.Model):
+class Dossier(ProtectedModel):
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("call"))
     territory = models.CharField(_("territory"), max_length=80)
     team = models.ForeignKey("accounts.TerritoryTeam", on_delete=models.PROTECT, related_name="dossiers")
@@ -79,6 +95,12 @@ class Dossier(models.Model):
     version = models.PositiveIntegerField(_("version"), default=0)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    # A submitted dossier's content is what the jury read: it is never changed nor deleted.
+    protection = Protection(update_when=Q(status="submitted"), delete_when=Q(status="submitted"),
+                            fields=DOSSIER_CONTENT_FIELDS,
+                            message="{table} rows are submitted dossiers and their content cannot be changed")
+    objects = ProtectedQuerySet.as_manager()
 
     class Meta:
         unique_together = [("call", "territory")]

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from frenchtech.programme.records import ProtectedModel, ProtectedQuerySet, Protection
 
 SCORE_MIN, SCORE_MAX = 0, 5
 
@@ -29,8 +32,13 @@ class Assignment(models.Model):
         verbose_name = _("assignment")
 
 
-class Conflict(models.Model):
-    """A juror tied to a territory: they may neither see its scores nor score it."""
+class Conflict(ProtectedModel):
+    """A juror tied to a territory: they may neither see its scores nor score it. A declaration is never
+    changed nor withdrawn (database triggers, jury migration 0002)."""
+    protection = Protection(update_when=True, delete_when=True,
+                            message="{table} rows are declarations of interest and cannot be changed")
+    objects = ProtectedQuerySet.as_manager()
+
     call = models.ForeignKey("dossiers.Call", on_delete=models.CASCADE, related_name="conflicts")
     juror = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conflicts")
     territory = models.CharField(_("territory"), max_length=80)
@@ -43,7 +51,13 @@ class Conflict(models.Model):
         verbose_name_plural = _("conflicts of interest")
 
 
-class Review(models.Model):
+class Review(ProtectedModel):
+    """A juror's scores: a draft stays editable; once submitted, never changed nor deleted (database
+    triggers, jury migration 0002)."""
+    protection = Protection(update_when=Q(submitted_at__isnull=False), delete_when=Q(submitted_at__isnull=False),
+                            message="{table} rows are submitted reviews and cannot be changed")
+    objects = ProtectedQuerySet.as_manager()
+
     assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="review")
     scores = models.JSONField(default=dict)       # criterion id -> 0..5, or None for n/a
     comment = models.TextField(_("comment"), blank=True)

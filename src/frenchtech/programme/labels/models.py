@@ -6,9 +6,18 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from frenchtech.programme.records import ProtectedQuerySet, Protection
+
+PUBLISHED = Protection(update_when=True, delete_when=True,
+                       message="{table} rows are published records and cannot be changed; record a correction")
+
 
 class Immutable(models.Model):
-    """Refuses updates and deletes once saved."""
+    """Refuses updates and deletes once saved: the instance (ValidationError), the queryset's update() and
+    delete() (ProtectedRecordError) and, whatever the path, the database triggers (labels migration 0003)."""
+
+    protection = PUBLISHED
+    objects = ProtectedQuerySet.as_manager()
 
     class Meta:
         abstract = True
