@@ -141,7 +141,10 @@ def test_journey(lang, browser, live_server, call, people, tmp_path):
     shot(admin, lang, "07-deliberation")
     admin.locator("#record-decision").click()
     expect(admin.locator("#deliberation")).to_contain_text(w["labelled"])
-    admin.locator("#publish").click()
+    admin.locator("#publish").click()  # the confirmation page: counts, overrides, audit-only territories
+    expect(admin.locator("#publish-total")).to_be_visible()
+    shot(admin, lang, "08-confirm-publication")
+    admin.locator("#confirm-publish").click()
     shot(admin, lang, "08-published")
 
     # The public page shows the decision.

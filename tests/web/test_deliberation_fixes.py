@@ -14,6 +14,7 @@ from django.conf import settings
 from django.test import Client
 
 from tests.web.conftest import NARRATIVE, PASSWORD, set_phase
+from tests.web.publishing import publish
 
 
 def client_for(user, lang="fr"):
@@ -72,7 +73,7 @@ def test_override_granting_a_label_gets_the_campaign_label_dates(rejected, peopl
     data = {"decision": "labelled", "kind": "metropole", "starts": starts, "ends": ends,
             "rationale": "The jury weighs the flagship place more than the audit does."}
     assert admin.post(f"/deliberation/{dossier.pk}/", data).status_code == 302
-    assert admin.post("/deliberation/publish/").status_code == 302
+    assert publish(admin).redirect_chain[-1][1] == 302
     final = Decision.objects.filter(territory=dossier.territory).order_by("pk").last()
     granted = Decision.objects.filter(run=final.run, decision="labelled", override=False).first()
     assert final.override and final.decision == "labelled"
@@ -94,7 +95,7 @@ def test_public_page_marks_audit_only_decisions_and_message_counts_the_rows(doss
     fr = client_for(people["admin"], "fr").get("/deliberation/").content.decode()
     assert f"aussi publiées pour {audit_only} territoires de la campagne sans dossier" in fr
     admin.post("/deliberation/", {"dossier": [d.pk for d in dossiers.values()]})
-    page = admin.post("/deliberation/publish/", follow=True).content.decode()
+    page = publish(admin).content.decode()
     rows = page.count('<tr class="decision-')
     assert rows == len(audit_rows(call))
     assert f"{rows} decision(s) published. {audit_only} of them decided by the audit alone" in page

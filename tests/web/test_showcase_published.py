@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from tests.web.conftest import set_phase
+from tests.web.publishing import publish
 
 API = "/api/showcase/v1"
 DEFERRAL = "Perimeter to be confirmed by the metropolitan council."
@@ -86,7 +87,7 @@ def test_showcase_shows_proposals_then_the_published_decisions(home, audit_dir, 
                                                      "rationale": DEFERRAL}).status_code == 302
     assert admin.post(f"/deliberation/{bordeaux.pk}/", {"decision": other, "kind": "metropole", "starts": "2014-11-12",
                                                          "ends": "2018-11-12", "rationale": OVERRIDE}).status_code == 302
-    assert admin.post("/deliberation/publish/").status_code == 302
+    assert publish(admin).redirect_chain[-1][1] == 302
 
     # after publication: the API gives the published decisions, reasons and validity dates
     body = visitor.get(f"{API}/territories/lyon").json()

@@ -24,6 +24,7 @@ PROGRAMME_APPS = [
     "frenchtech.programme.jury",
     "frenchtech.programme.activity",
     "frenchtech.programme.labels",
+    "frenchtech.programme.deliberation",
 ]
 
 INSTALLED_APPS = [

@@ -180,6 +180,8 @@ def load_audit(folder) -> Audit:
         evidence = folder / evidence
     if not evidence.exists():  # an audit folder copied elsewhere: its evidence beside it, if there
         evidence = folder.parent / "evidence"
+    if (folder / "published-evidence").is_dir():  # a published audit carries the evidence its pages list
+        evidence = folder / "published-evidence"
     for kind in ("structures", "initiatives"):
         path = evidence / f"{kind}.csv"
         if path.exists():

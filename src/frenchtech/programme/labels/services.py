@@ -99,9 +99,10 @@ def _record(run: CampaignRun, row: dict, supersedes: Decision | None = None) -> 
 
 
 @transaction.atomic
-def correct_decision(record_id: str, decision: str, rationale: str, on_date=None, **dates) -> Decision:
-    """A new decision superseding ``record_id`` (never an edit). ``dates``: valid_from, review_until,
-    valid_until, reapply_from for the new decision."""
+def correct_decision(record_id: str, decision: str, rationale: str, on_date=None, kind: str | None = None,
+                     **dates) -> Decision:
+    """A new decision superseding ``record_id`` (never an edit). ``kind``: the label kind of the new
+    decision (default: the old one's); ``dates``: valid_from, review_until, valid_until, reapply_from."""
     old = Decision.objects.filter(record_id=record_id).first()
     if old is None:
         raise PublicationError(f"no published decision {record_id!r}")
@@ -116,8 +117,9 @@ def correct_decision(record_id: str, decision: str, rationale: str, on_date=None
                              "label": "" if decision in GRANTING + (DEFERRED,) else old.label_ref}
     row.update({k: None for k in ("valid_from", "review_until", "valid_until", "reapply_from")})
     row.update(dates)
+    row["kind"] = kind or old.kind
     if decision in GRANTING:
-        row["label"] = f"{record_id}#{n}:{old.kind}"
+        row["label"] = f"{record_id}#{n}:{row['kind']}"
     return _record(old.run, row, supersedes=old)
 
 

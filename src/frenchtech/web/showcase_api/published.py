@@ -16,6 +16,10 @@ from pathlib import Path
 import pandas as pd
 from django.db import DatabaseError
 
+from frenchtech.programme.deliberation import snapshot
+from frenchtech.programme.deliberation.models import Publication
+from frenchtech.programme.dossiers.models import Call
+from frenchtech.programme.labels.models import CampaignRun, Decision
 from frenchtech.report import api
 
 PROPOSED, PUBLISHED = "proposed", "published"
@@ -32,22 +36,30 @@ class Source:
 
 
 def audit_folder() -> Path:
-    """The explicit setting or environment variable, else the audit of the newest campaign whose decisions
-    are published on the platform, else the demo audit under the home folder."""
+    """The explicit setting or environment variable, else the audit as published with the newest
+    published campaign (the copy pinned in the database at publication, never the call's audit folder,
+    which may change afterwards), else the demo audit under the home folder."""
     explicit = api.explicit_audit_folder()
     if explicit is not None:
         return explicit
-    from frenchtech.programme.dossiers.models import Call
-
     try:
-        calls = list(Call.objects.filter(published_at__isnull=False).exclude(audit_dir="").order_by("-published_at"))
+        pinned = _newest_published()
     except DatabaseError:  # a platform database not migrated yet: nothing is published
-        calls = []
-    for call in calls:
-        folder = Path(call.audit_dir)
-        if (folder / "manifest.json").is_file():
-            return folder.resolve()
-    return api.audit_folder()
+        pinned = None
+    return pinned or api.audit_folder()
+
+
+def _newest_published() -> Path | None:
+    for publication in Publication.objects.select_related("run").order_by("-published_at"):
+        if snapshot.is_pinned(publication.run):
+            return snapshot.folder(publication.run)
+    # published before files were pinned: the call's folder, only while it is byte for byte the audit
+    # that was published
+    for call in Call.objects.filter(published_at__isnull=False).exclude(audit_dir="").order_by("-published_at"):
+        run = CampaignRun.objects.filter(campaign=call.campaign).first()
+        if run is not None and snapshot.manifest_sha256(call.audit_dir) == run.manifest_sha256:
+            return Path(call.audit_dir).resolve()
+    return None
 
 
 def _iso(value) -> str:
@@ -57,8 +69,6 @@ def _iso(value) -> str:
 def published_rows(campaign: str) -> list[dict] | None:
     """The decision that stands for each territory of a published campaign (the newest of each chain of
     corrections), or None when the campaign is not published."""
-    from frenchtech.programme.labels.models import CampaignRun, Decision
-
     try:
         run = CampaignRun.objects.filter(campaign=campaign).first()
         if run is None:

@@ -8,7 +8,8 @@ from django.views.decorators.http import require_GET
 from frenchtech.programme.accounts.permissions import can
 from frenchtech.programme.dossiers.models import Call, Phase
 from frenchtech.programme.dossiers.services import load_call_campaign, perimeter
-from frenchtech.web import decisions as decision_store
+from frenchtech.programme.deliberation.services import public_decisions
+from frenchtech.web import labels_text
 from frenchtech.web.calls import current_call
 
 
@@ -23,7 +24,7 @@ def decisions(request, campaign):
     call = get_object_or_404(Call, campaign=campaign)
     if not can(request.user, "decision.public", call):
         raise Http404("not published")
-    rows = decision_store.public_decisions(call)
+    rows = [{**r, "kind_label": labels_text.kind(r["kind"])} for r in public_decisions(call)]
     return render(request, "web/public_decisions.html", {"call": call, "rows": rows})
 
 

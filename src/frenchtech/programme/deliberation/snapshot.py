@@ -1,0 +1,96 @@
+"""The published audit, pinned: at publication every file the public side serves is copied into the
+database, each checked against the hash its manifest records; afterwards the showcase and the API read
+that copy, never the audit folder, which may change or move.
+
+What is pinned: the manifest itself, every output the manifest lists (tables, index/, flag evidence) and
+the evidence tables the pages list (support structures and initiatives, checked against the manifest's
+input hashes), under ``published-evidence/``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from frenchtech.audit.manifest import check_manifest
+from frenchtech.errors import InputError
+from frenchtech.programme.deliberation.models import PublishedFile
+from frenchtech.programme.labels.services import PublicationError
+
+EVIDENCE = "published-evidence"          # load_audit reads the listed evidence here when present
+LISTED_EVIDENCE = ("structures", "initiatives")
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def manifest_sha256(audit_dir) -> str:
+    """SHA-256 of the audit's manifest.json as it is now ("" when there is none)."""
+    path = Path(audit_dir) / "manifest.json"
+    return _sha(path.read_bytes()) if path.is_file() else ""
+
+
+def pin(run, audit_dir) -> int:
+    """Copy the published audit into the database; returns the number of files. Refused when a file
+    differs from the hash its manifest records, or the manifest from the run's."""
+    folder = Path(audit_dir)
+    raw = (folder / "manifest.json").read_bytes()
+    if _sha(raw) != run.manifest_sha256:
+        raise PublicationError(f"{folder / 'manifest.json'}: changed while it was being published")
+    manifest = json.loads(raw)
+    problems = check_manifest(manifest)
+    if problems:
+        raise PublicationError(f"{folder / 'manifest.json'}: edited after the audit ("
+                               + "; ".join(p.get("problem", str(p)) for p in problems) + ")")
+    files = {"manifest.json": raw}
+    for name, digest in sorted(manifest.get("outputs", {}).items()):
+        files[name] = _checked(folder / name, digest)
+    for kind in LISTED_EVIDENCE:
+        entry = manifest.get("inputs", {}).get(f"{kind}:{kind}.csv")
+        if entry and Path(entry["path"]).is_file():
+            files[f"{EVIDENCE}/{kind}.csv"] = _checked(Path(entry["path"]), entry["sha256"])
+    PublishedFile.objects.bulk_create([PublishedFile(run=run, path=name, sha256=_sha(data), content=data)
+                                       for name, data in files.items()])
+    return len(files)
+
+
+def _checked(path: Path, digest: str) -> bytes:
+    if not path.is_file():
+        raise PublicationError(f"{path}: listed in the audit's manifest but missing")
+    data = path.read_bytes()
+    if _sha(data) != digest:
+        raise PublicationError(f"{path}: differs from the hash recorded in the audit's manifest; run "
+                               "`frenchtech verify` on the audit")
+    return data
+
+
+def is_pinned(run) -> bool:
+    return PublishedFile.objects.filter(run=run).exists()
+
+
+def folder(run) -> Path:
+    """The pinned audit of ``run`` as a folder (written once per run under the temporary directory, each
+    file checked against its recorded hash), for the readers of audit folders."""
+    target = Path(tempfile.gettempdir()) / f"frenchtech-published-{run.manifest_sha256[:20]}" / "audit"
+    if (target / "manifest.json").is_file():
+        return target
+    staging = Path(tempfile.mkdtemp(prefix="frenchtech-pinning-")) / "audit"
+    for f in PublishedFile.objects.filter(run=run).iterator():
+        data = bytes(f.content)
+        if _sha(data) != f.sha256:
+            raise InputError(f"published file {f.path}", "differs from its recorded hash",
+                             expected="the bytes published with the campaign")
+        path = staging / f.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(staging, target)   # atomic: another process may have written the same bytes already
+    except OSError:
+        pass
+    shutil.rmtree(staging.parent, ignore_errors=True)
+    return target
