@@ -40,7 +40,16 @@ class Profile(models.Model):
 
 
 class LoginAttempt(models.Model):
-    """Failed logins, for rate limiting by account name and by address."""
+    """Failed logins (account name, address, time), kept for the programme team; the rate limit
+    counts them in ``LoginFailureCount``."""
     username = models.CharField(max_length=150, db_index=True)
     address = models.CharField(max_length=64, db_index=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+
+class LoginFailureCount(models.Model):
+    """Failed logins in the current window, per account and per account and address (``key``); the
+    window runs from ``since``. A login takes one failure here before its password is checked."""
+    key = models.CharField(max_length=255, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    since = models.DateTimeField()

@@ -5,10 +5,12 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from frenchtech.programme.accounts.models import (
     LoginAttempt,
+    LoginFailureCount,
     Profile,
     Role,
     TerritoryTeam,
@@ -57,16 +59,53 @@ def register_applicant(campaign, territory: str, username: str, password: str, e
     return create_person(username, password, Role.APPLICANT, email=email, team=team)
 
 
-def login_blocked(username: str, address: str, now=None) -> bool:
-    since = (now or timezone.now()) - WINDOW
-    recent = LoginAttempt.objects.filter(at__gte=since)
-    return (recent.filter(username=username.lower()).count() >= MAX_FAILURES
-            or recent.filter(address=address).count() >= MAX_FAILURES * 4)
+# The login rate limit. Failures count per account (whatever the address) and per account and
+# address; an address alone never counts, so one gateway's failures never lock out the accounts that
+# did not fail there. A login first reserves one failure on both counts, in one transaction of
+# conditional UPDATEs (``failures < MAX_FAILURES``: PostgreSQL locks the row and re-reads it, SQLite
+# serialises writers), and only then checks the password: however many attempts arrive at once, at
+# most MAX_FAILURES checks fail per account and window. The window runs from the first failure. A
+# success clears the account's count and its own address's, not the others': another address's
+# failures still stand. Rows are only inserted and updated, always account first, then address.
+#
+# django-axes was evaluated and not used: its backend checks the lock-out before the password check
+# and its user_login_failed handler records the failure after it, so parallel attempts all pass the
+# check (jazzband/django-axes#592, "known issue, won't fix"), whatever its lock-out parameters.
+
+
+def _login_keys(username: str, address: str) -> tuple[str, str]:
+    name = username.lower()[:150]
+    return f"account:{name}", f"address:{address[:64]} {name}"
+
+
+def reserve_login(username: str, address: str, now=None) -> bool:
+    """Reserve one password check for ``username`` from ``address``, counted as a failure until
+    ``login_succeeded``; False (nothing reserved) when the account, or the account from this address,
+    has MAX_FAILURES failures in the window."""
+    now = now or timezone.now()
+    expired = Q(since__lte=now - WINDOW)
+    keys = _login_keys(username, address)
+    with transaction.atomic():
+        # Writes only, from the first statement: SQLite waits for the write lock instead of failing.
+        LoginFailureCount.objects.bulk_create([LoginFailureCount(key=k, since=now) for k in keys],
+                                              ignore_conflicts=True)
+        for key in keys:
+            room = LoginFailureCount.objects.filter(Q(key=key), Q(failures__lt=MAX_FAILURES) | expired)
+            taken = room.update(failures=Case(When(expired, then=Value(1)), default=F("failures") + 1),
+                                since=Case(When(expired, then=Value(now)), default=F("since")))
+            if not taken:
+                transaction.set_rollback(True)
+                return False
+    return True
 
 
 def login_failed(username: str, address: str) -> None:
-    LoginAttempt.objects.create(username=username.lower(), address=address)
+    """The reserved check failed: it stays counted; the attempt is logged."""
+    LoginAttempt.objects.create(username=username.lower()[:150], address=address[:64])
 
 
-def login_succeeded(username: str) -> None:
-    LoginAttempt.objects.filter(username=username.lower()).delete()
+def login_succeeded(username: str, address: str, now=None) -> None:
+    """Clear the account's count and this address's count for it (other addresses' stand)."""
+    now = now or timezone.now()
+    for key in _login_keys(username, address):
+        LoginFailureCount.objects.filter(key=key).update(failures=0, since=now)

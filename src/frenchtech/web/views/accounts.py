@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 
 from frenchtech.programme.accounts.services import (
     free_territories,
-    login_blocked,
     login_failed,
     login_succeeded,
     register_applicant,
+    reserve_login,
 )
 from frenchtech.programme.dossiers.models import Phase
 from frenchtech.programme.dossiers.services import load_call_campaign
@@ -71,7 +71,7 @@ def login(request):
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if request.method == "POST":
         address = client_address(request)
-        if login_blocked(username, address):
+        if not reserve_login(username, address):  # taken before the password is checked
             blocked = True
             error = _("Too many failed attempts. Try again in 15 minutes.")
         else:
@@ -80,7 +80,7 @@ def login(request):
                 login_failed(username, address)
                 error = _("Wrong user name or password.")
             else:
-                login_succeeded(username)
+                login_succeeded(username, address)
                 auth_login(request, user)
                 if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
                     next_url = ""
