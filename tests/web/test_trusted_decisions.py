@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test import Client
 
@@ -41,6 +42,7 @@ def own_audit(call, audit_dir, tmp_path):
 def admin(people):
     c = Client()
     c.force_login(people["admin"])
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"   # messages asserted in English
     return c
 
 
@@ -162,6 +164,10 @@ def test_publication_asks_for_confirmation_with_a_summary(dossiers, people, call
     assert {t["territory"] for t in plan.audit_only} == set(proposed) - {"lyon", "bordeaux"}
     sha = plan.manifest_sha256
     assert sha in page.content.decode()
+    admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    fr = admin.get("/deliberation/publish/").content.decode()
+    admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "Ce qui sera publié" in fr and f"Publier {plan.total} décisions maintenant" in fr
     # the audit changes between the confirmation and the click: nothing is published
     manifest = own_audit / "manifest.json"
     manifest.write_bytes(manifest.read_bytes() + b"\n")
