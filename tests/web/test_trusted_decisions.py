@@ -242,3 +242,23 @@ def test_jury_decisions_and_pinned_files_cannot_be_rewritten(dossiers, people, c
             with connection.cursor() as cursor:
                 cursor.execute(sql, [pinned.pk])
     assert JuryDecision.objects.filter(pk=decision.pk, decision=decision.decision).exists()
+
+
+def test_deliberation_marks_and_leaves_out_a_review_whose_juror_declared_a_conflict(dossiers, people, call, admin):
+    from frenchtech.programme.jury.services import assign, declare_conflict, save_review
+
+    lyon = dossiers["lyon"]
+    set_phase(call, "review")
+    scores = {"ecosystem": 5, "ambition": 5, "federation": 5, "accelerators": 5, "flagship": 5, "international": 5}
+    low = {k: 1 for k in scores}
+    for juror, given in ((people["juror"], scores), (people["juror2"], low)):
+        save_review(assign(juror, lyon), given, "Read in full.", submit=True)
+    declare_conflict(people["juror"], call, "lyon", "Board member of the Lyon association")  # after scoring
+    set_phase(call, "deliberation")
+    page = admin.get(f"/deliberation/{lyon.pk}/")
+    assert page.context["excluded"] == 1 and page.context["jury_mean"] == 20.0
+    assert "1 review is excluded from the jury mean" in page.content.decode()
+    marked = [r for r in page.context["reviews"] if r["excluded"]]
+    assert [r["juror"] for r in marked] == ["juror1"] and "Board member" in marked[0]["exclusion_reason"]
+    listing = admin.get("/deliberation/").content.decode()
+    assert "1 excluded" in listing

@@ -14,7 +14,7 @@ from frenchtech.indicators.catalogue import load_catalogue
 from frenchtech.programme.deliberation import services as store
 from frenchtech.programme.dossiers.models import Dossier, Status
 from frenchtech.programme.dossiers.services import load_call_campaign
-from frenchtech.programme.jury.services import dossier_reviews, mean_percent
+from frenchtech.programme.jury.services import dossier_reviews, excluded_count, mean_percent
 from frenchtech.report.i18n import reason
 from frenchtech.web import labels_text
 from frenchtech.web.audit_view import dossier_audit
@@ -65,7 +65,8 @@ def deliberation_list(request):
     rows = []
     for d in Dossier.objects.filter(call=call).order_by("name"):
         audit = dossier_audit(call, d, campaign)
-        rows.append({"dossier": d, "audit": audit, "jury": mean_percent(d), "decision": decided.get(d.pk),
+        rows.append({"dossier": d, "audit": audit, "jury": mean_percent(d), "excluded": excluded_count(d),
+                     "decision": decided.get(d.pk),
                      "flags": sum(1 for c in audit["compared"] if c["flag"])})
     rows.sort(key=lambda r: (r["audit"]["rank"] is None, r["audit"]["rank"] or 0, r["dossier"].name))
     plan = store.summary(call)
