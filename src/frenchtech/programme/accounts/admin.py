@@ -26,13 +26,27 @@ class LoginAttemptAdmin(LoggedAdmin):
 
 
 User = get_user_model()
+
+
+def _holds_records(user) -> bool:
+    from frenchtech.programme.jury.models import Conflict, Review
+
+    return (Conflict.objects.filter(juror=user).exists()
+            or Review.objects.filter(assignment__juror=user, submitted_at__isnull=False).exists())
 if admin.site.is_registered(User):
     admin.site.unregister(User)
 
 
 @admin.register(User)
 class LoggedUserAdmin(LoggedAdmin, UserAdmin):
-    """Accounts with their history: a deleted account's activity entries keep its name."""
+    """Accounts with their history: a deleted account's activity entries keep its name. An account tied to
+    records that cannot be removed (a conflict declaration, a submitted review) cannot be deleted: it is
+    deactivated instead (uncheck "active")."""
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and _holds_records(obj):
+            return False
+        return super().has_delete_permission(request, obj)
 
     def user_change_password(self, request, id, form_url=""):
         response = super().user_change_password(request, id, form_url)
