@@ -142,20 +142,25 @@ def test_reminders_command_and_page(dossiers, people, call, mailoutbox):
 
 
 def test_juror_sees_other_scores_unless_blind_or_conflicted(dossiers, people, call):
+    """Independent review: a juror sees the others' scores only after submitting their own, in a blind
+    call not before the deliberation, and never once conflicted."""
     from frenchtech.programme.jury.services import assign, declare_conflict, save_review
 
     set_phase(call, "review")
     lyon = dossiers["lyon"]
-    assign(people["juror"], lyon)
+    a1 = assign(people["juror"], lyon)
     a2 = assign(people["juror2"], lyon)
-    save_review(a2, {c: 3 for c in ("ecosystem", "ambition", "federation", "accelerators", "flagship",
-                                    "international")}, "Solid.", submit=True)
+    scores = {c: 3 for c in ("ecosystem", "ambition", "federation", "accelerators", "flagship", "international")}
+    save_review(a2, scores, "Solid.", submit=True)
     page = client_for(people["juror"]).get(f"/dossiers/{lyon.pk}/").content.decode()
-    assert 'id="jury-scores"' in page and "juror2" in page
+    assert 'id="jury-scores"' not in page and "juror2" not in page and "Solid." not in page
+    save_review(a1, scores, "Agreed.", submit=True)
+    page = client_for(people["juror"]).get(f"/dossiers/{lyon.pk}/").content.decode()
+    assert 'id="jury-scores"' in page and "juror2" in page and "Solid." in page
     call.blind_review = True
     call.save()
     page = client_for(people["juror"]).get(f"/dossiers/{lyon.pk}/").content.decode()
-    assert "juror2" not in page
+    assert "juror2" not in page and "Solid." not in page
     declare_conflict(people["juror"], call, "lyon", "Works for the metropolis")
     assert client_for(people["juror"]).get(f"/dossiers/{lyon.pk}/").status_code == 403
     assert client_for(people["juror"]).get(f"/jury/review/{lyon.pk}/").status_code == 403

@@ -12,8 +12,9 @@ from frenchtech.programme.accounts.permissions import ACTIONS, can
 from frenchtech.programme.accounts.services import create_person, team_of
 from frenchtech.programme.dossiers.models import Phase
 from frenchtech.programme.dossiers.services import create_dossier
-from frenchtech.programme.jury.services import assign, declare_conflict
-from tests.web.conftest import PASSWORD, set_phase
+from frenchtech.programme.jury.models import Assignment
+from frenchtech.programme.jury.services import CRITERIA_2014, assign, declare_conflict, save_review
+from tests.web.conftest import NARRATIVE, PASSWORD, set_phase
 
 ALL = {"upcoming", "open", "review", "deliberation", "published"}
 AFTER_DEADLINE = {"review", "deliberation", "published"}
@@ -28,6 +29,9 @@ EXPECTED = {
     "dossier.submit": {"applicant": {"own": {"open"}}},
     "attachment.view": {"admin": {"own": ALL, "other": ALL}, "applicant": {"own": ALL}, "juror": {"own": ALL}},
     "review.score": {"juror": {"own": {"review"}}},
+    # A juror sees the jury's reviews of a dossier only after submitting their own (independent review):
+    # the world's juror has submitted a review of their own dossier, in a call that is not blind; the
+    # juror who has not, and blind calls, are tested below.
     "review.see": {"admin": {"own": AFTER_DEADLINE, "other": AFTER_DEADLINE}, "juror": {"own": AFTER_DEADLINE}},
     "conflict.declare": {"juror": {"own": BEFORE_DELIBERATION, "other": BEFORE_DELIBERATION}},
     "jury.assign": {"admin": {"own": BEFORE_DELIBERATION, "other": BEFORE_DELIBERATION}},
@@ -48,20 +52,40 @@ def test_expected_table_covers_every_action():
     assert set(EXPECTED) == set(ACTIONS)
 
 
+def _submitted(call, territory):
+    from frenchtech.programme.dossiers.services import submit_dossier, update_dossier
+
+    team = TerritoryTeam.objects.create(campaign="metropoles-2014", territory=territory, name=territory)
+    member = create_person(f"team-{territory}", PASSWORD, Role.APPLICANT, team=team)
+    d = create_dossier(call, team, member)
+    update_dossier(d, {"name": d.name, "epci": d.epci, "communes": d.communes, "narrative": NARRATIVE,
+                       "declared": {"funding_eur": 1000000, "support_structures": 4}}, member)
+    d = submit_dossier(d, member)
+    d.call = call  # the dossier sees the phases the tests set on the call
+    return d
+
+
 @pytest.fixture
 def world(call, people):
-    """Draft dossiers for Lyon and Bordeaux; juror1 assigned to Lyon only; an applicant of another campaign."""
+    """Draft dossiers for Lyon and Bordeaux (the applicants' own and other); submitted dossiers for Nantes
+    and Toulouse (the juror's own and other: only submitted dossiers reach jurors): juror1 is assigned to
+    Nantes only and has submitted a review of it; an applicant of another campaign."""
     lyon = create_dossier(call, team_of(people["lyon"]), people["lyon"])
     bordeaux = create_dossier(call, team_of(people["bordeaux"]), people["bordeaux"])
-    assign(people["juror"], lyon)
+    nantes, toulouse = _submitted(call, "nantes"), _submitted(call, "toulouse")
+    a = assign(people["juror"], nantes)
+    save_review(a, {c["id"]: 3 for c in CRITERIA_2014}, "Fine.", submit=True)
     elsewhere = TerritoryTeam.objects.create(campaign="metropoles-2015", territory="lyon", name="Lyon 2015")
     outsider = create_person("team-2015", PASSWORD, Role.APPLICANT, team=elsewhere)
     users = {"admin": people["admin"], "applicant": people["lyon"], "juror": people["juror"],
              "fund_manager": people["fund"], "public": AnonymousUser()}
-    return {"call": call, "lyon": lyon, "bordeaux": bordeaux, "users": users, "outsider": outsider}
+    return {"call": call, "lyon": lyon, "bordeaux": bordeaux, "nantes": nantes, "toulouse": toulouse,
+            "users": users, "outsider": outsider}
 
 
 def _subject(world, action, role, relation):
+    if action in DOSSIER_ACTIONS and role == "juror":
+        return world["users"][role], world["nantes"] if relation == "own" else world["toulouse"]
     if action in DOSSIER_ACTIONS:
         return world["users"][role], world["lyon"] if relation == "own" else world["bordeaux"]
     if role == "applicant" and relation == "other":
@@ -102,20 +126,49 @@ def test_submitted_dossier_is_locked(world):
 
 def test_conflicted_juror_can_neither_see_nor_score(world):
     set_phase(world["call"], "review")
-    juror, lyon = world["users"]["juror"], world["lyon"]
-    assert can(juror, "review.score", lyon)
-    declare_conflict(juror, world["call"], "lyon", "Board member of the Lyon association")
+    juror, nantes = world["users"]["juror"], world["nantes"]
+    assert can(juror, "review.score", nantes) and can(juror, "review.see", nantes)
+    declare_conflict(juror, world["call"], "nantes", "Board member of the Nantes association")
     for action in ("review.score", "review.see", "dossier.view", "attachment.view"):
-        v = can(juror, action, lyon)
+        v = can(juror, action, nantes)
         assert not v and "conflict" in str(v.reason)
 
 
-def test_blind_review_hides_other_scores_from_jurors(world):
+def test_blind_review_hides_other_scores_from_jurors_until_deliberation(world):
     call = set_phase(world["call"], "review")
     call.blind_review = True
     call.save()
-    assert not can(world["users"]["juror"], "review.see", world["lyon"])
-    assert can(world["users"]["admin"], "review.see", world["lyon"])
+    v = can(world["users"]["juror"], "review.see", world["nantes"])
+    assert not v and "Blind review" in str(v.reason)
+    assert can(world["users"]["admin"], "review.see", world["nantes"])
+    for phase in ("deliberation", "published"):
+        set_phase(call, phase)
+        assert can(world["users"]["juror"], "review.see", world["nantes"]), phase
+
+
+def test_juror_sees_reviews_only_after_submitting_their_own(world, people):
+    set_phase(world["call"], "review")
+    juror2, nantes = people["juror2"], world["nantes"]
+    a = assign(juror2, nantes)
+    v = can(juror2, "review.see", nantes)
+    assert not v and "Submit your own review first" in str(v.reason)
+    save_review(a, {"ecosystem": 4}, "draft", submit=False)       # a draft is not a submitted review
+    assert not can(juror2, "review.see", nantes)
+    save_review(a, {c["id"]: 4 for c in CRITERIA_2014}, "done", submit=True)
+    assert can(juror2, "review.see", nantes)
+
+
+def test_stale_assignment_to_a_draft_opens_nothing(world):
+    """Only submitted dossiers reach jurors: an assignment row left on a draft grants no access."""
+    juror, lyon = world["users"]["juror"], world["lyon"]
+    Assignment.objects.create(call=world["call"], juror=juror, dossier=lyon)
+    for phase in Phase.values:
+        set_phase(world["call"], phase)
+        lyon.call = world["call"]
+        for action in ("dossier.view", "attachment.view", "review.score", "review.see"):
+            v = can(juror, action, lyon)
+            assert not v, (phase, action)
+            assert str(v.reason)
 
 
 def test_fund_actions_outside_any_campaign(world):

@@ -2,9 +2,11 @@
 
 Each action names the roles allowed, the relation each role needs with the object (``any``: none;
 ``team``: the applicant's team owns the dossier or applies to the call; ``assigned``: the juror is
-assigned to the dossier and has declared no conflict with its territory) and the phases of the call's
-calendar during which it is open. The permission matrix test reads none of this: it states the
-expected answers independently.
+assigned to the dossier, has declared no conflict with its territory, and the dossier has been
+submitted: a stale assignment to a draft opens nothing) and the phases of the call's calendar during
+which it is open. Reviews are independent: a juror sees the other jurors' reviews of a dossier
+("review.see") only once they have submitted their own, and in a blind call only from the deliberation
+on. The permission matrix test reads none of this: it states the expected answers independently.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from frenchtech.programme.dossiers.models import Call, Dossier, Phase, Status
 ALL_PHASES = frozenset(Phase.values)
 AFTER_DEADLINE = frozenset({Phase.REVIEW, Phase.DELIBERATION, Phase.PUBLISHED})
 BEFORE_DELIBERATION = frozenset({Phase.UPCOMING, Phase.OPEN, Phase.REVIEW})
+FROM_DELIBERATION = frozenset({Phase.DELIBERATION, Phase.PUBLISHED})
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ def _relation_holds(user, relation: str, obj) -> Verdict:
             return Verdict(False, _("You declared a conflict of interest with this territory."))
         if not Assignment.objects.filter(juror=user, dossier=obj).exists():
             return Verdict(False, _("You are not assigned to this dossier."))
+        if obj.status != Status.SUBMITTED:
+            return Verdict(False, _("This dossier is a draft: it reaches the jury once submitted."))
         return Verdict(True, "")
     raise ValueError(f"unknown relation {relation!r}")
 
@@ -112,6 +117,19 @@ def can(user, action: str, obj, now=None) -> Verdict:
         return verdict
     if rule.draft_only and isinstance(obj, Dossier) and obj.status != Status.DRAFT:
         return Verdict(False, _("The dossier has been submitted and is locked."))
-    if action == "review.see" and role == Role.JUROR and call.blind_review:
-        return Verdict(False, _("Blind review: jurors do not see each other's scores."))
+    if action == "review.see" and role == Role.JUROR:
+        return _juror_sees_reviews(user, obj, call, phase)
+    return Verdict(True, "")
+
+
+def _juror_sees_reviews(user, dossier, call, phase) -> Verdict:
+    """Independent review: a juror sees the others' reviews of a dossier only after submitting their own;
+    in a blind call, only from the deliberation on."""
+    from frenchtech.programme.jury.models import Review
+
+    if not Review.objects.filter(assignment__juror=user, assignment__dossier=dossier,
+                                 submitted_at__isnull=False).exists():
+        return Verdict(False, _("Submit your own review first: jurors see each other's reviews only after that."))
+    if call.blind_review and phase not in FROM_DELIBERATION:
+        return Verdict(False, _("Blind review: jurors see each other's reviews only from the deliberation on."))
     return Verdict(True, "")

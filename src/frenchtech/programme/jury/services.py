@@ -1,5 +1,13 @@
-"""Jury services: rubric, assignment (manual and batch), conflicts, scoring, reminders."""
+"""Jury services: rubric, assignment (manual and batch), conflicts, scoring, who sees which reviews,
+the reviews that count, reminders.
+
+Only submitted dossiers reach jurors. A conflict of interest binds: a review by a juror who declares a
+conflict with the dossier's territory in the call, before or after scoring, counts in no aggregate
+(it stays on record, marked excluded with the reason)."""
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -9,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from frenchtech.programme.accounts.models import Role
 from frenchtech.programme.activity.services import record
+from frenchtech.programme.dossiers.models import Status
 from frenchtech.programme.jury.models import (
     SCORE_MAX,
     SCORE_MIN,
@@ -51,14 +60,30 @@ def is_conflicted(juror, call, territory: str) -> bool:
     return Conflict.objects.filter(call=call, juror=juror, territory=territory).exists()
 
 
+def call_territories(call) -> dict[str, str]:
+    """The candidate territories of the call's campaign: id -> name."""
+    from frenchtech.programme.dossiers.services import load_call_campaign
+
+    return {s.id: s.name for s in load_call_campaign(call).specs}
+
+
 @transaction.atomic
 def declare_conflict(juror, call, territory: str, reason: str, actor=None) -> Conflict:
+    """Declare ``juror`` tied to ``territory`` (a candidate of the call). Allowed after scoring too: the
+    juror's review of that territory's dossier then stays on record but counts in no aggregate."""
+    territory = (territory or "").strip()
+    if territory not in call_territories(call):
+        raise JuryError({"territory": [_("Choose one of the call's candidate territories.")]})
     if not reason.strip():
         raise JuryError({"reason": [_("Say briefly what ties you to this territory.")]})
     conflict, _created = Conflict.objects.get_or_create(call=call, juror=juror, territory=territory,
                                                         defaults={"reason": reason.strip()[:300]})
+    scored = list(Review.objects.filter(assignment__call=call, assignment__juror=juror,
+                                        assignment__dossier__territory=territory,
+                                        submitted_at__isnull=False).values_list("pk", flat=True))
     record(actor or juror, "conflict.declare", conflict, after={"juror": juror.username, "territory": territory,
-                                                                "reason": conflict.reason}, campaign=call.campaign)
+                                                                "reason": conflict.reason,
+                                                                "excluded_reviews": scored}, campaign=call.campaign)
     return conflict
 
 
@@ -66,6 +91,9 @@ def declare_conflict(juror, call, territory: str, reason: str, actor=None) -> Co
 def assign(juror, dossier, actor=None) -> Assignment:
     if getattr(getattr(juror, "profile", None), "role", None) != Role.JUROR:
         raise JuryError({"juror": [_("Only jurors can be assigned.")]})
+    if dossier.status != Status.SUBMITTED:
+        raise JuryError({"dossier": [_("%(dossier)s is a draft: only submitted dossiers go to the jury.")
+                                     % {"dossier": dossier.name}]})
     if is_conflicted(juror, dossier.call, dossier.territory):
         raise JuryError({"juror": [_("%(juror)s has declared a conflict of interest with %(dossier)s.")
                                    % {"juror": juror.username, "dossier": dossier.name}]})
@@ -78,6 +106,11 @@ def assign(juror, dossier, actor=None) -> Assignment:
 
 @transaction.atomic
 def unassign(assignment: Assignment, actor=None) -> None:
+    """Remove an assignment; one whose review was submitted is kept for the record (refused)."""
+    if Review.objects.filter(assignment=assignment, submitted_at__isnull=False).exists():
+        raise JuryError({"__all__": [_("%(juror)s has submitted a review of %(dossier)s: the assignment is kept "
+                                       "for the record.") % {"juror": assignment.juror.username,
+                                                             "dossier": assignment.dossier.name}]})
     record(actor, "jury.unassign", assignment, before={"juror": assignment.juror.username,
                                                        "dossier": assignment.dossier_id},
            campaign=assignment.call.campaign)
@@ -86,11 +119,14 @@ def unassign(assignment: Assignment, actor=None) -> None:
 
 @transaction.atomic
 def batch_assign(call, jurors, dossiers, per_dossier: int, actor=None) -> list[Assignment]:
-    """Give each dossier ``per_dossier`` jurors, least-loaded first, never a conflicted one."""
+    """Give each submitted dossier ``per_dossier`` jurors, least-loaded first, never a conflicted one;
+    drafts are skipped (only submitted dossiers go to the jury)."""
     load = {j.pk: Assignment.objects.filter(call=call, juror=j).count() for j in jurors}
     conflicts = set(Conflict.objects.filter(call=call).values_list("juror_id", "territory"))
     made = []
     for d in dossiers:
+        if d.status != Status.SUBMITTED:
+            continue
         have = set(Assignment.objects.filter(dossier=d).values_list("juror_id", flat=True))
         free = sorted((j for j in jurors if j.pk not in have and (j.pk, d.territory) not in conflicts),
                       key=lambda j: (load[j.pk], j.username))
@@ -157,16 +193,87 @@ def save_review(assignment: Assignment, raw_scores: dict, comment: str, submit: 
     return review
 
 
-def dossier_reviews(dossier):
-    return Review.objects.filter(assignment__dossier=dossier, submitted_at__isnull=False).select_related(
-        "assignment__juror")
+@dataclass(frozen=True)
+class ReviewRecord:
+    """One submitted review of a dossier, as the aggregates see it.
+
+    - ``review``: the ``Review`` row; ``assignment`` (property): its ``Assignment`` (``.juror``, ``.dossier``);
+    - ``juror``: the user who wrote it;
+    - ``scores``: criterion id -> 0..5, or None for n/a; ``comment``; ``submitted_at`` (datetime);
+    - ``total``, ``max``, ``percent``: the weighted total, its maximum and the share of it in percent
+      (``percent`` None when every criterion is n/a), as ``total()`` computes them;
+    - ``excluded``: True when the juror has declared a conflict of interest with the dossier's territory
+      in this call, before or after scoring: the review counts in no aggregate (mean, ranking);
+    - ``exclusion_reason``: "" when counted; otherwise the conflict's declaration date and stated reason
+      ("conflict of interest declared on 2014-10-02: reason", in the active language);
+    - ``conflict``: the ``Conflict`` row behind the exclusion, or None (its ``declared_at`` and ``reason``
+      for pages that format the date themselves).
+
+    ``r.assignment.juror.username``, ``r.scores`` and ``r.comment`` work as on a ``Review``."""
+    review: Review
+    juror: object
+    scores: dict
+    comment: str
+    submitted_at: dt.datetime
+    total: float
+    max: float
+    percent: float | None
+    excluded: bool = False
+    exclusion_reason: str = ""
+    conflict: Conflict | None = None
+
+    @property
+    def assignment(self) -> Assignment:
+        return self.review.assignment
+
+    @property
+    def counted(self) -> bool:
+        return not self.excluded
+
+
+def dossier_reviews(dossier) -> list[ReviewRecord]:
+    """Every submitted review of ``dossier`` (drafts never), oldest submission first, each saying whether
+    it counts and why not."""
+    criteria = dossier.call.rubric.criteria
+    conflicts = {c.juror_id: c for c in Conflict.objects.filter(call_id=dossier.call_id, territory=dossier.territory)}
+    out = []
+    for r in (Review.objects.filter(assignment__dossier=dossier, submitted_at__isnull=False)
+              .select_related("assignment__juror", "assignment__dossier").order_by("submitted_at", "pk")):
+        juror = r.assignment.juror
+        conflict = conflicts.get(juror.pk)
+        reason = ""
+        if conflict is not None:
+            reason = _("conflict of interest declared on %(date)s: %(reason)s") % {
+                "date": timezone.localdate(conflict.declared_at).isoformat(), "reason": conflict.reason}
+        out.append(ReviewRecord(review=r, juror=juror, scores=r.scores, comment=r.comment,
+                                submitted_at=r.submitted_at, **total(r.scores, criteria),
+                                excluded=conflict is not None, exclusion_reason=reason, conflict=conflict))
+    return out
+
+
+def counted_reviews(dossier) -> list[ReviewRecord]:
+    """The submitted reviews of ``dossier`` that count: none by a juror conflicted with its territory."""
+    return [r for r in dossier_reviews(dossier) if not r.excluded]
+
+
+def excluded_count(dossier) -> int:
+    """How many submitted reviews of ``dossier`` are excluded from the aggregates (conflicts of interest)."""
+    return sum(1 for r in dossier_reviews(dossier) if r.excluded)
 
 
 def mean_percent(dossier) -> float | None:
-    criteria = dossier.call.rubric.criteria
-    values = [total(r.scores, criteria)["percent"] for r in dossier_reviews(dossier)]
-    values = [v for v in values if v is not None]
+    """Mean of the counted reviews' percentages (n/a-only reviews left out); None when there is none."""
+    values = [r.percent for r in counted_reviews(dossier) if r.percent is not None]
     return sum(values) / len(values) if values else None
+
+
+def may_see_reviews(user, dossier, now=None):
+    """May ``user`` see the jury's reviews of ``dossier`` (names, scores, comments)? A ``Verdict``
+    saying why not. The programme admin: from the deadline on. A juror: assigned, without conflict,
+    only after submitting their own review of it, and in a blind call only from the deliberation on."""
+    from frenchtech.programme.accounts.permissions import can
+
+    return can(user, "review.see", dossier, now=now)
 
 
 def outstanding(call):

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from frenchtech.programme.accounts.models import Role
 from frenchtech.programme.accounts.permissions import can
 from frenchtech.programme.accounts.services import role_of, team_of
-from frenchtech.programme.dossiers.models import Attachment, Dossier
+from frenchtech.programme.dossiers.models import Attachment, Dossier, Status
 from frenchtech.programme.dossiers.services import (
     NARRATIVE_SECTIONS,
     DossierError,
@@ -31,8 +31,8 @@ from frenchtech.web.views.common import Refused, require
 
 
 def visible_dossiers(user, call):
-    """The dossiers a person may list: all for the programme team, their own for a team, assigned ones
-    (without conflict) for a juror."""
+    """The dossiers a person may list: all for the programme team, their own for a team, assigned
+    submitted ones (without conflict) for a juror."""
     role = role_of(user)
     qs = Dossier.objects.filter(call=call).select_related("call", "team")
     if role == Role.ADMIN:
@@ -44,7 +44,8 @@ def visible_dossiers(user, call):
         from frenchtech.programme.jury.models import Conflict
 
         conflicted = Conflict.objects.filter(call=call, juror=user).values_list("territory", flat=True)
-        return qs.filter(assignments__juror=user).exclude(territory__in=list(conflicted))
+        return (qs.filter(assignments__juror=user, status=Status.SUBMITTED)
+                .exclude(territory__in=list(conflicted)))
     return qs.none()
 
 
@@ -89,13 +90,33 @@ def dossier_detail(request, pk):
            "versions": dossier.versions.select_related("author")[:10], "reviews": None}
     vintage = load_call_campaign(dossier.call).vintage
     ctx["epci_names"], ctx["commune_names"] = perimeter_names(vintage, dossier.epci, dossier.communes)
-    if can(u, "review.see", dossier):
-        from frenchtech.programme.jury.services import dossier_reviews, total
-
-        criteria = dossier.call.rubric.criteria
-        ctx["reviews"] = [{"juror": r.assignment.juror.username, "comment": r.comment,
-                           **total(r.scores, criteria)} for r in dossier_reviews(dossier)]
+    ctx.update(_jury_reviews(u, dossier))
     return render(request, "web/dossier_detail.html", ctx)
+
+
+def _jury_reviews(user, dossier) -> dict:
+    """The jury's reviews of the dossier as this person may see them (``reviews`` None when not at all,
+    with ``reviews_hidden`` saying why to an assigned juror). The programme admin sees every submitted
+    review, excluded ones marked with the conflict behind them; a juror sees, once allowed (see
+    ``may_see_reviews``), the reviews that count, other jurors' names withheld in a blind call."""
+    from frenchtech.programme.jury.services import counted_reviews, dossier_reviews, may_see_reviews, mean_percent
+
+    verdict = may_see_reviews(user, dossier)
+    if not verdict:
+        hidden = str(verdict.reason) if role_of(user) == Role.JUROR and can(user, "dossier.view", dossier) else ""
+        return {"reviews": None, "reviews_hidden": hidden}
+    admin = role_of(user) == Role.ADMIN
+    anonymous = not admin and dossier.call.blind_review
+    rows = []
+    for r in (dossier_reviews(dossier) if admin else counted_reviews(dossier)):
+        own = r.juror.pk == user.pk
+        name = _("you") if own and not admin else (_("another juror") if anonymous else r.juror.username)
+        rows.append({"juror": name, "comment": r.comment, "total": r.total, "max": r.max, "percent": r.percent,
+                     "excluded": r.excluded, "exclusion_reason": r.exclusion_reason,
+                     "declared_at": r.conflict.declared_at if r.conflict else None,
+                     "conflict_reason": r.conflict.reason if r.conflict else ""})
+    return {"reviews": rows, "reviews_hidden": "", "jury_mean": mean_percent(dossier),
+            "excluded_count": sum(1 for r in rows if r["excluded"])}
 
 
 def _form_data(post) -> dict:

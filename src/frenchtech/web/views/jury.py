@@ -4,13 +4,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from frenchtech.programme.accounts.models import Role
 from frenchtech.programme.accounts.services import role_of
-from frenchtech.programme.dossiers.models import Dossier
+from frenchtech.programme.dossiers.models import Dossier, Status
 from frenchtech.programme.dossiers.services import (
     NARRATIVE_SECTIONS,
     load_call_campaign,
@@ -55,13 +56,18 @@ def jury_home(request):
     conflicts = Conflict.objects.filter(call=call, juror=request.user)
     conflicted = {c.territory for c in conflicts}
     rows = []
-    for a in Assignment.objects.filter(call=call, juror=request.user).select_related("dossier"):
+    # A stale assignment to a draft opens nothing (only submitted dossiers reach jurors): not listed.
+    for a in Assignment.objects.filter(call=call, juror=request.user,
+                                       dossier__status=Status.SUBMITTED).select_related("dossier"):
         review = Review.objects.filter(assignment=a).first()
         rows.append({"assignment": a, "dossier": a.dossier, "conflicted": a.dossier.territory in conflicted,
                      "review": review})
     campaign = load_call_campaign(call)
+    names = {s.id: s.name for s in campaign.specs}
+    # The form offers the call's candidate territories only; declare_conflict refuses any other.
     return render(request, "web/jury_home.html", {
-        "call": call, "rows": rows, "conflicts": conflicts,
+        "call": call, "rows": rows,
+        "conflicts": [{"territory": names.get(c.territory, c.territory), "reason": c.reason} for c in conflicts],
         "territories": [(s.id, s.name) for s in campaign.specs if s.id not in conflicted]})
 
 
@@ -99,40 +105,57 @@ def review(request, pk):
         "section_label": labels_text.section}, status=400 if errors else 200)
 
 
+def _pair(key: str) -> tuple[int, int] | None:
+    try:
+        j, d = (int(x) for x in key.split(":"))
+    except ValueError:
+        return None
+    return j, d
+
+
 @login_required
 def assign(request):
     call = current_call()
     require(request, "jury.assign", call)
-    dossiers = list(Dossier.objects.filter(call=call).order_by("name"))
+    every = list(Dossier.objects.filter(call=call).order_by("name"))
+    # Only submitted dossiers go to the jury: drafts are neither listed nor assigned.
+    dossiers = [d for d in every if d.status == Status.SUBMITTED]
     people = list(jurors())
+    conflicts = set(Conflict.objects.filter(call=call).values_list("juror_id", "territory"))
     if request.method == "POST":
         try:
-            if "batch" in request.POST:
-                per = max(1, min(10, int(request.POST.get("per_dossier", "2") or 2)))
-                made = batch_assign(call, people, dossiers, per, request.user)
-                messages.success(request, _("%(n)s assignment(s) made.") % {"n": len(made)})
-            else:
-                wanted = set(request.POST.getlist("pair"))
-                current = {f"{a.juror_id}:{a.dossier_id}": a for a in Assignment.objects.filter(call=call)}
-                by_id = {j.pk: j for j in people}
-                by_dossier = {d.pk: d for d in dossiers}
-                for key in sorted(wanted - current.keys()):
-                    j, d = (int(x) for x in key.split(":"))
-                    assign_juror(by_id[j], by_dossier[d], request.user)
-                for key in sorted(current.keys() - wanted):
-                    unassign(current[key], request.user)
-                messages.success(request, _("Assignments saved."))
+            with transaction.atomic():
+                if "batch" in request.POST:
+                    per = max(1, min(10, int(request.POST.get("per_dossier", "2") or 2)))
+                    made = batch_assign(call, people, dossiers, per, request.user)
+                    messages.success(request, _("%(n)s assignment(s) made.") % {"n": len(made)})
+                else:
+                    by_id = {j.pk: j for j in people}
+                    by_dossier = {d.pk: d for d in every}
+                    shown = {d.pk for d in dossiers}
+                    wanted = {p for p in map(_pair, request.POST.getlist("pair"))
+                              if p and p[0] in by_id and p[1] in by_dossier}
+                    # The grid edits the cells it shows: a conflicted pair (no box) or a draft keeps its
+                    # assignment, so a review of a juror who declared a conflict after scoring stays on record.
+                    current = {(a.juror_id, a.dossier_id): a for a in Assignment.objects.filter(call=call)
+                               .select_related("dossier", "juror")
+                               if a.dossier_id in shown and (a.juror_id, a.dossier.territory) not in conflicts}
+                    for j, d in sorted(wanted - current.keys()):
+                        assign_juror(by_id[j], by_dossier[d], request.user)
+                    for key in sorted(current.keys() - wanted):
+                        unassign(current[key], request.user)
+                    messages.success(request, _("Assignments saved."))
         except JuryError as exc:
             for msgs in exc.errors.values():
                 for m in msgs:
                     messages.error(request, m)
         return redirect("jury-assign")
     assigned = set(Assignment.objects.filter(call=call).values_list("juror_id", "dossier_id"))
-    conflicts = set(Conflict.objects.filter(call=call).values_list("juror_id", "territory"))
     grid = [{"dossier": d, "cells": [{"juror": j, "key": f"{j.pk}:{d.pk}", "on": (j.pk, d.pk) in assigned,
                                       "conflict": (j.pk, d.territory) in conflicts} for j in people]}
             for d in dossiers]
-    return render(request, "web/jury_assign.html", {"call": call, "jurors": people, "grid": grid})
+    return render(request, "web/jury_assign.html", {"call": call, "jurors": people, "grid": grid,
+                                                    "drafts": len(every) - len(dossiers)})
 
 
 @login_required
