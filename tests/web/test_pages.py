@@ -15,6 +15,7 @@ from frenchtech.programme.dossiers.services import (
     create_dossier,
 )
 from tests.web.conftest import PDF, set_phase
+from tests.web.publishing import publish
 
 
 def client_for(user):
@@ -184,7 +185,7 @@ def test_decision_override_needs_rationale_and_publication_is_final(dossiers, pe
     data["rationale"] = "The jury weighs the flagship place more than the audit does."
     assert admin.post(f"/deliberation/{lyon.pk}/", data).status_code == 302
     assert admin.post("/deliberation/", {"dossier": [dossiers["bordeaux"].pk]}).status_code == 302
-    assert admin.post("/deliberation/publish/").status_code == 302
+    assert publish(admin).redirect_chain[-1][1] == 302
     final = Decision.objects.filter(territory="lyon").order_by("pk").last()
     assert final.decision == other and final.supersedes is not None
     public = Client().get(f"/public/{call.campaign}/").content.decode()
@@ -208,7 +209,7 @@ def test_deferral_needs_a_rationale_and_is_public_and_final_after_publication(do
     from frenchtech.labelling import registry
     from frenchtech.programme.labels import services
     from frenchtech.programme.labels.models import Decision
-    from frenchtech.web import decisions as store
+    from frenchtech.programme.deliberation import services as store
 
     set_phase(call, "deliberation")
     admin = client_for(people["admin"])
@@ -225,14 +226,14 @@ def test_deferral_needs_a_rationale_and_is_public_and_final_after_publication(do
     data["rationale"] = "Perimeter to be confirmed by the metropolitan council."
     assert admin.post(f"/deliberation/{lyon.pk}/", data).status_code == 302
     recorded = store.current_decisions(call)[lyon.pk]
-    assert recorded["decision"] == "deferred" and recorded["override"] and recorded["starts"] is None
+    assert recorded.decision == "deferred" and recorded.override and recorded.valid_from is None
     # batch: no rationale, nothing deferred; with one, every selected dossier is deferred
     admin.post("/deliberation/", {"dossier": [bordeaux.pk], "action": "defer", "rationale": ""})
     assert bordeaux.pk not in store.current_decisions(call)
     admin.post("/deliberation/", {"dossier": [bordeaux.pk], "action": "defer",
                                   "rationale": "Dossier to be completed with the accelerators' commitments."})
-    assert store.current_decisions(call)[bordeaux.pk]["decision"] == "deferred"
-    assert admin.post("/deliberation/publish/").status_code == 302
+    assert store.current_decisions(call)[bordeaux.pk].decision == "deferred"
+    assert publish(admin).redirect_chain[-1][1] == 302
 
     final = {t: Decision.objects.filter(territory=t).order_by("pk").last() for t in ("lyon", "bordeaux")}
     assert all(d.decision == "deferred" and d.supersedes is not None and d.override for d in final.values())
