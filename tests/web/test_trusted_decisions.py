@@ -224,23 +224,21 @@ def test_the_public_side_serves_what_was_published(dossiers, people, call, admin
 
 
 def test_jury_decisions_and_pinned_files_cannot_be_rewritten(dossiers, people, call, admin):
-    from frenchtech.programme.deliberation.models import JuryDecision, PublishedFile
+    from frenchtech.programme.deliberation.models import JuryDecision, Publication, PublishedFile
 
     set_phase(call, "deliberation")
     admin.post("/deliberation/", {"dossier": [d.pk for d in dossiers.values()]})
     publish(admin)
     decision = JuryDecision.objects.first()
-    for sql in ("UPDATE deliberation_jurydecision SET decision = 'labelled' WHERE id = %s",
-                "DELETE FROM deliberation_jurydecision WHERE id = %s"):
-        with pytest.raises(REFUSED), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [decision.pk])
-    pinned = PublishedFile.objects.first()
-    for sql in ("UPDATE deliberation_publishedfile SET sha256 = 'x' WHERE id = %s",
-                "DELETE FROM deliberation_publishedfile WHERE id = %s"):
-        with pytest.raises(REFUSED), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [pinned.pk])
+    rows = {"deliberation_jurydecision": ("decision = 'labelled'", decision.pk),
+            "deliberation_publishedfile": ("sha256 = 'x'", PublishedFile.objects.first().pk),
+            "deliberation_publication": ("manifest_sha256 = 'x'", Publication.objects.get().pk)}
+    for table, (change, pk) in rows.items():
+        for sql in (f"UPDATE {table} SET {change} WHERE id = %s", f"DELETE FROM {table} WHERE id = %s"):
+            with pytest.raises(REFUSED), transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, [pk])
+    with pytest.raises(REFUSED):
+        JuryDecision.objects.filter(pk=decision.pk).update(rationale="rewritten")
     assert JuryDecision.objects.filter(pk=decision.pk, decision=decision.decision).exists()
 
 
