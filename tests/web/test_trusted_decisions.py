@@ -260,3 +260,54 @@ def test_deliberation_marks_and_leaves_out_a_review_whose_juror_declared_a_confl
     assert [r["juror"] for r in marked] == ["juror1"] and "Board member" in marked[0]["exclusion_reason"]
     listing = admin.get("/deliberation/").content.decode()
     assert "1 excluded" in listing
+
+
+def test_a_reaudit_is_published_as_corrections_and_served(dossiers, people, call, admin, tmp_path, showcase):
+    from frenchtech.audit import run_audit
+    from frenchtech.campaign import load_campaign
+    from frenchtech.programme.deliberation import reaudit
+    from frenchtech.programme.deliberation.models import Publication
+    from frenchtech.programme.labels.models import Decision
+    from frenchtech.programme.labels.services import PublicationError
+    from frenchtech.sources.generate import generate_evidence
+    from tests.web.conftest import CAMPAIGN
+
+    set_phase(call, "deliberation")
+    lyon, bordeaux = dossiers["lyon"], dossiers["bordeaux"]
+    proposed = proposals(call)
+    other = _other(proposed["lyon"]["decision"])
+    admin.post(f"/deliberation/{lyon.pk}/", {"decision": other, "kind": "metropole", "starts": "2014-11-12",
+                                             "ends": "2018-11-12", "rationale": OVERRIDE})
+    admin.post("/deliberation/", {"dossier": [bordeaux.pk]})
+    publish(admin)
+    first = Publication.objects.get()
+    # the campaign audited again on corrected evidence
+    campaign = load_campaign(CAMPAIGN)
+    generate_evidence(campaign, tmp_path / "evidence", rows=5000, seed=campaign.seed + 7)
+    run_audit(campaign, tmp_path / "evidence", tmp_path / "reaudit")
+    folder = tmp_path / "reaudit"
+    todo = reaudit.plan(call.campaign, folder)
+    assert todo.changes, "the new evidence changes some decisions"
+    assert "lyon" not in {c["territory"] for c in todo.changes}   # decided by hand: it stands
+    with pytest.raises(PublicationError, match="rationale"):
+        reaudit.publish(call.campaign, folder, "", people["admin"], confirmed_manifest=todo.manifest_sha256)
+    with pytest.raises(PublicationError, match="changed since"):
+        reaudit.publish(call.campaign, folder, "Evidence corrected by INSEE.", people["admin"],
+                        confirmed_manifest="0" * 64)
+    second = reaudit.publish(call.campaign, folder, "Evidence corrected by INSEE.", people["admin"],
+                             confirmed_manifest=todo.manifest_sha256)
+    assert second.supersedes_id == first.pk and Publication.objects.count() == 2
+    for change in todo.changes:
+        head = Decision.objects.filter(territory=change["territory"], superseded_by__isnull=True).get()
+        assert head.decision == change["after"]["decision"] and head.supersedes is not None
+        assert "re-audit" in head.override_rationale
+    lyon_head = Decision.objects.filter(territory="lyon", superseded_by__isnull=True).get()
+    assert lyon_head.decision == other and lyon_head.override_rationale == OVERRIDE
+    # the public side now serves the new audit's figures with the decisions that stand
+    from frenchtech.report import api
+
+    served = Client().get(f"{API}/territories/{todo.changes[0]['territory']}").json()
+    assert served["score"] == api.territory(todo.changes[0]["territory"], folder=folder)[1]["score"]
+    assert served["decision"]["decision"] == todo.changes[0]["after"]["decision"]
+    with pytest.raises(PublicationError, match="already published"):
+        reaudit.plan(call.campaign, folder)

@@ -69,21 +69,29 @@ class JuryDecision(ProtectedModel):
 
 
 class Publication(ProtectedModel):
-    """A call's decisions made public: the audit run published and what the confirmation showed."""
+    """A call's decisions made public: the audit published, what the confirmation showed and the files
+    the public side serves. A re-audit published later is a new publication that supersedes the previous
+    one, with its rationale; the newest one is what the public side serves."""
     protection = Protection(message="{table} rows are publications and cannot be changed")
     objects = ProtectedQuerySet.as_manager()
 
-    call = models.OneToOneField("dossiers.Call", on_delete=models.PROTECT, related_name="publication")
+    call = models.ForeignKey("dossiers.Call", on_delete=models.PROTECT, related_name="publications")
     run = models.ForeignKey("labels.CampaignRun", on_delete=models.PROTECT, related_name="publications")
     manifest_sha256 = models.CharField(max_length=64)
     summary = models.JSONField(default=dict)
+    rationale = models.TextField(_("rationale"), blank=True)    # why a re-audit was published
+    supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="superseded_by")
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+")
     published_by_name = models.CharField(max_length=150, blank=True)
     published_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        ordering = ["published_at", "pk"]
         verbose_name = _("publication")
+        constraints = [models.UniqueConstraint(fields=["call"], condition=Q(supersedes__isnull=True),
+                                               name="deliberation_one_first_publication_per_call")]
 
 
 class PublishedFile(ProtectedModel):
@@ -91,11 +99,12 @@ class PublishedFile(ProtectedModel):
     protection = Protection(message="{table} rows are published files and cannot be changed")
     objects = ProtectedQuerySet.as_manager()
 
-    run = models.ForeignKey("labels.CampaignRun", on_delete=models.PROTECT, related_name="published_files")
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="files")
     path = models.CharField(max_length=300)     # relative POSIX path in the published folder
     sha256 = models.CharField(max_length=64)
     content = models.BinaryField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["run", "path"], name="deliberation_one_file_per_path")]
-        ordering = ["run", "path"]
+        constraints = [models.UniqueConstraint(fields=["publication", "path"],
+                                               name="deliberation_one_file_per_path")]
+        ordering = ["publication", "path"]

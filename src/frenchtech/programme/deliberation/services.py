@@ -27,6 +27,8 @@ from frenchtech.programme.deliberation.models import (
 )
 from frenchtech.programme.dossiers.models import Call, Dossier, Status
 from frenchtech.programme.dossiers.services import load_call_campaign
+from frenchtech.programme.labels.models import CampaignRun, Decision
+from frenchtech.programme.labels.services import PublicationError, correct_decision, publish_audit
 
 MIN_RATIONALE = 10   # characters: the same bar as the labels registry's corrections
 
@@ -334,13 +336,6 @@ def publish(call: Call, actor, *, confirmed_manifest: str) -> Publication:
     The audit's decisions are published as they are, and each jury decision that departs from them
     (decision, label kind or validity) is published as a correction linked to the audit's, with its
     rationale; the files the public side serves are pinned in the database."""
-    from frenchtech.programme.labels.models import Decision
-    from frenchtech.programme.labels.services import (
-        PublicationError,
-        correct_decision,
-        publish_audit,
-    )
-
     call = _locked_call(call)
     if not call.audit_dir:
         raise DecisionError({"__all__": [_("No audit is loaded for this campaign: nothing can be published.")]})
@@ -359,25 +354,30 @@ def publish(call: Call, actor, *, confirmed_manifest: str) -> Publication:
         if run.manifest_sha256 != confirmed_manifest:
             raise DecisionError({"__all__": [_("The audit changed since the confirmation page was shown: "
                                                "review the summary again.")]})
-        snapshot.pin(run, call.audit_dir)
         for d in current_decisions(call).values():
             audit = _head(Decision.objects.filter(run=run, territory=d.territory))
             if audit is None or _publishes_as_is(audit, d):
                 continue
             correct_decision(audit.record_id, d.decision, d.rationale, on_date=timezone.localdate(), kind=d.kind,
                              valid_from=d.valid_from, review_until=d.review_until, valid_until=d.valid_until)
+        call.published_at = timezone.now()
+        call.save(update_fields=["published_at"])
+        publication = _publication(call, run, run.manifest_sha256, plan.as_dict(), actor)
+        snapshot.pin(publication, call.audit_dir)
     except PublicationError as exc:
         raise DecisionError({"__all__": [str(exc)]}) from None
-    call.published_at = timezone.now()
-    call.save(update_fields=["published_at"])
-    publication = Publication.objects.create(
-        call=call, run=run, manifest_sha256=run.manifest_sha256, summary=plan.as_dict(),
-        published_by=actor if getattr(actor, "pk", None) else None,
-        published_by_name=getattr(actor, "get_username", lambda: "")() if actor is not None else "system",
-        published_at=call.published_at)
     record(actor, "call.publish", call, after={**plan.as_dict(), "published_at": call.published_at, "run": run.pk},
            campaign=call.campaign)
     return publication
+
+
+def _publication(call: Call, run, manifest_sha256: str, summary: dict, actor, rationale: str = "",
+                 supersedes=None) -> Publication:
+    return Publication.objects.create(
+        call=call, run=run, manifest_sha256=manifest_sha256, summary=summary, rationale=rationale,
+        supersedes=supersedes, published_by=actor if getattr(actor, "pk", None) else None,
+        published_by_name=getattr(actor, "get_username", lambda: "")() if actor is not None else "system",
+        published_at=call.published_at if supersedes is None else timezone.now())
 
 
 def _publishes_as_is(audit, jury: JuryDecision) -> bool:
@@ -404,8 +404,6 @@ def public_decisions(call: Call) -> list[dict]:
     The published run holds every territory of the campaign's audit, including those that submitted no
     dossier on the platform (automatic labels, candidates decided by the audit alone): they are listed
     too, marked ``audit_only``."""
-    from frenchtech.programme.labels.models import CampaignRun, Decision
-
     run = CampaignRun.objects.filter(campaign=call.campaign).first()
     if call.published_at is None or run is None:
         return []

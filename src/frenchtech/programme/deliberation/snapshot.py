@@ -34,12 +34,12 @@ def manifest_sha256(audit_dir) -> str:
     return _sha(path.read_bytes()) if path.is_file() else ""
 
 
-def pin(run, audit_dir) -> int:
+def pin(publication, audit_dir) -> int:
     """Copy the published audit into the database; returns the number of files. Refused when a file
-    differs from the hash its manifest records, or the manifest from the run's."""
+    differs from the hash its manifest records, or the manifest from the one the publication names."""
     folder = Path(audit_dir)
     raw = (folder / "manifest.json").read_bytes()
-    if _sha(raw) != run.manifest_sha256:
+    if _sha(raw) != publication.manifest_sha256:
         raise PublicationError(f"{folder / 'manifest.json'}: changed while it was being published")
     manifest = json.loads(raw)
     problems = check_manifest(manifest)
@@ -53,8 +53,8 @@ def pin(run, audit_dir) -> int:
         entry = manifest.get("inputs", {}).get(f"{kind}:{kind}.csv")
         if entry and Path(entry["path"]).is_file():
             files[f"{EVIDENCE}/{kind}.csv"] = _checked(Path(entry["path"]), entry["sha256"])
-    PublishedFile.objects.bulk_create([PublishedFile(run=run, path=name, sha256=_sha(data), content=data)
-                                       for name, data in files.items()])
+    PublishedFile.objects.bulk_create([PublishedFile(publication=publication, path=name, sha256=_sha(data),
+                                                     content=data) for name, data in files.items()])
     return len(files)
 
 
@@ -68,18 +68,18 @@ def _checked(path: Path, digest: str) -> bytes:
     return data
 
 
-def is_pinned(run) -> bool:
-    return PublishedFile.objects.filter(run=run).exists()
+def is_pinned(publication) -> bool:
+    return PublishedFile.objects.filter(publication=publication).exists()
 
 
-def folder(run) -> Path:
-    """The pinned audit of ``run`` as a folder (written once per run under the temporary directory, each
-    file checked against its recorded hash), for the readers of audit folders."""
-    target = Path(tempfile.gettempdir()) / f"frenchtech-published-{run.manifest_sha256[:20]}" / "audit"
+def folder(publication) -> Path:
+    """The pinned audit of ``publication`` as a folder (written once per audit under the temporary
+    directory, each file checked against its recorded hash), for the readers of audit folders."""
+    target = Path(tempfile.gettempdir()) / f"frenchtech-published-{publication.manifest_sha256[:20]}" / "audit"
     if (target / "manifest.json").is_file():
         return target
     staging = Path(tempfile.mkdtemp(prefix="frenchtech-pinning-")) / "audit"
-    for f in PublishedFile.objects.filter(run=run).iterator():
+    for f in PublishedFile.objects.filter(publication=publication).iterator():
         data = bytes(f.content)
         if _sha(data) != f.sha256:
             raise InputError(f"published file {f.path}", "differs from its recorded hash",

@@ -50,9 +50,9 @@ def audit_folder() -> Path:
 
 
 def _newest_published() -> Path | None:
-    for publication in Publication.objects.select_related("run").order_by("-published_at"):
-        if snapshot.is_pinned(publication.run):
-            return snapshot.folder(publication.run)
+    for publication in Publication.objects.order_by("-published_at", "-pk"):
+        if snapshot.is_pinned(publication):
+            return snapshot.folder(publication)
     # published before files were pinned: the call's folder, only while it is byte for byte the audit
     # that was published
     for call in Call.objects.filter(published_at__isnull=False).exclude(audit_dir="").order_by("-published_at"):
