@@ -1,7 +1,6 @@
 """One test per labelling rule: quota ties, thresholds at the boundary, EIS groups, order independence."""
 from __future__ import annotations
 
-import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -61,16 +60,6 @@ def test_eis_groups_at_their_bounds():
     assert eis_group(0.9999) == "moderate"
     assert eis_group(0.7) == "moderate"
     assert eis_group(0.69) == "emerging"
-
-
-def test_legacy_decide_on_a_score_table():
-    from frenchtech.campaign.config import TerritorySpec
-    from frenchtech.labelling import decide
-
-    scores = pd.DataFrame({"score": [10.0, 30.0, 20.0]}, index=["p", "b", "c"])
-    specs = [TerritorySpec("p", "P", automatic=True), TerritorySpec("b", "B"), TerritorySpec("c", "C")]
-    out = decide(scores, specs, {"rule": "quota", "quota": 1})
-    assert [d.decision for d in out] == ["labelled", "labelled", "not_selected"]
 
 
 names = st.lists(st.text("abcdefgh", min_size=1, max_size=4), min_size=2, max_size=12, unique=True)

@@ -8,7 +8,8 @@ import re
 import pytest
 
 from frenchtech.report.charts import shorten
-from frenchtech.report.i18n import date, datetime_text, reason
+from frenchtech.messages import Reason, encode
+from frenchtech.report.i18n import date, datetime_text, decision_reason
 from frenchtech.report.showcase import export_showcase
 
 RAW_KINDS = ("accelerator", "coworking", "incubator", "startup_studio", "meetup", "event", "hackathon",
@@ -103,36 +104,60 @@ def test_data_dictionary_gives_every_column_a_meaning_and_its_type(site):
     assert "rule decision" not in fr and "early warning" not in fr
 
 
+def R(code, **params):
+    return Reason(code, params)
+
+
+LABEL = {"label_year": 2014}
 FRENCH_REASONS = [
-    ("2nd of the 15 candidates competing for the quota, within the quota of 9",
+    ([R("quota_within", rank=2, of=15, quota=9)],
+     "2nd of the 15 candidates competing for the quota, within the quota of 9",
      "2e des 15 candidats en lice pour le quota, dans le quota de 9"),
-    ("rank 10 of 15, outside the quota of 9", "10e des 15 candidats en lice pour le quota, hors du quota de 9"),
-    ("score 18.7 = 128% of the candidates' mean (14.6), at or above 100%",
+    ([R("quota_outside", rank=10, of=15, quota=9)],
+     "10th of the 15 candidates competing for the quota, outside the quota of 9",
+     "10e des 15 candidats en lice pour le quota, hors du quota de 9"),
+    ([R("threshold_mean_reached", score=18.7, relative=1.28, reference_score=14.6, share=1.0)],
+     "score 18.7 = 128% of the candidates' mean (14.6), at or above 100%",
      "score 18,7 = 128\u00a0% de la moyenne des candidats (14,6), au moins 100\u00a0%"),
-    ("re-audit: label metropoles-2014:toulouse:metropole kept (valid until 2018-11-12)",
+    ([R("reaudit_kept", label="metropoles-2014:toulouse:metropole", until="2018-11-12", **LABEL)],
+     "re-audit: label metropoles-2014:toulouse:metropole kept (valid until 2018-11-12)",
      "réaudit : le label de 2014 est maintenu (valable jusqu'au 12 novembre 2018)"),
-    ("re-audit: label metropoles-2014:lyon:metropole kept (valid until 2018-11-12) with an early warning",
+    ([R("reaudit_kept_warned", label="metropoles-2014:lyon:metropole", until="2018-11-12", **LABEL)],
+     "re-audit: label metropoles-2014:lyon:metropole kept (valid until 2018-11-12) with an early warning",
      "réaudit : le label de 2014 est maintenu (valable jusqu'au 12 novembre 2018), avec alerte précoce"),
-    ("re-audit: 55% of the reference, below the withdrawal bar of 60%; label metropoles-2014:nice:metropole ends",
+    ([R("reaudit_withdrawn", relative=0.55, bar=0.6, label="metropoles-2014:nice:metropole", **LABEL)],
+     "re-audit: 55% of the reference, below the withdrawal bar of 60%; label metropoles-2014:nice:metropole ends",
      "réaudit : 55\u00a0% de la référence, sous la barre de retrait de 60\u00a0% ; le label de 2014 prend fin"),
-    ("1st of the 4 candidates competing for the quota, within the quota of 4; the previous label had expired",
+    ([R("quota_within", rank=1, of=4, quota=4), R("label_expired")],
+     "1st of the 4 candidates competing for the quota, within the quota of 4; the previous label had expired",
      "1er des 4 candidats en lice pour le quota, dans le quota de 4 ; le label précédent avait expiré"),
-    ("3rd of the 15 candidates competing for the quota, within the quota of 3; tied at the quota boundary with "
+    ([R("quota_within", rank=3, of=15, quota=3), R("quota_tied", tied=["brest"], count=2, above=1)],
+     "3rd of the 15 candidates competing for the quota, within the quota of 3; tied at the quota boundary with "
      "brest: all 2 tied candidates are labelled (1 above the quota)",
      "3e des 15 candidats en lice pour le quota, dans le quota de 3 ; ex æquo à la limite du quota avec Brest : "
      "les 2 candidats ex æquo sont labellisés (1 au-delà du quota)"),
-    ("not selected in metropoles-2014: may apply again from 2016-11-12",
+    ([R("reapply_pending", decision="not_selected", campaign="metropoles-2014", date="2016-11-12")],
+     "not selected in metropoles-2014: may apply again from 2016-11-12",
      "non retenu lors de la campagne metropoles-2014 : peut candidater de nouveau à partir du 12 novembre 2016"),
-    ("population 120,000 below the minimum of 200,000",
+    ([R("population_below", population=120000, minimum=200000)],
+     "population 120,000 below the minimum of 200,000",
      "population de 120\u202f000 habitants, sous le minimum de 200\u202f000"),
-    ("jury override (jury 2015) of 'not_selected': a strong federating project",
+    ([R("jury_override", by="jury 2015", rule_decision="not_selected", rationale="a strong federating project")],
+     "jury override (jury 2015) of 'not_selected': a strong federating project",
      "décision du jury (jury 2015) modifiant « non retenu » : a strong federating project"),
 ]
 
 
-@pytest.mark.parametrize(("english", "french"), FRENCH_REASONS)
-def test_every_kind_of_reason_has_a_french_wording(english, french):
-    assert reason("fr", english, {"brest": "Brest"}) == french
+@pytest.mark.parametrize(("reasons", "english", "french"), FRENCH_REASONS)
+def test_every_kind_of_reason_has_a_french_wording(reasons, english, french):
+    code, params = encode(reasons)
+    row = {"reason": english, "reason_code": code, "reason_params": params}
+    assert decision_reason("en", {**row, "reason": ""}) == english   # rendered from the codes, not the text
+    assert decision_reason("fr", row, {"brest": "Brest"}) == french
+
+
+def test_an_audit_written_without_codes_shows_its_text_as_written():
+    assert decision_reason("fr", {"reason": "an older reason"}) == "an older reason"
 
 
 def test_quota_reasons_say_what_the_count_is():

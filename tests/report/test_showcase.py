@@ -249,13 +249,15 @@ def test_two_waves_in_one_showcase(demo_audit, audit_2015, tmp_path):
 
 
 def test_reasons_are_translated_for_french_pages():
-    from frenchtech.report.i18n import reason
+    from frenchtech.messages import Reason, encode
+    from frenchtech.report.i18n import decision_reason
 
-    assert reason("fr", "3rd of the 15 candidates competing for the quota, within the quota of 9") == \
-        "3e des 15 candidats en lice pour le quota, dans le quota de 9"
-    assert reason("en", "rank 3 of 15, within the quota of 9") == \
-        "3rd of the 15 candidates competing for the quota, within the quota of 9"
-    assert reason("fr", "a reason the pages do not know") == "a reason the pages do not know"
+    code, params = encode([Reason("quota_within", {"rank": 3, "of": 15, "quota": 9})])
+    row = {"reason": "3rd of the 15 candidates competing for the quota, within the quota of 9",
+           "reason_code": code, "reason_params": params}
+    assert decision_reason("fr", row) == "3e des 15 candidats en lice pour le quota, dans le quota de 9"
+    assert decision_reason("en", row) == row["reason"]
+    assert decision_reason("fr", {"reason": "a reason the pages do not know"}) == "a reason the pages do not know"
 
 
 def test_audit_copied_without_its_evidence_still_publishes(demo_audit, tmp_path):

@@ -119,11 +119,12 @@ def test_deliberation_page_in_french(rejected, people, call):
     html = page.content.decode()
     import html as markup
 
-    from frenchtech.report.i18n import reason as translated
+    from frenchtech.report.i18n import decision_reason
 
-    raw = page.context["audit"]["proposal"]["reason"]
+    proposal = page.context["audit"]["proposal"]
+    raw = proposal["reason"]
     shown = markup.unescape(re.search(r'id="proposal-reason">([^<]*)<', html).group(1))
-    assert "outside the quota" in raw and shown == translated("fr", raw) and "quota" in shown and shown != raw
+    assert "outside the quota" in raw and shown == decision_reason("fr", proposal) and "quota" in shown and shown != raw
     # counts are whole numbers, rates keep two decimals
     cells = dict(re.findall(r'<th title="([a-z0-9_]+)">[^<]*</th><td class="num">([^<]*)</td>', html))
     assert re.fullmatch(r"[\d\s\u202f\xa0]+", cells["funding_rounds"]) and "," not in cells["support_structures"]

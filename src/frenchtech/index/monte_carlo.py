@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import rstats
+from . import bar, rstats
 from .aggregate import aggregate_levels
 from .errors import IndexInputError
 from .framework import Framework, read_framework
@@ -304,9 +304,10 @@ class UncertaintyResult:
 def make_rule(rule=None, quota=None, threshold=None, relative=None):
     """The labelling rule as a function (scores, ranks) -> bool array, both (replications, units).
 
-    ``quota=k``: the k best ranks pass; ``threshold=t``: score >= t passes; ``relative=f``: score >=
-    f x the replication's mean score passes (as the European Innovation Scoreboard's groups);
-    ``rule``: any such function of your own.
+    ``quota=k``: the k best pass (ties with the k-th included); ``threshold=t``: score >= t passes;
+    ``relative=f``: score >= f x the replication's mean score passes (as the European Innovation
+    Scoreboard's groups); ``rule``: any such function of your own. The bars are those of
+    ``frenchtech.index.bar``, which the labelling rules use too.
     """
     given = [x is not None for x in (rule, quota, threshold, relative)]
     if sum(given) > 1:
@@ -314,11 +315,11 @@ def make_rule(rule=None, quota=None, threshold=None, relative=None):
     if rule is not None:
         return rule
     if quota is not None:
-        return lambda s, r: r <= quota
+        return lambda s, r: bar.quota_pass(s, quota)
     if threshold is not None:
-        return lambda s, r: s >= threshold
+        return lambda s, r: bar.share_pass(bar.ratio(s, 1.0), threshold)
     if relative is not None:
-        return lambda s, r: s >= relative * np.nanmean(s, axis=1, keepdims=True)
+        return lambda s, r: bar.share_pass(bar.ratio(s, bar.mean_reference(s)), relative)
     return None
 
 

@@ -3,6 +3,9 @@ territories labelled by the predecessor campaign (confirmed, early warning, with
 labels, jury overrides, then validity and re-application dates.
 
 Everything is plain data in, one table out (one row per candidate): the columns of decisions.csv.
+Every explanation (the reason of a decision, early warnings, declared-vs-observed flags) is made as
+``frenchtech.messages.Reason`` values: the table carries their codes and parameters
+(``reason_code``, ``reason_params``, ...) beside the English text (``reason``, ...).
 """
 from __future__ import annotations
 
@@ -15,11 +18,18 @@ import pandas as pd
 from frenchtech.labelling.registry import GRANTING, REJECTED, Label, as_date
 from frenchtech.labelling.rules import apply_rule, eis_group, relative_scores
 from frenchtech.labelling.settings import _years_after
+from frenchtech.messages import Reason, encode, render_all
 
-COLUMNS = ["territory", "kind", "theme", "decision", "reason", "score", "relative", "group", "eligible",
-           "rule_decision", "override", "override_rationale", "previous_decision", "previous_relative",
-           "change", "early_warning", "label", "valid_from", "review_until", "valid_until", "reapply_from",
-           "decided_on", "campaign", "id"]
+COLUMNS = ["territory", "kind", "theme", "decision", "reason", "reason_code", "reason_params", "score", "relative",
+           "group", "eligible", "rule_decision", "override", "override_rationale", "previous_decision",
+           "previous_relative", "change", "early_warning", "early_warning_code", "early_warning_params", "label",
+           "valid_from", "review_until", "valid_until", "reapply_from", "decided_on", "campaign", "id"]
+
+
+def explained(reasons, field: str) -> dict:
+    """The columns of a list of reasons: ``field`` (English text), ``field_code``, ``field_params``."""
+    code, params = encode(reasons)
+    return {field: render_all(reasons, "en"), f"{field}_code": code, f"{field}_params": params}
 
 
 def read_previous(folder) -> list[dict]:
@@ -29,18 +39,18 @@ def read_previous(folder) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def eligibility(spec, population: int, declared: dict | None, previous: dict | None, campaign) -> list[str]:
+def eligibility(spec, population: int, declared: dict | None, previous: dict | None, campaign) -> list[Reason]:
     """Why the candidate is not eligible ([] = eligible)."""
     el = campaign.rules.eligibility
     why = []
     if population < el.min_population:
-        why.append(f"population {population:,} below the minimum of {el.min_population:,}")
+        why.append(Reason("population_below", {"population": int(population), "minimum": int(el.min_population)}))
     if el.require_dossier and declared is None:
-        why.append("no dossier")
+        why.append(Reason("no_dossier"))
     elif el.complete_dossier:
         missing = [f for f in el.complete_dossier if f not in (declared or {})]
         if missing:
-            why.append(f"incomplete dossier: missing {', '.join(missing)}")
+            why.append(Reason("dossier_incomplete", {"missing": missing}))
     if previous and previous.get("decision") in REJECTED:
         when = as_date(previous.get("reapply_from"))
         if el.rejected_within_years is not None:
@@ -48,8 +58,9 @@ def eligibility(spec, population: int, declared: dict | None, previous: dict | N
             if decided is not None:
                 when = _years_after(decided, el.rejected_within_years)
         if when is not None and campaign.announced < when:
-            why.append(f"{previous['decision'].replace('_', ' ')} in {previous.get('campaign')}: "
-                       f"may apply again from {when}")
+            why.append(Reason("reapply_pending", {"decision": previous["decision"],
+                                                  "campaign": str(previous.get("campaign")),
+                                                  "date": when.isoformat()}))
     return why
 
 
@@ -98,7 +109,7 @@ def decide_campaign(campaign, scores: pd.Series, populations: dict, dossiers: di
                 continue
             why = eligibility(specs[t], populations[t], dossiers.get(t), prev.get(t), campaign)
             if why:
-                ineligible[t] = "; ".join(why)
+                ineligible[t] = why
             else:
                 new.append(t)
         pool = {t: float(scores[t]) for t in members if t not in auto and t not in ineligible}
@@ -107,7 +118,7 @@ def decide_campaign(campaign, scores: pd.Series, populations: dict, dossiers: di
         for t in members:
             row = {"territory": t, "kind": kind, "theme": specs[t].theme, "score": float(scores[t]),
                    "relative": rel[t], "group": eis_group(rel[t]), "eligible": t not in ineligible,
-                   "previous_decision": "", "previous_relative": None, "change": None, "early_warning": "",
+                   "previous_decision": "", "previous_relative": None, "change": None, "warnings": [],
                    "label": "", "override": False, "override_rationale": ""}
             p = prev.get(t)
             if p:
@@ -118,19 +129,19 @@ def decide_campaign(campaign, scores: pd.Series, populations: dict, dossiers: di
                     row["change"] = round(rel[t] - float(pr), 6)
             if t in auto:
                 lab = _active_label(p, prev_labels, day)
-                row.update(decision="confirmed" if lab else "labelled", reason="automatic label set by the campaign")
+                row.update(decision="confirmed" if lab else "labelled", reasons=[Reason("automatic")])
                 if lab:
                     row["label"] = lab.id
             elif t in reaudit:
                 row.update(_reaudit(row, reaudit[t], rules.chaining, campaign.predecessor))
             elif t in ineligible:
-                row.update(decision="ineligible", reason=ineligible[t])
+                row.update(decision="ineligible", reasons=ineligible[t])
             else:
                 d = decided[t]
-                row.update(decision=d.decision, reason=d.reason)
+                row.update(decision=d.decision, reasons=list(d.reasons))
                 held = prev_labels.get(t)
                 if d.decision == "labelled" and held is not None and held.kind == kind:
-                    row.update(decision="renewed", reason=d.reason + "; the previous label had expired")
+                    row.update(decision="renewed", reasons=[*d.reasons, Reason("label_expired")])
             row["rule_decision"] = row["decision"]
             rows[t] = row
     for o in rules.overrides:
@@ -143,9 +154,11 @@ def decide_campaign(campaign, scores: pd.Series, populations: dict, dossiers: di
         elif decision == "withdrawn":
             decision = "not_selected"
         row.update(decision=decision, override=True, override_rationale=o.rationale,
-                   reason=f"jury override ({o.by}) of '{row['rule_decision']}': {o.rationale}")
+                   reasons=[Reason("jury_override", {"by": str(o.by), "rule_decision": row["rule_decision"],
+                                                     "rationale": o.rationale})])
     for row in rows.values():
         _dates(row, campaign, prev_labels)
+        row.update(explained(row.pop("reasons"), "reason"), **explained(row.pop("warnings"), "early_warning"))
     table = pd.DataFrame([rows[t] for t in scores.index if t in rows])
     return table[COLUMNS]
 
@@ -156,19 +169,21 @@ def _reaudit(row: dict, lab, chaining, predecessor) -> dict:
     warnings = []
     rel = row["relative"]
     if rel < chaining.warning_bar:
-        warnings.append(f"below the bar: {rel:.0%} of the reference < {chaining.warning_bar:.0%}")
+        warnings.append(Reason("warning_below_bar", {"relative": rel, "bar": float(chaining.warning_bar)}))
     if row["change"] is not None and -row["change"] > chaining.warning_drop:
-        warnings.append(f"fell from {row['previous_relative']:.0%} to {rel:.0%} of the reference since "
-                        f"{predecessor} (-{-row['change'] * 100:.0f} points, margin {chaining.warning_drop * 100:.0f})")
-    out = {"label": lab.id, "early_warning": "; ".join(warnings)}
+        warnings.append(Reason("warning_drop", {"previous": row["previous_relative"], "relative": rel,
+                                                "predecessor": str(predecessor), "drop": -row["change"],
+                                                "margin": float(chaining.warning_drop)}))
+    out = {"label": lab.id, "warnings": warnings}
+    label = {"label": lab.id, "label_year": lab.valid_from.year}
     if chaining.withdraw_below is not None and rel < chaining.withdraw_below:
         out.update(decision="withdrawn",
-                   reason=f"re-audit: {rel:.0%} of the reference, below the withdrawal bar of "
-                          f"{chaining.withdraw_below:.0%}; label {lab.id} ends")
+                   reasons=[Reason("reaudit_withdrawn", {"relative": rel, "bar": float(chaining.withdraw_below),
+                                                         **label})])
     else:
         out.update(decision="confirmed",
-                   reason=f"re-audit: label {lab.id} kept (valid until {lab.valid_until})"
-                          + (" with an early warning" if warnings else ""))
+                   reasons=[Reason("reaudit_kept_warned" if warnings else "reaudit_kept",
+                                   {**label, "until": lab.valid_until.isoformat()})])
     return out
 
 
@@ -192,8 +207,8 @@ def _dates(row: dict, campaign, prev_labels: dict) -> None:
         row["reapply_from"] = _years_after(day, v.reapply_years)
     elif d in REJECTED:
         pending = None
-        if d == "ineligible" and "may apply again from " in row["reason"]:
-            pending = as_date(row["reason"].rsplit("may apply again from ", 1)[1][:10])
+        if d == "ineligible":   # a pending delay from the predecessor's decision keeps its own date
+            pending = next((as_date(r.params["date"]) for r in row["reasons"] if r.code == "reapply_pending"), None)
         row["reapply_from"] = pending or _years_after(day, v.reapply_years)
 
 
@@ -235,7 +250,9 @@ def label_audit(campaign, scores: pd.DataFrame, evidence, measures: pd.DataFrame
     decisions = decide_campaign(campaign, scores["score"], populations, dossiers, records)
     flags, files = check_declared(campaign, measures, evidence, stock)
     summary = flag_summary(flags)
-    decisions["flags"] = [summary.get(t, "") for t in decisions["territory"]]
+    cells = [summary.get(t, ("", "", "")) for t in decisions["territory"]]
+    for i, column in enumerate(("flags", "flags_code", "flags_params")):
+        decisions[column] = [c[i] for c in cells]
     return decisions, flags, files, folder
 
 

@@ -2,15 +2,18 @@
 with the audit's measure, and a gap beyond the campaign's tolerance is flagged to the jury, with the
 evidence behind the observed value: the file lines of the funding rounds, structures or initiatives
 counted, or, for the register, the filter applied and the count. Flags inform; they never change a
-score or a decision.
+score or a decision. Each flag and each evidence summary is also given as ``Reason`` codes with their
+parameters (``code``/``params`` and ``rows_code``/``rows_params`` in flags.csv).
 """
 from __future__ import annotations
 
 import pandas as pd
 
 from frenchtech.indicators.catalogue import load_catalogue
+from frenchtech.messages import Reason, encode, render_all
 
-FLAG_COLUMNS = ["territory", "figure", "measure", "declared", "observed", "gap", "tolerance", "evidence", "rows"]
+FLAG_COLUMNS = ["territory", "figure", "measure", "declared", "observed", "gap", "tolerance", "evidence", "rows",
+                "code", "params", "rows_code", "rows_params"]
 SOURCE_FILES = {"rounds": "funding_rounds.csv", "structures": "structures.csv", "initiatives": "initiatives.csv"}
 
 
@@ -36,21 +39,28 @@ def _rows(frame: pd.DataFrame, measure, territory, start, end) -> pd.DataFrame:
     return frame[keep]
 
 
-def _register_query(campaign, measure, territory, stock, count) -> pd.DataFrame:
+def _register_filter(campaign, measure, territory) -> list[Reason]:
+    """The filter a register count applies, as reasons (one per condition)."""
     catalogue = load_catalogue()
-    parts = [f"commune in the {len(territory.match_codes)} codes of {territory.id}"]
+    parts = [Reason("register_communes", {"count": len(territory.match_codes), "territory": territory.id})]
     for key, value in measure.where.items():
         if key == "naf_tags":
-            tags = campaign.tech_naf_tags if value == "campaign" else value
-            parts.append(f"activity in NAF tags {', '.join(tags)} ({len(catalogue.naf_codes(tags))} codes)")
+            tags = list(campaign.tech_naf_tags if value == "campaign" else value)
+            parts.append(Reason("register_naf", {"tags": tags, "codes": len(catalogue.naf_codes(tags))}))
         elif key == "created":
-            parts.append(f"created between {campaign.window_start} and {campaign.window_end}" if value == "window"
-                         else f"created by {campaign.window_end} (or date unknown)")
+            window = {"start": str(campaign.window_start), "end": str(campaign.window_end)}
+            parts.append(Reason("register_created_window", window) if value == "window"
+                         else Reason("register_created_by", {"end": window["end"]}))
         elif key == "active":
-            parts.append("administrative state active (A)")
+            parts.append(Reason("register_active"))
         elif key == "head_office":
-            parts.append("head office (etablissementSiege = true)")
-    return pd.DataFrame([{"source": "establishments", "file": str(stock or ""), "filter": "; ".join(parts),
+            parts.append(Reason("register_head_office"))
+    return parts
+
+
+def _register_query(campaign, measure, territory, stock, count) -> pd.DataFrame:
+    return pd.DataFrame([{"source": "establishments", "file": str(stock or ""),
+                          "filter": render_all(_register_filter(campaign, measure, territory), "en"),
                           "count": int(count)}])
 
 
@@ -76,23 +86,36 @@ def check_declared(campaign, measures: pd.DataFrame, evidence, stock=None) -> tu
             if m.source in SOURCE_FILES:
                 rows = _rows(getattr(evidence, m.source), m, territory, campaign.window_start, campaign.window_end)
                 rows = rows.assign(date_file=SOURCE_FILES[m.source])
-                summary = f"{len(rows)} row(s) of {SOURCE_FILES[m.source]}, lines " + \
-                          ", ".join(str(int(x)) for x in rows["line"].head(20)) + (" ..." if len(rows) > 20 else "")
+                summary = [Reason("evidence_rows_more" if len(rows) > 20 else "evidence_rows",
+                                  {"count": len(rows), "file": SOURCE_FILES[m.source],
+                                   "lines": [int(x) for x in rows["line"].head(20)]})]
                 rows = rows.rename(columns={"date_file": "file"})
             else:
                 rows = _register_query(campaign, m, territory, stock, observed)
-                summary = rows.loc[0, "filter"] + f"; count = {int(observed)}"
+                summary = [*_register_filter(campaign, m, territory), Reason("register_count", {"count": int(observed)})]
             files[name] = rows
+            gap = round(gap, 6) if gap != float("inf") else gap
+            flag = Reason("declared_gap", {"figure": figure, "measure": m.id, "declared": float(declared),
+                                           "observed": observed, "gap": gap if gap != float("inf") else None,
+                                           "tolerance": tol})
             flags.append({"territory": tid, "figure": figure, "measure": m.id, "declared": float(declared),
-                          "observed": observed, "gap": round(gap, 6) if gap != float("inf") else gap,
-                          "tolerance": tol, "evidence": f"evidence/{name}", "rows": summary})
+                          "observed": observed, "gap": gap, "tolerance": tol, "evidence": f"evidence/{name}",
+                          "rows": render_all(summary, "en"), **dict(zip(("code", "params"), encode([flag]))),
+                          **dict(zip(("rows_code", "rows_params"), encode(summary)))})
     return pd.DataFrame(flags, columns=FLAG_COLUMNS), files
 
 
-def flag_summary(flags: pd.DataFrame) -> dict[str, str]:
-    """{territory: 'funding_eur +200 % (flags.csv)'} for the decision table."""
+def flag_reasons(flags: pd.DataFrame) -> dict[str, list[Reason]]:
+    """{territory: [Reason("declared_gap", {"figure": "funding_eur", "gap": 2.0}), ...]}."""
+    return {tid: [Reason("declared_gap", {"figure": r.figure, "gap": None if r.gap == float("inf") else float(r.gap)})
+                  for r in group.itertuples()]
+            for tid, group in flags.groupby("territory")}
+
+
+def flag_summary(flags: pd.DataFrame) -> dict[str, tuple[str, str, str]]:
+    """{territory: (text, codes, params)} for the decision table's ``flags`` columns; the text reads
+    'funding_eur +200% declared vs observed (flags.csv)'."""
     out = {}
-    for tid, group in flags.groupby("territory"):
-        out[tid] = "; ".join(f"{r.figure} {'+' if r.gap > 0 else ''}{r.gap:.0%} declared vs observed"
-                             for r in group.itertuples()) + " (flags.csv)"
+    for tid, reasons in flag_reasons(flags).items():
+        out[tid] = (render_all(reasons, "en") + " (flags.csv)", *encode(reasons))
     return out

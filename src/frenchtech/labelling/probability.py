@@ -2,16 +2,15 @@
 
 The nominal decisions fix each territory's route (automatic label, ineligible, jury override,
 re-audit of a held label): those do not depend on the index. New candidates of each label kind are
-decided in every replication by their kind's rule, vectorised over replications (a quota keeps the
-candidates scoring at least the quota-th best score, ties included, as the nominal rule does; a
-threshold compares the score with a share of the reference, rounded as the nominal rule rounds).
+decided in every replication by their kind's rule, with the very code that decided the nominal run
+(``frenchtech.labelling.rules.passes``).
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from frenchtech.labelling.rules import PRECISION
+from frenchtech.labelling.rules import passes
 
 PASSING = ("labelled", "confirmed", "renewed")
 
@@ -41,23 +40,8 @@ def pass_matrix(campaign, nominal: pd.DataFrame):
             for t in members:
                 if fixed(t) is not None:
                     out[:, col[t]] = fixed(t)
-            if not new:
-                continue
-            rule = rules.rule_for(kind)
-            s_new = scores[:, [col[t] for t in new]]
-            if rule.rule == "quota":
-                k = int(rule.quota or 0)
-                if 0 < k <= len(new):
-                    bar = -np.sort(-s_new, axis=1)[:, k - 1:k]
-                    out[:, [col[t] for t in new]] = s_new >= bar
-            else:
-                if rule.reference == "candidates":
-                    ref = scores[:, [col[t] for t in pool]].mean(axis=1, keepdims=True)
-                else:
-                    ref = scores[:, [col[rule.reference]]]
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    rel = np.where(ref != 0, np.round(s_new / ref, PRECISION), 0.0)
-                out[:, [col[t] for t in new]] = rel >= round(float(rule.threshold), PRECISION)
+            if new:
+                out[:, [col[t] for t in new]] = passes(scores, units, rules.rule_for(kind), new, pool)
         return out
 
     return apply

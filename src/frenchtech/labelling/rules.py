@@ -6,25 +6,41 @@ score: the candidates' mean (as the European Innovation Scoreboard groups countr
 EU average) or a named reference territory. Every candidate also gets its relative score and its
 EIS group (leader > 125 %, strong 100-125 %, moderate 70-100 %, emerging < 70 %).
 
+One rule decides the nominal run and every Monte Carlo replication: ``passes`` works on a score
+matrix (replications x territories) with the index engine's bars (``frenchtech.index.bar``); the
+nominal run is its one-row case (``apply_rule``), which adds the reasons.
+
 Results never depend on the order in which candidates are listed: ties are broken by nothing but
-the score, and listings are sorted by (score desc, territory id).
+the score, the candidates' mean is summed in territory order, and listings are sorted by
+(score desc, territory id).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from frenchtech.labelling.settings import EIS_GROUPS, KindRule
+import numpy as np
 
-PRECISION = 9  # relative scores are compared rounded, so a candidate exactly at the bar stays at it
+from frenchtech.index import bar
+from frenchtech.index.bar import PRECISION  # noqa: F401  (relative scores are compared at this precision)
+from frenchtech.labelling.settings import EIS_GROUPS, KindRule
+from frenchtech.messages import Reason, render_all
+
+CANDIDATES = "candidates"   # the reference of a threshold rule: the candidates' mean score
 
 
 @dataclass(frozen=True)
 class Decision:
     territory: str
     decision: str        # labelled | not_selected (rules); the lifecycle adds confirmed, withdrawn, ...
-    reason: str
+    reasons: tuple[Reason, ...] = ()
     relative: float | None = None
     group: str = ""
+
+    @property
+    def reason(self) -> str:
+        """The reasons in English, as decisions.csv writes them."""
+        return render_all(self.reasons, "en")
 
 
 def eis_group(relative: float | None) -> str:
@@ -37,71 +53,87 @@ def eis_group(relative: float | None) -> str:
     return next(name for name, lower in rest if relative >= lower)
 
 
-def relative_scores(scores: dict[str, float], reference: str = "candidates",
+def reference_score(scores: np.ndarray, units: list[str], reference: str, pool: Iterable[str]) -> np.ndarray:
+    """The reference of each replication, shape (replications, 1): the mean score of the ``pool``
+    (the candidates competing in the kind) or the score of the territory named by ``reference``."""
+    col = {u: i for i, u in enumerate(units)}
+    if reference == CANDIDATES:
+        cols = [col[t] for t in sorted(pool)]
+        if not cols:
+            return np.zeros((scores.shape[0], 1))
+        return bar.mean_reference(scores[:, cols])
+    return scores[:, [col[reference]]]
+
+
+def passes(scores: np.ndarray, units: list[str], rule: KindRule, candidates: list[str],
+           pool: Iterable[str]) -> np.ndarray:
+    """Which ``candidates`` pass ``rule`` in each replication: bool (replications x candidates).
+
+    ``scores`` is (replications x ``units``); ``pool`` are the territories whose mean is the
+    reference of a threshold rule (the kind's competing candidates, re-audited ones included)."""
+    col = {u: i for i, u in enumerate(units)}
+    s = scores[:, [col[t] for t in candidates]]
+    if rule.rule == "quota":
+        return bar.quota_pass(s, int(rule.quota or 0))
+    if rule.rule == "threshold":
+        ref = reference_score(scores, units, rule.reference, pool)
+        return bar.share_pass(bar.ratio(s, ref), float(rule.threshold))
+    raise ValueError(f"unknown labelling rule {rule.rule!r}")
+
+
+def _one_row(scores: dict[str, float], reference_scores: dict[str, float] | None):
+    pool = scores if reference_scores is None else reference_scores
+    everyone = {**pool, **scores}
+    units = sorted(everyone)
+    return units, np.array([[float(everyone[u]) for u in units]]), pool
+
+
+def relative_scores(scores: dict[str, float], reference: str = CANDIDATES,
                     reference_scores: dict[str, float] | None = None) -> tuple[float, dict[str, float]]:
     """(reference score, {territory: score / reference}). ``reference_scores`` defaults to ``scores``."""
-    pool = scores if reference_scores is None else reference_scores
-    if reference == "candidates":
-        ref = sum(pool[k] for k in sorted(pool)) / len(pool) if pool else 0.0
-    else:
-        ref = float(pool[reference])
-    rel = {t: (round(s / ref, PRECISION) if ref else 0.0) for t, s in scores.items()}
-    return ref, rel
-
-
-def _ordinal(n: int) -> str:
-    """1st, 2nd, 3rd, 4th...: the place among the candidates competing for the quota (automatic labels
-    are not counted, so it can differ from the rank in the full ranking)."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+    units, matrix, pool = _one_row(scores, reference_scores)
+    ref = reference_score(matrix, units, reference, pool)
+    rel = dict(zip(units, bar.ratio(matrix, ref)[0]))
+    return float(ref[0, 0]), {t: float(rel[t]) for t in scores}
 
 
 def apply_rule(scores: dict[str, float], rule: KindRule, reference_scores: dict[str, float] | None = None
                ) -> dict[str, Decision]:
-    """Decide every candidate of ``scores`` ({territory: score}) under ``rule``."""
-    ref, rel = relative_scores(scores, rule.reference, reference_scores)
+    """Decide every candidate of ``scores`` ({territory: score}) under ``rule``: ``passes`` on the
+    one-row matrix of the nominal scores, with the reason of each decision."""
+    units, matrix, pool = _one_row(scores, reference_scores)
     order = sorted(scores, key=lambda t: (-scores[t], t))
-    out: dict[str, Decision] = {}
+    passed = dict(zip(order, passes(matrix, units, rule, order, pool)[0])) if order else {}
+    ref, rel = relative_scores(scores, rule.reference, reference_scores)
+    reasons = _quota_reasons(scores, order, int(rule.quota or 0), passed) if rule.rule == "quota" else \
+        _threshold_reasons(scores, order, rule, ref, rel, passed)
+    return {t: Decision(t, "labelled" if passed[t] else "not_selected", reasons[t], rel[t], eis_group(rel[t]))
+            for t in order}
+
+
+def _quota_reasons(scores, order, quota, passed) -> dict[str, tuple[Reason, ...]]:
     n = len(order)
-    if rule.rule == "quota":
-        quota = int(rule.quota or 0)
-        bar = scores[order[quota - 1]] if 0 < quota <= n else float("inf")
-        tied = [t for t in order if scores[t] == bar]
-        for t in order:
-            rank = 1 + sum(1 for u in order if scores[u] > scores[t])
-            if scores[t] >= bar:
-                reason = f"{_ordinal(rank)} of the {n} candidates competing for the quota, within the quota of {quota}"
-                if scores[t] == bar and len(tied) > 1 and rank + len(tied) - 1 > quota:
-                    reason += (f"; tied at the quota boundary with {', '.join(u for u in tied if u != t)}: "
-                               f"all {len(tied)} tied candidates are labelled "
-                               f"({rank + len(tied) - 1 - quota} above the quota)")
-                out[t] = Decision(t, "labelled", reason, rel[t], eis_group(rel[t]))
-            else:
-                out[t] = Decision(t, "not_selected",
-                                  f"{_ordinal(rank)} of the {n} candidates competing for the quota, "
-                                  f"outside the quota of {quota}", rel[t], eis_group(rel[t]))
-    elif rule.rule == "threshold":
-        share = float(rule.threshold)
-        what = "the candidates' mean" if rule.reference == "candidates" else rule.reference
-        for t in order:
-            text = f"score {scores[t]:.1f} = {rel[t]:.0%} of {what} ({ref:.1f})"
-            if rel[t] >= round(share, PRECISION):
-                out[t] = Decision(t, "labelled", f"{text}, at or above {share:.0%}", rel[t], eis_group(rel[t]))
-            else:
-                out[t] = Decision(t, "not_selected", f"{text}, below {share:.0%}", rel[t], eis_group(rel[t]))
-    else:
-        raise ValueError(f"unknown labelling rule {rule.rule!r}")
+    bar_score = scores[order[quota - 1]] if 0 < quota <= n else None
+    tied = [t for t in order if scores[t] == bar_score]
+    out = {}
+    for t in order:
+        rank = 1 + sum(1 for u in order if scores[u] > scores[t])
+        where = "quota_within" if passed[t] else "quota_outside"
+        reasons = [Reason(where, {"rank": rank, "of": n, "quota": quota})]
+        if scores[t] == bar_score and len(tied) > 1 and rank + len(tied) - 1 > quota:
+            reasons.append(Reason("quota_tied", {"tied": [u for u in tied if u != t], "count": len(tied),
+                                                 "above": rank + len(tied) - 1 - quota}))
+        out[t] = tuple(reasons)
     return out
 
 
-def decide(scores, specs, labelling: dict) -> list[Decision]:
-    """One-kind decision on a score table (index = territory, column ``score``): automatic labels,
-    then the ``[labelling]`` rule for the others. Kept for callers that have no campaign object."""
-    automatic = {s.id for s in specs if s.automatic}
-    rule = KindRule("metropole", labelling["rule"], quota=labelling.get("quota"),
-                    threshold=labelling.get("threshold"), reference=labelling.get("reference", "candidates"))
-    competing = {t: float(scores.loc[t, "score"]) for t in scores.index if t not in automatic}
-    decided = apply_rule(competing, rule)
-    for t in automatic:
-        decided[t] = Decision(t, "labelled", "automatic label set by the campaign")
-    return [decided[t] for t in scores.index]
+def _threshold_reasons(scores, order, rule, ref, rel, passed) -> dict[str, tuple[Reason, ...]]:
+    what = "mean" if rule.reference == CANDIDATES else "territory"
+    out = {}
+    for t in order:
+        params = {"score": float(scores[t]), "relative": rel[t], "reference_score": ref,
+                  "share": float(rule.threshold)}
+        if what == "territory":
+            params["reference"] = rule.reference
+        out[t] = (Reason(f"threshold_{what}_{'reached' if passed[t] else 'below'}", params),)
+    return out

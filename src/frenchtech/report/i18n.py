@@ -1,7 +1,9 @@
 """French and English strings of the showcase and the jury report."""
 from __future__ import annotations
 
-import math
+# Numbers, dates and ordinals are written by frenchtech.messages (which renders the audit's reasons
+# too); the report and the pages import them from here as before.
+from frenchtech.messages import MONTHS, cell_text, date, decode, number, ordinal, render_all  # noqa: F401
 
 LANGS = ("fr", "en")
 
@@ -167,30 +169,7 @@ def factor_name(lang: str, name) -> str:
     return names[0 if lang == "fr" else 1] if names else str(name or "")
 
 
-MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-             "novembre", "décembre")
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-             "November", "December")
-
-
-def cell_text(value) -> str:
-    """A table cell as text: a missing value (None, or NaN as pandas reads an empty cell) is ""."""
-    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
-
-
-def date(lang: str, value) -> str:
-    """An ISO date written out in the page's language (FR: 12 novembre 2014, 1er mars; EN: 12 November 2014);
-    anything that is not an ISO date is returned unchanged."""
-    import datetime as dt
-
-    text = cell_text(value).strip()
-    try:
-        d = dt.date.fromisoformat(text[:10])
-    except ValueError:
-        return text
-    if lang == "fr":
-        return f"{'1er' if d.day == 1 else d.day} {MONTHS_FR[d.month - 1]} {d.year}"
-    return f"{d.day} {MONTHS_EN[d.month - 1]} {d.year}"
+MONTHS_FR, MONTHS_EN = MONTHS["fr"], MONTHS["en"]
 
 
 def datetime_text(lang: str, value) -> str:
@@ -219,100 +198,18 @@ def decision_name(lang: str, code: str) -> str:
     return t(lang, code) if code in known else str(code or "").replace("_", " ")
 
 
-# The labelling engine writes its reasons in English; the French pages show them translated, part by
-# part ("; " joins the parts), with French numbers and dates. Unknown parts are shown as written.
-def ordinal(lang: str, n: int) -> str:
-    """1er, 2e (FR); 1st, 2nd, 3rd, 4th (EN)."""
-    n = int(n)
-    if lang == "fr":
-        return "1er" if n == 1 else f"{n}e"
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def _label_fr(label: str) -> str:
-    """A label id (campaign:territory:kind) as French words: "le label de 2014"."""
-    import re
-
-    year = re.search(r"(?:19|20)\d\d", label.split(":", 1)[0])
-    return f"le label de {year[0]}" if year else "le label précédent"
-
-
-def _reason_part_fr(part: str, names: dict) -> str:
-    import re
-
-    def n(x, digits=1):
-        return number("fr", x, digits)
-
-    def who(ids):
-        return ", ".join(names.get(x.strip(), x.strip()) for x in ids.split(","))
-
-    rules = [
-        (r"^(?:rank )?(\d+)(?:st|nd|rd|th)? of (?:the )?(\d+)(?: candidates competing for the quota)?, "
-         r"(within|outside) the quota of (\d+)$",
-         lambda m: f"{ordinal('fr', m[1])} des {m[2]} candidats en lice pour le quota, "
-                   f"{'dans' if m[3] == 'within' else 'hors'} du quota de {m[4]}".replace("dans du", "dans le")),
-        (r"^automatic label set by the campaign$", lambda m: "label automatique fixé par la campagne"),
-        (r"^score ([\d.]+) = (\d+)% of the candidates' mean \(([\d.]+)\), (at or above|below) (\d+)%$",
-         lambda m: f"score {n(m[1])} = {m[2]}\u00a0% de la moyenne des candidats ({n(m[3])}), "
-                   f"{'au moins' if m[4] == 'at or above' else 'sous'} {m[5]}\u00a0%"),
-        (r"^score ([\d.]+) = (\d+)% of (\S+) \(([\d.]+)\), (at or above|below) (\d+)%$",
-         lambda m: f"score {n(m[1])} = {m[2]}\u00a0% du score de {names.get(m[3], m[3])} ({n(m[4])}), "
-                   f"{'au moins' if m[5] == 'at or above' else 'sous'} {m[6]}\u00a0%"),
-        (r"^re-audit: label (\S+) kept \(valid until ([\d-]+)\)( with an early warning)?$",
-         lambda m: f"réaudit : {_label_fr(m[1])} est maintenu (valable jusqu'au {date('fr', m[2])})"
-                   + (", avec alerte précoce" if m[3] else "")),
-        (r"^re-audit: (\d+)% of the reference, below the withdrawal bar of (\d+)%$",
-         lambda m: f"réaudit : {m[1]}\u00a0% de la référence, sous la barre de retrait de {m[2]}\u00a0%"),
-        (r"^label (\S+) ends$", lambda m: f"{_label_fr(m[1])} prend fin"),
-        (r"^the previous label had expired$", lambda m: "le label précédent avait expiré"),
-        (r"^tied at the quota boundary with (.+): all (\d+) tied candidates are labelled \((\d+) above the quota\)$",
-         lambda m: f"ex æquo à la limite du quota avec {who(m[1])} : les {m[2]} candidats ex æquo sont labellisés "
-                   f"({m[3]} au-delà du quota)"),
-        (r"^population ([\d,]+) below the minimum of ([\d,]+)$",
-         lambda m: f"population de {n(m[1].replace(',', ''), 0)} habitants, sous le minimum de "
-                   f"{n(m[2].replace(',', ''), 0)}"),
-        (r"^no dossier$", lambda m: "pas de dossier"),
-        (r"^incomplete dossier: missing (.+)$",
-         lambda m: "dossier incomplet : il manque " + ", ".join(indicator_name("fr", x.strip()) for x in m[1].split(","))),
-        (r"^(not selected|withdrawn|ineligible|deferred) in (\S+): may apply again from ([\d-]+)$",
-         lambda m: f"{decision_name('fr', m[1].replace(' ', '_'))} lors de la campagne {m[2]} : "
-                   f"peut candidater de nouveau à partir du {date('fr', m[3])}"),
-    ]
-    for pattern, repl in rules:
-        m = re.match(pattern, part)
-        if m:
-            return repl(m)
-    return part
-
-
-def reason(lang: str, text, names: dict | None = None) -> str:
-    """A decision's reason in the page's language; ``names`` ({territory id: name}) names tied candidates."""
-    import re
-
-    text = cell_text(text)
-    names = names or {}
-    if lang != "fr" or not text:
-        # Audits written before the wording said what the count is: the same words as today's.
-        return re.sub(r"^rank (\d+) of (\d+), (within|outside) the quota of (\d+)",
-                      lambda m: f"{ordinal('en', m[1])} of the {m[2]} candidates competing for the quota, "
-                                f"{m[3]} the quota of {m[4]}", text)
-    m = re.match(r"^jury override \((.+?)\) of '(\w+)': (.*)$", text, re.DOTALL)
-    if m:
-        # The rationale is the jury's own words, quoted as written.
-        return f"décision du jury ({m[1]}) modifiant « {decision_name('fr', m[2])} » : {m[3]}"
-    return " ; ".join(_reason_part_fr(p, names) for p in text.split("; "))
-
-
-def number(lang: str, value, digits: int = 1) -> str:
-    """A number written the way each language writes it (FR: 1 234,5; EN: 1,234.5)."""
+def decision_reason(lang: str, row, names: dict | None = None, field: str = "reason") -> str:
+    """A decision row's explanation in the page's language, rendered from its codes and parameters
+    (``<field>_code``, ``<field>_params``; ``field`` is "reason", "early_warning" or "flags") by the
+    message catalogue (``frenchtech.messages``); ``names`` ({territory id: name}) names the territories
+    it mentions. An audit written without codes shows the English text as written."""
+    row = row if row is not None else {}
+    text = cell_text(row.get(field))
     try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return "—"
-    if math.isnan(v):
-        return "—"
-    text = f"{v:,.0f}" if digits == 0 or (digits == 1 and v.is_integer()) else f"{v:,.{digits}f}"
-    if lang == "fr":
-        text = text.replace(",", "\u202f").replace(".", ",")
-    return text
+        reasons = decode(row.get(f"{field}_code"), row.get(f"{field}_params"))
+        rendered = render_all(reasons, lang, names)
+    except (ValueError, KeyError, TypeError):   # codes this version does not know: the text as written
+        return text
+    if not reasons:
+        return text
+    return rendered + " (flags.csv)" if field == "flags" else rendered

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from importlib import resources
 from pathlib import Path
 
@@ -12,8 +11,8 @@ from frenchtech import __version__, attribution
 from frenchtech.report import charts
 from frenchtech.report.audit_data import Audit, load_audit
 from frenchtech.report.i18n import (
-    cell_text,
     datetime_text,
+    decision_reason,
     factor_name,
     indicator_name,
     number,
@@ -43,14 +42,10 @@ def _sobol_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
             for _, r in frame.iterrows()]
 
 
-def evidence_text(lang: str, text) -> str:
-    """The evidence summary of a flag (written in English by the audit) in the page's language."""
-    text = cell_text(text)
-    if lang != "fr":
-        return text
-    text = re.sub(r"^(\d+) row\(s\) of (\S+), lines ",
-                  lambda m: f"{m[1]} ligne{'s' if int(m[1]) > 1 else ''} de {m[2]}, lignes ", text)
-    return text.replace("; count = ", " ; nombre = ")
+def evidence_text(lang: str, flag) -> str:
+    """The evidence summary of a flag (a row of flags.csv) in the page's language, from its codes
+    (``rows_code``, ``rows_params``); an audit written without them shows its English text."""
+    return decision_reason(lang, flag, field="rows")
 
 
 def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=None) -> str:
@@ -104,7 +99,7 @@ def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=No
                      "territory_id": r.get("territory"), "figure": indicator_name(lang, str(r.get("figure"))),
                      "declared": number(lang, r.get("declared")), "observed": number(lang, r.get("observed")),
                      "gap": number(lang, r.get("gap"), 2), "tolerance": number(lang, r.get("tolerance"), 2),
-                     "rows": evidence_text(lang, r.get("rows", ""))} for r in flags.to_dict("records")] if not flags.empty else []
+                     "rows": evidence_text(lang, r)} for r in flags.to_dict("records")] if not flags.empty else []
     pages = []
     for r in rows:
         fl = [f["figure"] for f in ctx["flags"] if f["territory_id"] == r["id"]]

@@ -76,6 +76,19 @@ COLUMN_TEXT = {
     "measure": ("Mesure observée comparée au chiffre déclaré (code)", "Observed measure compared with the declared figure (code)"),
     "evidence": ("Fichier des lignes de preuve de l'écart", "File of the evidence rows behind the gap"),
     "rows": ("Lignes des sources qui donnent la valeur observée", "Source rows that give the observed value"),
+    **{f"{field}_code": (f"Codes de : {fr} (séparés par « ; »)", f"Codes of: {en} (separated by ';')")
+       for field, fr, en in (("reason", "motif de la décision", "the reason for the decision"),
+                             ("early_warning", "alerte précoce", "the early warning"),
+                             ("flags", "écarts déclaré / observé", "the declared vs observed gaps"),
+                             ("rows", "lignes des sources", "the source rows"))},
+    **{f"{field}_params": (f"Paramètres de : {fr} (JSON, une liste d'objets, un par code)",
+                           f"Parameters of: {en} (JSON, a list of objects, one per code)")
+       for field, fr, en in (("reason", "motif de la décision", "the reason for the decision"),
+                             ("early_warning", "alerte précoce", "the early warning"),
+                             ("flags", "écarts déclaré / observé", "the declared vs observed gaps"),
+                             ("rows", "lignes des sources", "the source rows"))},
+    "code": ("Code de l'écart (declared_gap)", "Code of the gap (declared_gap)"),
+    "params": ("Paramètres de l'écart (JSON, une liste d'un objet)", "Parameters of the gap (JSON, a list of one object)"),
     "opened": ("Date d'ouverture", "Opening date"), "closed": ("Date de fermeture (vide si ouverte)", "Closing date (empty if open)"),
     "capacity": ("Capacité d'accueil (places)", "Capacity (places)"),
     "date": ("Date de l'initiative", "Date of the initiative"), "participants": ("Nombre de participants", "Number of participants"),
@@ -111,6 +124,8 @@ COLUMN_TYPES = {
     "valid_from": "date", "review_until": "date", "valid_until": "date", "reapply_from": "date",
     "decided_on": "date", "opened": "date", "closed": "date", "date": "date",
     "override": "boolean", "eligible": "boolean", "commune_code": "string", "epci_2026": "string",
+    **dict.fromkeys([f"{f}_{p}" for f in ("reason", "early_warning", "flags", "rows") for p in ("code", "params")]
+                    + ["code", "params"], "string"),
 }
 
 

@@ -23,10 +23,10 @@ from frenchtech.report.i18n import (
     communes_text,
     date,
     decision_name,
+    decision_reason,
     indicator_name,
     kind_name,
     number,
-    reason,
     t,
 )
 from frenchtech.report.opendata import FORMATS, LICENCE, TABLE_TEXT, write_open_data
@@ -106,7 +106,7 @@ class Showcase:
             rows.append({
                 "id": tid, "name": s.get("name", tid), "rank": int(s["rank"]), "score": _f(s["score"]),
                 "score_text": number(lang, s["score"]), "decision": decision,
-                "label_text": decision_name(lang, decision), "reason": reason(lang, d.get("reason"), self.names) if len(d) else "",
+                "label_text": decision_name(lang, decision), "reason": decision_reason(lang, d, self.names) if len(d) else "",
                 "p05": p05, "p95": p95,
                 "interval": f"{int(p05)}–{int(p95)}" if p05 is not None and p95 is not None else "",
                 "p_text": f"{_f(s.get('p_labelled')) * 100:.0f} %" if _f(s.get("p_labelled")) is not None else "",
@@ -200,7 +200,7 @@ class Showcase:
             d = a.tables["decisions"]
             for _, r in d[d["territory"] == tid].iterrows():
                 out.append({"campaign": a.name(lang), "label_text": decision_name(lang, r.get("decision", "")),
-                            "reason": reason(lang, r.get("reason"), self.names), "date": date(lang, r.get("decided_on", "") or ""),
+                            "reason": decision_reason(lang, r, self.names), "date": date(lang, r.get("decided_on", "") or ""),
                             "historical": decision_name(lang, r.get("historical", "")) if isinstance(r.get("historical"), str) else ""})
         return out
 

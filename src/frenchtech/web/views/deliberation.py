@@ -15,7 +15,7 @@ from frenchtech.programme.deliberation import services as store
 from frenchtech.programme.dossiers.models import Dossier, Status
 from frenchtech.programme.dossiers.services import load_call_campaign
 from frenchtech.programme.jury.services import dossier_reviews, excluded_count, mean_percent
-from frenchtech.report.i18n import reason
+from frenchtech.report.i18n import decision_reason
 from frenchtech.web import labels_text
 from frenchtech.web.audit_view import dossier_audit
 from frenchtech.web.calls import current_call
@@ -131,7 +131,7 @@ def deliberation_detail(request, pk):
         "jury_mean": mean_percent(dossier), "current": current, "form": form, "errors": errors, "kinds": kinds,
         "decisions": [(k, labels_text.decision(k)) for k in store.Outcome.values],
         "figure_label": labels_text.figure, "decision_label": labels_text.decision,
-        "proposal_reason": reason((get_language() or "fr")[:2], audit["proposal"].get("reason")),
+        "proposal_reason": decision_reason((get_language() or "fr")[:2], audit["proposal"]),
         "counts": _absolute_indicators(), "rules": rules,
         "can_decide": call.phase() == "deliberation" and dossier.status == Status.SUBMITTED,
         "today": dt.date.today()},

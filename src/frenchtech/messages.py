@@ -1,0 +1,260 @@
+"""Explanations as data: a ``Reason`` is a code with parameters, rendered in a language from one catalogue.
+
+The labelling code says why a candidate is decided the way it is, what an early warning is about and
+which declared figure is flagged as ``Reason`` values (``Reason("quota_outside", {"rank": 11, "of": 15,
+"quota": 9})``); text is made only at the edge, by ``render(reason, lang)``. The catalogue is gettext's:
+``frenchtech/locale/<lang>/LC_MESSAGES/django.po`` (compiled to ``.mo``), whose message ids are the
+English templates of ``TEMPLATES`` with named placeholders; Django reads the same folder.
+Parameters are formatted per language before they enter a template (French: 1 234,5, 12 novembre 2014,
+2e; English: 1,234.5, 2014-11-12, 2nd), by the parameter's name (``FORMATS``).
+
+Several reasons side by side (a quota reason and a tie, several early warnings) travel as a list; in a
+table they are two columns, ``<field>_code`` (codes joined by ``;``) and ``<field>_params`` (a JSON list
+of parameter objects, one per code): ``encode`` and ``decode``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+import json
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "django"   # the domain Django reads, so the web platform can use the same catalogue
+
+# code -> English template (the catalogue's message id); a pair is (singular, plural), chosen by "count".
+TEMPLATES: dict[str, str | tuple[str, str]] = {
+    # decisions of the rule
+    "quota_within": "%(rank)s of the %(of)s candidates competing for the quota, within the quota of %(quota)s",
+    "quota_outside": "%(rank)s of the %(of)s candidates competing for the quota, outside the quota of %(quota)s",
+    "quota_tied": "tied at the quota boundary with %(tied)s: all %(count)s tied candidates are labelled "
+                  "(%(above)s above the quota)",
+    "threshold_mean_reached": "score %(score)s = %(relative)s of the candidates' mean (%(reference_score)s), "
+                              "at or above %(share)s",
+    "threshold_mean_below": "score %(score)s = %(relative)s of the candidates' mean (%(reference_score)s), "
+                            "below %(share)s",
+    "threshold_territory_reached": "score %(score)s = %(relative)s of %(reference)s (%(reference_score)s), "
+                                   "at or above %(share)s",
+    "threshold_territory_below": "score %(score)s = %(relative)s of %(reference)s (%(reference_score)s), "
+                                 "below %(share)s",
+    "automatic": "automatic label set by the campaign",
+    "label_expired": "the previous label had expired",
+    # re-audit of a label held from the predecessor campaign
+    "reaudit_kept": "re-audit: label %(label)s kept (valid until %(until)s)",
+    "reaudit_kept_warned": "re-audit: label %(label)s kept (valid until %(until)s) with an early warning",
+    "reaudit_withdrawn": "re-audit: %(relative)s of the reference, below the withdrawal bar of %(bar)s; "
+                         "label %(label)s ends",
+    # eligibility
+    "population_below": "population %(population)s below the minimum of %(minimum)s",
+    "no_dossier": "no dossier",
+    "dossier_incomplete": "incomplete dossier: missing %(missing)s",
+    "reapply_pending": "%(decision)s in %(campaign)s: may apply again from %(date)s",
+    # the jury
+    "jury_override": "jury override (%(by)s) of '%(rule_decision)s': %(rationale)s",
+    # early warnings
+    "warning_below_bar": "below the bar: %(relative)s of the reference < %(bar)s",
+    "warning_drop": "fell from %(previous)s to %(relative)s of the reference since %(predecessor)s "
+                    "(-%(drop)s points, margin %(margin)s)",
+    # declared vs observed, and the evidence behind an observed value
+    "declared_gap": "%(figure)s %(gap)s declared vs observed",
+    "evidence_rows": ("%(count)s row(s) of %(file)s, lines %(lines)s", "%(count)s row(s) of %(file)s, lines %(lines)s"),
+    "evidence_rows_more": ("%(count)s row(s) of %(file)s, lines %(lines)s ...",
+                           "%(count)s row(s) of %(file)s, lines %(lines)s ..."),
+    "register_communes": "commune in the %(count)s codes of %(territory)s",
+    "register_naf": "activity in NAF tags %(tags)s (%(codes)s codes)",
+    "register_created_window": "created between %(start)s and %(end)s",
+    "register_created_by": "created by %(end)s (or date unknown)",
+    "register_active": "administrative state active (A)",
+    "register_head_office": "head office (etablissementSiege = true)",
+    "register_count": "count = %(count)s",
+}
+SEPARATOR = "; "       # between reasons side by side (msgctxt "separator" in the catalogue)
+CODE_SEPARATOR = ";"   # between codes in a <field>_code column
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A code of ``TEMPLATES`` and its parameters (JSON values: numbers, strings, lists, None)."""
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.code not in TEMPLATES:
+            raise ValueError(f"unknown reason code {self.code!r}")
+        json.dumps(dict(self.params), allow_nan=False)   # refuses what JSON cannot carry
+
+    def to_json(self) -> dict:
+        return {"code": self.code, "params": dict(self.params)}
+
+    def text(self, lang: str = "en", names: Mapping[str, str] | None = None) -> str:
+        return render(self, lang, names)
+
+
+def encode(reasons: Iterable[Reason]) -> tuple[str, str]:
+    """(codes, params) columns for a list of reasons; ("", "") for none."""
+    reasons = list(reasons)
+    if not reasons:
+        return "", ""
+    return (CODE_SEPARATOR.join(r.code for r in reasons),
+            json.dumps([dict(r.params) for r in reasons], ensure_ascii=False, sort_keys=True, allow_nan=False))
+
+
+def decode(codes, params) -> list[Reason]:
+    """The reasons of a (codes, params) pair of columns, as ``encode`` wrote them."""
+    codes = cell_text(codes).strip()
+    if not codes:
+        return []
+    values = json.loads(cell_text(params) or "[]")
+    keys = codes.split(CODE_SEPARATOR)
+    if len(values) != len(keys):
+        raise ValueError(f"{len(keys)} reason code(s) but {len(values)} parameter set(s)")
+    return [Reason(k, v) for k, v in zip(keys, values)]
+
+
+# -- the catalogue ------------------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str) -> gettext.NullTranslations:
+    """The gettext catalogue of ``lang`` (the English templates themselves when there is none)."""
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
+
+
+def render(reason: Reason, lang: str = "en", names: Mapping[str, str] | None = None) -> str:
+    """``reason`` in ``lang``; ``names`` ({territory id: name}) names the territories it mentions."""
+    cat = catalogue(lang)
+    template = TEMPLATES[reason.code]
+    if isinstance(template, tuple):
+        template = cat.ngettext(*template, int(reason.params.get("count", 0)))
+    else:
+        template = cat.gettext(template)
+    values = {k: _format(k, v, lang, names or {}, reason.params) for k, v in reason.params.items()}
+    return template % values
+
+
+def render_all(reasons: Iterable[Reason], lang: str = "en", names: Mapping[str, str] | None = None) -> str:
+    """Several reasons side by side, joined as the language joins them ("; " or " ; ")."""
+    return catalogue(lang).pgettext("separator", SEPARATOR).join(render(r, lang, names) for r in reasons)
+
+
+def decision_words(lang: str, code) -> str:
+    """A decision code (``not_selected``) in words: "not selected", "non retenu"."""
+    return catalogue(lang).pgettext("decision", str(code or "").replace("_", " "))
+
+
+# -- numbers and dates in each language -----------------------------------------------------------
+
+MONTHS = {
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+}
+
+
+def cell_text(value) -> str:
+    """A table cell as text: a missing value (None, or NaN as pandas reads an empty cell) is ""."""
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
+def number(lang: str, value, digits: int = 1) -> str:
+    """A number written the way each language writes it (FR: 1 234,5; EN: 1,234.5)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "—"
+    if math.isnan(v):
+        return "—"
+    text = f"{v:,.0f}" if digits == 0 or (digits == 1 and v.is_integer()) else f"{v:,.{digits}f}"
+    if lang == "fr":
+        text = text.replace(",", "\u202f").replace(".", ",")
+    return text
+
+
+def date(lang: str, value) -> str:
+    """An ISO date written out (FR: 12 novembre 2014, 1er mars; EN: 12 November 2014); anything that
+    is not an ISO date is returned unchanged."""
+    text = cell_text(value).strip()
+    try:
+        d = dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return text
+    month = MONTHS["fr" if lang == "fr" else "en"][d.month - 1]
+    if lang == "fr":
+        return f"{'1er' if d.day == 1 else d.day} {month} {d.year}"
+    return f"{d.day} {month} {d.year}"
+
+
+def ordinal(lang: str, n) -> str:
+    """1er, 2e (FR); 1st, 2nd, 3rd, 4th (EN)."""
+    n = int(n)
+    if lang == "fr":
+        return "1er" if n == 1 else f"{n}e"
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def percent(lang: str, share, signed: bool = False) -> str:
+    """A share as a whole percentage: 128% (EN), 128 % (FR); ``signed`` adds "+" to a rise."""
+    if share is None:   # an infinite gap (something declared, nothing observed) travels as None
+        text = "+inf" if lang != "fr" else "+∞"
+    else:
+        text = ("+" if signed and share > 0 else "") + format(float(share), ".0%")[:-1]
+    return text + ("\u00a0%" if lang == "fr" else "%")
+
+
+# -- parameters by name ---------------------------------------------------------------------------
+
+def _plain(lang, v, names):
+    return cell_text(v)
+
+
+def _count(lang, v, names):
+    return str(int(v)) if lang != "fr" else number(lang, v, 0)
+
+
+def _territories(lang, v, names):
+    ids = v if isinstance(v, list) else [v]
+    return ", ".join(names.get(str(x), str(x)) for x in ids)
+
+
+def _figures(lang, v, names):
+    ids = v if isinstance(v, list) else [v]
+    if lang == "en":
+        return ", ".join(map(str, ids))
+    from frenchtech.indicators.catalogue import indicator_label
+
+    def name(code: str) -> str:
+        label = indicator_label(code, lang)
+        return label if label != code else code.replace("_", " ")
+    return ", ".join(name(str(x)) for x in ids)
+
+
+FORMATS = {
+    "rank": lambda lang, v, names: ordinal(lang, v),
+    **dict.fromkeys(("of", "quota", "count", "above", "codes"), _count),
+    **dict.fromkeys(("population", "minimum"), lambda lang, v, names: f"{int(v):,}" if lang != "fr"
+                    else number(lang, v, 0)),
+    **dict.fromkeys(("score", "reference_score"), lambda lang, v, names: f"{float(v):.1f}" if lang != "fr"
+                    else number(lang, v, 1)),
+    **dict.fromkeys(("relative", "share", "bar", "previous"), lambda lang, v, names: percent(lang, v)),
+    "gap": lambda lang, v, names: percent(lang, v, signed=True),
+    **dict.fromkeys(("drop", "margin"), lambda lang, v, names: f"{float(v) * 100:.0f}"),
+    **dict.fromkeys(("until", "date", "start", "end"), lambda lang, v, names: cell_text(v) if lang != "fr"
+                    else date(lang, v)),
+    **dict.fromkeys(("tied", "reference", "territory"), _territories),
+    **dict.fromkeys(("missing", "figure"), _figures),
+    "decision": lambda lang, v, names: decision_words(lang, v),
+    "rule_decision": lambda lang, v, names: cell_text(v) if lang != "fr" else decision_words(lang, v),
+    **dict.fromkeys(("lines", "tags"), lambda lang, v, names: ", ".join(map(str, v))),
+}
+
+
+def _format(name: str, value, lang: str, names: Mapping[str, str], params: Mapping[str, Any]) -> str:
+    if name == "label" and lang != "en" and params.get("label_year"):
+        # a label id (campaign:territory:kind) means nothing to a reader: "le label de 2014"
+        return catalogue(lang).pgettext("label", "the label of %(year)s") % {"year": params["label_year"]}
+    return FORMATS.get(name, _plain)(lang, value, names)
