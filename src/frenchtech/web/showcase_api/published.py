@@ -101,8 +101,12 @@ def overlay(decisions: pd.DataFrame, published: list[dict]) -> pd.DataFrame:
     for i, tid in out["territory"].items():
         row = by_territory.get(str(tid))
         if row is not None:
+            written = out.at[i, "reason"] if "reason" in out.columns else None
             for col in columns:
                 out.at[i, col] = row[col]
+            if "reason_code" in out.columns and row.get("reason") != written:
+                # the published reason (a rationale, a correction) is text: the audit's codes no longer apply
+                out.at[i, "reason_code"], out.at[i, "reason_params"] = "", ""
     return out
 
 
