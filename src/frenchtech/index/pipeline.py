@@ -21,8 +21,6 @@ from .errors import IndexInputError
 from .framework import Framework, read_framework
 from .steps import STEPS, State, Step
 
-ORDER = ("denominate", "impute", "screen", "treat", "normalise", "aggregate")
-
 
 class Tables(Mapping):
     """Step outputs by dataset name, turned into DataFrames only when first read (building many
@@ -225,7 +223,7 @@ def from_spec(spec: dict) -> IndexPipeline:
     """Build a pipeline from a spec (COINr step and parameter names); steps left out are not run."""
     unknown = [k for k in spec if k not in STEPS]
     if unknown:
-        raise IndexInputError("spec", [f"unknown step '{k}' (expected one of {', '.join(ORDER)})"
+        raise IndexInputError("spec", [f"unknown step '{k}' (expected one of {', '.join(STEPS)})"
                                        for k in unknown])
     steps = []
     for name in spec:

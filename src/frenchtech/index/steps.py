@@ -306,5 +306,6 @@ class Aggregate(Step):
         return replace(s, x=np.column_stack([s.x, scores[0]])), {"Weights": w}
 
 
+# The building steps by the name a spec gives them, in the order they run (COINr's): the one list of steps.
 STEPS = {"denominate": Denominate, "impute": Impute, "screen": Screen, "treat": Treat,
          "normalise": Normalise, "aggregate": Aggregate}

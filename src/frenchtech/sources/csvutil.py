@@ -16,7 +16,9 @@ from pathlib import Path
 
 from frenchtech.errors import InputError
 
-COMMUNE_RE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
+# An INSEE commune code: 5 digits, or 2A/2B (Corsica) and 3 digits; also used in DuckDB and Ibis queries.
+COMMUNE_PATTERN = r"^(?:[0-9]{5}|2[AB][0-9]{3})$"
+COMMUNE_RE = re.compile(COMMUNE_PATTERN)
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 COMMUNE_FORM = "a 5-character INSEE commune code (5 digits, or 2A/2B and 3 digits) of the campaign geography"
 

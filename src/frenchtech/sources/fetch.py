@@ -8,7 +8,6 @@ takes its final name only once its size (and checksum, when one is given) is rig
 """
 from __future__ import annotations
 
-import hashlib
 import http.client
 import json
 import os
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from frenchtech.errors import FrenchTechError
+from frenchtech.hashing import file_sha256
 
 SIRENE_STOCK_URL = ("https://object.files.data.gouv.fr/data-pipeline-open/siren/stock/"
                     "StockEtablissement_utf8.zip")
@@ -99,7 +99,7 @@ def fetch(url: str, target, *, sha256: str | None = None, progress=None, timeout
     size = part.stat().st_size
     if total is not None and size != total:
         raise FetchError(f"{url}: received {size:,} of {total:,} bytes; run the command again to resume")
-    digest = _sha256(part)
+    digest = file_sha256(part)
     if sha256 and digest.lower() != sha256.lower():
         part.unlink()
         meta.unlink(missing_ok=True)
@@ -129,10 +129,3 @@ def _check_zip(path: Path, url: str) -> None:
         path.unlink()
         raise FetchError(f"{url}: the download is not a valid zip archive; the partial file was removed") from None
 
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(8 << 20), b""):
-            h.update(block)
-    return h.hexdigest()

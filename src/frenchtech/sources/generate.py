@@ -10,13 +10,13 @@ which inflates its funding threefold. Same campaign, rows and seed give byte-ide
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from pathlib import Path
 
 import numpy as np
 
 from frenchtech import __version__
+from frenchtech.hashing import file_sha256
 from frenchtech.sources.generate_sirene import write_register
 from frenchtech.sources.places import Places, build_places
 
@@ -229,14 +229,6 @@ def _dossiers(rng, campaign, observed: dict, folder: Path, seed: int) -> str | N
 
 # -- the whole folder --------------------------------------------------------------------------------
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def generate_evidence(campaign, out_dir, rows: int, seed: int, progress=None) -> dict:
     """Write a generated evidence folder for ``campaign``; return its manifest (also GENERATED.json).
 
@@ -275,9 +267,9 @@ def generate_evidence(campaign, out_dir, rows: int, seed: int, progress=None) ->
 
     files = [{"path": REGISTER_FILE, "sha256": register["sha256"], "rows": rows}]
     for name in ("funding_rounds.csv", "exchange_rates.csv", "structures.csv", "initiatives.csv"):
-        files.append({"path": name, "sha256": _sha256(out / name)})
+        files.append({"path": name, "sha256": file_sha256(out / name)})
     for t in campaign.territories:
-        files.append({"path": f"dossiers/{t.id}.toml", "sha256": _sha256(out / "dossiers" / f"{t.id}.toml")})
+        files.append({"path": f"dossiers/{t.id}.toml", "sha256": file_sha256(out / "dossiers" / f"{t.id}.toml")})
     manifest = {
         "generated": True,
         "note": "Generated demo data: not real figures.",

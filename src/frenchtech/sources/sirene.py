@@ -16,6 +16,7 @@ import ibis
 from frenchtech.errors import InputError
 from frenchtech.sources import csvscan
 from frenchtech.sources import store as sirene_store
+from frenchtech.sources.csvutil import COMMUNE_PATTERN
 
 # The columns of StockEtablissement the product reads, and the standard names it gives them.
 ESTABLISHMENT_FIELDS = {
@@ -26,7 +27,6 @@ ESTABLISHMENT_FIELDS = {
     "etatAdministratifEtablissement": "state",
     "etablissementSiege": "head_office_raw",
 }
-COMMUNE_PATTERN = r"^([0-9]{5}|2[AB][0-9]{3})$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 STORE_NAME = "StockEtablissement_store"  # the folder ``frenchtech ingest sirene`` writes by default
 STOCK_NAMES = ("StockEtablissement_utf8.csv", "StockEtablissement_utf8.zip", "StockEtablissement.csv",

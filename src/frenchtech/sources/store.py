@@ -16,7 +16,6 @@ set aside (``rejected/``) and counted by reason in the summary and the store man
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import json
 import os
@@ -28,7 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from frenchtech.errors import InputError
+from frenchtech.hashing import file_sha256
 from frenchtech.sources.csvscan import csv_member
+from frenchtech.sources.csvutil import COMMUNE_PATTERN
 
 STORE_FORMAT = "frenchtech-sirene-store/1"
 MANIFEST = "manifest.json"
@@ -44,7 +45,6 @@ FIELDS = {                       # INSEE column -> store column
     "etatAdministratifEtablissement": "state",
     "etablissementSiege": "head_office",
 }
-COMMUNE_PATTERN = r"^([0-9]{5}|2[AB][0-9]{3})$"
 ABROAD = "99"                    # INSEE's code for "abroad" (pays 99xxx): establishments without a commune
 
 # Typed store columns from the raw text; invalid rows go to a ``_reject_<reason>`` partition.
@@ -286,14 +286,6 @@ def _joined(thread, result: list) -> str:
     return result[0]
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(8 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def ingest_sirene(source, store, *, progress=None, part_bytes: int = PART_BYTES,
                   block_bytes: int = BLOCK_BYTES, memory_limit: str = "1GB", threads: int | None = None,
                   force: bool = False) -> IngestSummary:
@@ -317,7 +309,7 @@ def ingest_sirene(source, store, *, progress=None, part_bytes: int = PART_BYTES,
     # The source hash runs beside the conversion (hashlib releases the GIL); a daemon thread, so
     # that an interrupted ingest exits at once.
     digest: list[str] = []
-    hasher = threading.Thread(target=lambda: digest.append(_sha256(source)), daemon=True)
+    hasher = threading.Thread(target=lambda: digest.append(file_sha256(source)), daemon=True)
     hasher.start()
     work = _work_dir(store)
     state = _checkpoint(work)

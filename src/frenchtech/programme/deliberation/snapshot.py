@@ -17,6 +17,7 @@ from pathlib import Path
 
 from frenchtech.audit.manifest import check_manifest
 from frenchtech.errors import InputError
+from frenchtech.hashing import file_sha256
 from frenchtech.programme.deliberation.models import PublishedFile
 from frenchtech.programme.labels.services import PublicationError
 
@@ -31,7 +32,7 @@ def _sha(data: bytes) -> str:
 def manifest_sha256(audit_dir) -> str:
     """SHA-256 of the audit's manifest.json as it is now ("" when there is none)."""
     path = Path(audit_dir) / "manifest.json"
-    return _sha(path.read_bytes()) if path.is_file() else ""
+    return file_sha256(path) if path.is_file() else ""
 
 
 def pin(publication, audit_dir) -> int:
