@@ -140,7 +140,7 @@ def campaign_fields(campaign, evidence_dir) -> dict:
     return {"campaign": campaign.id,
             "generated_evidence": evidence_dir is not None and (Path(evidence_dir) / "GENERATED.json").exists(),
             "seed": campaign.seed,
-            "configuration": campaign.raw,
+            "configuration": campaign.configuration(),
             "labelling_resolved": dataclasses.asdict(rules) if dataclasses.is_dataclass(rules) else None}
 
 

@@ -50,34 +50,19 @@ def index_tables(indicators: pd.DataFrame, campaign) -> tuple[pd.DataFrame, pd.D
     return idata, pd.DataFrame(rows)
 
 
-def index_spec(index: dict) -> dict:
-    """The pipeline spec from a campaign's ``[index]`` section.
+def index_spec(index) -> dict:
+    """The pipeline spec of an ``[index]`` section: the campaign model's (``campaign.index``) or one
+    read back from a manifest's configuration (a dict, read through the same model)."""
+    from frenchtech.campaign.model import IndexMethod
 
-    Short form: ``normalise = "n_minmax"``, ``aggregate = "a_amean"``; full form: one table per
-    COINr step (``[index.treat]``, ``[index.normalise]``...). A step left out is not run."""
-    cfg = dict(index)
-    spec = {}
-    for step in STEPS:
-        value = cfg.get(step)
-        if value is None:
-            continue
-        if isinstance(value, str):  # short form
-            if step == "normalise":
-                value = {"f_n": value, **({"f_n_para": [0, 100]} if value == "n_minmax" else {})}
-            elif step == "aggregate":
-                value = {"f_ag": value}
-            else:
-                value = {}
-        spec[step] = dict(value)
-    spec.setdefault("normalise", {"f_n": "n_minmax", "f_n_para": [0, 100]})
-    spec.setdefault("aggregate", {"f_ag": "a_amean"})
-    return spec
+    method = index if isinstance(index, IndexMethod) else IndexMethod.model_validate(dict(index or {}))
+    return method.spec()
 
 
 def composite(indicators: pd.DataFrame, campaign) -> IndexOutcome:
     """Build the nominal index: every stage's table, pillar scores, the score and the rank."""
     idata, imeta = index_tables(indicators, campaign)
-    spec = index_spec(campaign.index)
+    spec = campaign.index.spec()
     result = engine.build(idata, imeta, spec)
     agg = result.aggregated.set_index("uCode")
     scores = agg[list(campaign.pillars)].copy()
@@ -94,19 +79,17 @@ def add_uncertainty(outcome: IndexOutcome, campaign, pass_matrix=None) -> None:
     """Monte Carlo over the campaign's ``[uncertainty]`` choices: rank median and 5-95 % interval per
     territory and, with ``pass_matrix`` (scores (replications x units), unit ids -> bool array),
     the probability of being labelled."""
-    unc = dict(campaign.raw.get("uncertainty", {}))
-    if not unc.get("inputs") or int(unc.get("n", 0)) <= 0:
+    unc, sens = campaign.uncertainty, campaign.sensitivity
+    if not unc.inputs or unc.n <= 0:
         return
-    u = engine.uncertainty(outcome.idata, outcome.imeta, outcome.spec, unc["inputs"], n=int(unc["n"]),
-                           seed=int(unc.get("seed", campaign.seed)))
+    inputs = unc.engine_inputs()
+    u = engine.uncertainty(outcome.idata, outcome.imeta, outcome.spec, inputs, n=unc.n, seed=unc.seed)
     outcome.uncertainty = u
     if u.failed:
         outcome.tables["uncertainty_failed"] = u.failed
-    sens = dict(campaign.raw.get("sensitivity", {}))
-    if int(sens.get("n", 0)) > 0:
-        outcome.sensitivity = engine.sensitivity(outcome.idata, outcome.imeta, outcome.spec, unc["inputs"],
-                                                 n=int(sens["n"]), seed=int(sens.get("seed", campaign.seed)),
-                                                 n_boot=int(sens.get("n_boot", 100)))
+    if sens.n > 0:
+        outcome.sensitivity = engine.sensitivity(outcome.idata, outcome.imeta, outcome.spec, inputs,
+                                                 n=sens.n, seed=sens.seed, n_boot=sens.n_boot)
     scores = outcome.scores
     stats = u.rank_stats.set_index("uCode")
     scores["rank_median"] = stats["Median"].reindex(scores.index)

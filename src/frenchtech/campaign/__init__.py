@@ -1,5 +1,6 @@
 """Campaign configuration: a TOML file naming the candidates, the evidence window, the indicators,
-the index method and the labelling rule. ``load_campaign`` validates it and lists every error at once."""
+the index method and the labelling rule. ``CampaignFile`` is its typed model (every key checked, an
+unknown key refused); ``load_campaign`` validates a file and lists every error at once, each with its line."""
 from frenchtech.campaign.config import (
     Campaign,
     IndicatorChoice,
@@ -7,5 +8,6 @@ from frenchtech.campaign.config import (
     load_campaign,
     parse_campaign,
 )
+from frenchtech.campaign.model import CampaignFile
 
-__all__ = ["Campaign", "IndicatorChoice", "TerritorySpec", "load_campaign", "parse_campaign"]
+__all__ = ["Campaign", "CampaignFile", "IndicatorChoice", "TerritorySpec", "load_campaign", "parse_campaign"]

@@ -1,16 +1,30 @@
-"""Parse and validate a campaign file."""
+"""Load a campaign file: read the TOML, validate it into the typed model (frenchtech.campaign.model),
+check what spans sections or needs more than the file (the indicator catalogue, the geography, the index
+engine, the predecessor), and resolve the campaign the audit runs. Every problem is reported at once,
+each with the line of the key at fault: ``campaign.toml:12: [labelling] unknown key 'qouta'``."""
 from __future__ import annotations
 
 import datetime as dt
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from pydantic import ValidationError
+
+from frenchtech.campaign.lines import SourceLines
+from frenchtech.campaign.model import (
+    CalendarSection,
+    CampaignFile,
+    Criterion,
+    EligibilitySection,
+    IndexMethod,
+    LabellingSection,
+    Sensitivity,
+    Uncertainty,
+)
 from frenchtech.errors import ConfigError, GeographyError
 from frenchtech.geo import VINTAGES, Territory, load_geography
-
-RULES = ("quota", "threshold")
+from frenchtech.labelling.settings import Labelling
 
 
 @dataclass(frozen=True)
@@ -34,6 +48,8 @@ class TerritorySpec:
 
 @dataclass
 class Campaign:
+    """A validated campaign: the typed model of its file (``model``) and what the audit resolves from
+    it (the territories' perimeters and populations, the labelling rules)."""
     id: str
     name: str
     name_en: str
@@ -44,13 +60,13 @@ class Campaign:
     tech_naf_tags: tuple[str, ...]
     indicators: list[IndicatorChoice]
     pillars: dict[str, float]
-    index: dict[str, Any]
-    labelling: dict[str, Any]
+    index: IndexMethod
+    labelling: LabellingSection
     territories: list[Territory]
     specs: list[TerritorySpec]
-    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    model: CampaignFile = field(repr=False)
     path: Path | None = None
-    rules: Any = None               # frenchtech.labelling.settings.Labelling
+    rules: Labelling | None = None
     predecessor: str | None = None
 
     @property
@@ -60,6 +76,30 @@ class Campaign:
     @property
     def window_end(self) -> dt.date:
         return dt.date(self.window[1], 12, 31)
+
+    @property
+    def uncertainty(self) -> Uncertainty:
+        return self.model.uncertainty
+
+    @property
+    def sensitivity(self) -> Sensitivity:
+        return self.model.sensitivity
+
+    @property
+    def calendar(self) -> CalendarSection:
+        return self.model.calendar
+
+    @property
+    def eligibility(self) -> EligibilitySection:
+        return self.model.eligibility
+
+    @property
+    def rubric(self) -> list[Criterion]:
+        return self.model.rubric
+
+    def configuration(self) -> dict:
+        """The campaign's canonical configuration (what the manifest records)."""
+        return self.model.configuration()
 
     def territory(self, territory_id: str) -> Territory:
         for t in self.territories:
@@ -76,156 +116,214 @@ def load_campaign(path) -> Campaign:
     if not path.exists():
         raise ConfigError(str(path), ["file not found"])
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
     except UnicodeDecodeError as exc:
         raise ConfigError(str(path), [f"not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), [f"invalid TOML: {exc}"]) from None
-    campaign = parse_campaign(raw, source=str(path), source_path=path)
+    campaign = parse_campaign(raw, source=str(path), source_path=path, text=text)
     campaign.path = path
     return campaign
 
 
-def _require(section: dict, key: str, kind, where: str, errors: list[str]):
-    if key not in section:
-        errors.append(f"{where}: missing '{key}'")
-        return None
-    value = section[key]
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        name = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-        errors.append(f"{where}.{key}: expected {name}, got {value!r}")
-        return None
-    return value
+# -- problems, each with the line of the key at fault ----------------------------------------------
+class Problems:
+    """Problems found in a campaign file, each placed by its path in the document (its line, when the
+    file's text is known)."""
+
+    def __init__(self, source: str, text: str | None):
+        self.file = Path(source).name
+        self.lines = SourceLines(text) if text is not None else None
+        self.items: list[str] = []
+
+    def line(self, path) -> int | None:
+        return self.lines.line(path) if self.lines is not None else None
+
+    def add(self, path, text: str) -> None:
+        line = self.line(path)
+        self.items.append(f"{self.file}:{line}: {text}" if line is not None else text)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
 
 
-def _index_errors(index: dict, uncertainty) -> list[str]:
-    """Check the ``[index]`` steps and ``[uncertainty]`` inputs with the index engine itself."""
-    from frenchtech.audit.score import STEPS, index_spec
-    from frenchtech.index import IndexInputError, pipeline
+_EXPECTED = {"string_type": "text", "int_type": "an integer", "float_type": "a number", "bool_type": "true or false",
+             "date_type": "a date", "list_type": "a list", "tuple_type": "a list", "dict_type": "a table",
+             "model_type": "a table", "model_attributes_type": "a table"}
 
-    unknown = [k for k in index if k not in STEPS]
-    if unknown:
-        return [f"index: unknown step(s) {', '.join(unknown)}; steps: {', '.join(STEPS)}"]
-    try:
-        pipe = pipeline(index_spec(index))
-    except (IndexInputError, ValueError, TypeError) as exc:
-        return [f"index: {exc}"]
-    errors = []
-    if uncertainty is not None:
-        from frenchtech.index.monte_carlo import parse_inputs
 
-        n = uncertainty.get("n", 0) if isinstance(uncertainty, dict) else None
-        if not isinstance(n, int) or n < 0:
-            errors.append(f"uncertainty.n: expected a number of replications >= 0, got {n!r}")
+def _is_table(raw, path: tuple, lines: SourceLines | None) -> bool:
+    """Whether ``path`` is a table of the file (a [header], an entry of an [[array]]), not a key."""
+    node = raw
+    for part in path:
         try:
-            parse_inputs((uncertainty or {}).get("inputs", []), pipe)
-        except IndexInputError as exc:
-            errors.append(f"uncertainty.inputs: {exc}")
-    return errors
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if not isinstance(node, dict):
+        return False
+    if lines is None or isinstance(path[-1], int):
+        return True
+    return any(h[:len(path)] == path for h in lines.headers)
 
 
-def parse_campaign(raw: dict, source: str = "<campaign>", source_path=None) -> Campaign:
-    """Validate a parsed campaign document; raise ConfigError listing every problem."""
-    from frenchtech.indicators.catalogue import (
-        load_catalogue,  # here to keep import light
-    )
-    from frenchtech.labelling.settings import parse_labelling
+def _table_name(path: tuple) -> str:
+    if not path:
+        return ""
+    if isinstance(path[-1], int):
+        return f"[[{'.'.join(str(p) for p in path[:-1])}]] #{path[-1] + 1}"
+    return "[" + ".".join(f"#{p + 1}" if isinstance(p, int) else str(p) for p in path) + "]"
 
-    errors: list[str] = []
-    c = raw.get("campaign")
-    if not isinstance(c, dict):
-        raise ConfigError(source, ["missing [campaign] section"])
-    cid = _require(c, "id", str, "campaign", errors)
-    name = _require(c, "name", str, "campaign", errors)
-    vintage = _require(c, "vintage", int, "campaign", errors)
-    if vintage is not None and vintage not in VINTAGES:
-        errors.append(f"campaign.vintage: {vintage} is not an available geography vintage ({', '.join(map(str, VINTAGES))})")
-        vintage = None
-    announced = _require(c, "announced", dt.date, "campaign", errors)
-    window = c.get("evidence_window")
-    if not (isinstance(window, list) and len(window) == 2 and all(isinstance(y, int) for y in window)):
-        errors.append(f"campaign.evidence_window: expected [first_year, last_year], got {window!r}")
-        window = None
-    elif window[0] > window[1]:
-        errors.append(f"campaign.evidence_window: first year {window[0]} is after last year {window[1]}")
-        window = None
-    seed = c.get("seed", 0)
-    if not isinstance(seed, int):
-        errors.append(f"campaign.seed: expected an integer, got {seed!r}")
 
-    evidence = raw.get("evidence", {})
-    tags = tuple(evidence.get("tech_naf_tags", ["digital_core"]))
+def _key_name(parts: tuple) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def _describe(error: dict, raw: dict, problems: Problems) -> None:
+    """One structural problem (a pydantic error) in the words of the file: table, key, what is wrong."""
+    loc = tuple(p for p in error["loc"])
+    split = 0
+    for k in range(len(loc) - 1, 0, -1):
+        if _is_table(raw, loc[:k], problems.lines):
+            split = k
+            break
+    table, key = loc[:split], loc[split:]
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        if not table and isinstance(error.get("input"), dict):
+            text = f"unknown section [{_key_name(key)}]"
+        elif not table:
+            text = f"unknown top-level key '{_key_name(key)}'"
+        else:
+            text = f"{_table_name(table)} unknown key '{_key_name(key)}'"
+    elif kind == "missing":
+        if not table and len(key) == 1:
+            text = f"missing section [{key[0]}]"
+        else:
+            text = f"{_table_name(table)} missing key '{_key_name(key)}'".lstrip()
+    else:
+        value = repr(error.get("input"))
+        value = value if len(value) <= 60 else value[:59] + "…"
+        ctx = error.get("ctx") or {}
+        if kind in _EXPECTED:
+            what = f"expected {_EXPECTED[kind]}, got {value}"
+        elif kind == "literal_error":
+            what = f"expected one of {ctx.get('expected')}, got {value}"
+        elif kind in ("greater_than_equal", "greater_than"):
+            bound = ctx.get("ge", ctx.get("gt"))
+            what = f"expected a value {'>=' if kind == 'greater_than_equal' else '>'} {bound:g}, got {value}"
+        elif kind in ("too_short", "too_long"):
+            what = f"expected {ctx.get('min_length', ctx.get('max_length'))} items, got {value}"
+        else:
+            what = f"{error['msg'][0].lower()}{error['msg'][1:]}, got {value}"
+        text = f"{_table_name(table)} {_key_name(key)}: {what}".lstrip()
+    problems.add(loc, text)
+
+
+def parse_campaign(raw: dict, source: str = "<campaign>", source_path=None, text: str | None = None) -> Campaign:
+    """Validate a parsed campaign document (``text``: the file's text, to name the line of each
+    problem); raise ConfigError listing every problem."""
+    problems = Problems(source, text)
+    try:
+        model = CampaignFile.model_validate(raw)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            _describe(error, raw, problems)
+        raise ConfigError(source, problems.items) from None
+    return _resolve(model, problems, source, source_path)
+
+
+def _resolve(model: CampaignFile, problems: Problems, source: str, source_path) -> Campaign:
+    """The checks that span sections or need more than the file, then the campaign the audit runs."""
+    from frenchtech.indicators.catalogue import load_catalogue  # here to keep import light
+    from frenchtech.labelling.settings import resolve_labelling
+
+    c = model.campaign
+    vintage_ok = c.vintage in VINTAGES
+    if not vintage_ok:
+        problems.add(("campaign", "vintage"), f"campaign.vintage: {c.vintage} is not an available geography "
+                     f"vintage ({', '.join(map(str, VINTAGES))})")
+    first, last = c.evidence_window
+    if first > last:
+        problems.add(("campaign", "evidence_window"),
+                     f"campaign.evidence_window: first year {first} is after last year {last}")
+
     catalogue = load_catalogue()
     known_tags = catalogue.naf_tags()
-    for tag in tags:
+    for i, tag in enumerate(model.evidence.tech_naf_tags):
         if tag not in known_tags:
-            errors.append(f"evidence.tech_naf_tags: unknown tag {tag!r}; known: {', '.join(sorted(known_tags))}")
+            problems.add(("evidence", "tech_naf_tags", i), f"evidence.tech_naf_tags: unknown tag {tag!r}; "
+                         f"known: {', '.join(sorted(known_tags))}")
 
-    pillars = raw.get("pillars", {})
-    indicators: list[IndicatorChoice] = []
-    for i, item in enumerate(raw.get("indicators", [])):
-        where = f"indicators[{i}]"
-        iid = _require(item, "id", str, where, errors)
-        pillar = item.get("pillar", "index")
-        weight = item.get("weight", 1.0)
-        if iid is not None and iid not in catalogue.indicators:
-            errors.append(f"{where}.id: unknown indicator {iid!r}; known: {', '.join(sorted(catalogue.indicators))}")
-        if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight < 0:
-            errors.append(f"{where}.weight: expected a number >= 0, got {weight!r}")
-            weight = 0.0
-        if pillars and pillar not in pillars:
-            errors.append(f"{where}.pillar: {pillar!r} is not declared in [pillars]")
-        if iid is not None:
-            indicators.append(IndicatorChoice(iid, pillar, float(weight)))
-    if not indicators:
-        errors.append("indicators: at least one [[indicators]] entry is needed")
-    ids = [ind.id for ind in indicators]
+    for i, item in enumerate(model.indicators):
+        if item.id not in catalogue.indicators:
+            problems.add(("indicators", i, "id"), f"indicators[{i}].id: unknown indicator {item.id!r}; known: "
+                         f"{', '.join(sorted(catalogue.indicators))}")
+        if item.pillar not in model.pillars:
+            problems.add(("indicators", i, "pillar"), f"indicators[{i}].pillar: {item.pillar!r} is not declared "
+                         "in [pillars]")
+    if not model.indicators:
+        problems.add(("indicators",), "indicators: at least one [[indicators]] entry is needed")
+    ids = [item.id for item in model.indicators]
     for dup in sorted({x for x in ids if ids.count(x) > 1}):
-        errors.append(f"indicators: {dup!r} is listed twice")
-    if not pillars:
-        pillars = {p: 1.0 for p in dict.fromkeys(ind.pillar for ind in indicators)}
-    for p, w in pillars.items():
-        if not isinstance(w, (int, float)) or w < 0:
-            errors.append(f"pillars.{p}: expected a weight >= 0, got {w!r}")
+        problems.add(("indicators", len(ids) - 1 - ids[::-1].index(dup), "id"),
+                     f"indicators: {dup!r} is listed twice")
 
-    index = dict(raw.get("index", {}))
-    index.setdefault("normalise", "n_minmax")
-    index.setdefault("aggregate", "a_amean")
-    errors.extend(_index_errors(index, raw.get("uncertainty")))
-
-    labelling = dict(raw.get("labelling", {}))
+    _index_problems(model, problems)
 
     specs: list[TerritorySpec] = []
     territories: list[Territory] = []
-    geo = load_geography(vintage) if vintage is not None else None
+    geo = load_geography(c.vintage) if vintage_ok else None
     seen: set[str] = set()
-    for i, t in enumerate(raw.get("territories", [])):
-        where = f"territories[{i}]"
-        tid = _require(t, "id", str, where, errors)
-        tname = _require(t, "name", str, where, errors)
-        if tid in seen:
-            errors.append(f"{where}.id: territory {tid!r} is listed twice")
-        seen.add(tid)
-        spec = TerritorySpec(id=tid or f"#{i}", name=tname or "", epci=tuple(t.get("epci", [])),
-                             communes=tuple(t.get("communes", [])), automatic=bool(t.get("automatic", False)),
-                             historical=t.get("historical"), kind=t.get("kind", "metropole"),
-                             theme=t.get("theme", ""))
+    for i, t in enumerate(model.territories):
+        if t.id in seen:
+            problems.add(("territories", i, "id"), f"territories[{i}].id: territory {t.id!r} is listed twice")
+        seen.add(t.id)
+        spec = TerritorySpec(id=t.id, name=t.name, epci=tuple(t.epci), communes=tuple(t.communes),
+                             automatic=t.automatic, historical=t.historical, kind=t.kind, theme=t.theme)
         specs.append(spec)
-        if geo is not None and tid:
+        if geo is not None:
             try:
-                territories.append(geo.territory(tid, tname or tid, epci=spec.epci, communes=spec.communes))
+                territories.append(geo.territory(t.id, t.name, epci=spec.epci, communes=spec.communes))
             except GeographyError as exc:
-                errors.append(f"{where}: {exc}")
+                problems.add(("territories", i), f"territories[{i}]: {exc}")
     if not specs:
-        errors.append("territories: at least one [[territories]] entry is needed")
-    rules = parse_labelling(raw, specs, announced, window, errors, campaign_path=source_path)
+        problems.add(("territories",), "territories: at least one [[territories]] entry is needed")
 
-    if errors:
-        raise ConfigError(source, errors)
-    return Campaign(id=cid, name=name, name_en=c.get("name_en", name), vintage=vintage, announced=announced,
-                    window=(window[0], window[1]), seed=seed, tech_naf_tags=tags, indicators=indicators,
-                    pillars={k: float(v) for k, v in pillars.items()}, index=index, labelling=labelling,
-                    territories=territories, specs=specs, raw=raw, rules=rules,
+    criteria = [r.id for r in model.rubric]
+    if not criteria:
+        problems.add(("rubric",), "rubric: at least one [[rubric]] criterion is needed")
+    for i, cid in enumerate(criteria):
+        if cid in criteria[:i]:
+            problems.add(("rubric", i, "id"), f"[[rubric]] #{i + 1} id: criterion {cid!r} is listed twice")
+
+    rules = resolve_labelling(model, specs, problems, campaign_path=source_path)
+
+    if problems:
+        raise ConfigError(source, problems.items)
+    return Campaign(id=c.id, name=c.name, name_en=c.name_en, vintage=c.vintage, announced=c.announced,
+                    window=(first, last), seed=c.seed, tech_naf_tags=tuple(model.evidence.tech_naf_tags),
+                    indicators=[IndicatorChoice(i.id, i.pillar, i.weight) for i in model.indicators],
+                    pillars=dict(model.pillars), index=model.index, labelling=model.labelling,
+                    territories=territories, specs=specs, model=model, rules=rules,
                     predecessor=rules.chaining.predecessor)
+
+
+def _index_problems(model: CampaignFile, problems: Problems) -> None:
+    """The ``[index]`` steps and the ``[uncertainty]`` inputs, checked by the index engine itself."""
+    from frenchtech.index import IndexInputError, pipeline
+    from frenchtech.index.monte_carlo import parse_inputs
+
+    try:
+        pipe = pipeline(model.index.spec())
+    except (IndexInputError, ValueError, TypeError) as exc:
+        problems.add(("index",), f"index: {exc}")
+        return
+    try:
+        parse_inputs(model.uncertainty.engine_inputs(), pipe)
+    except IndexInputError as exc:
+        problems.add(("uncertainty", "inputs"), f"uncertainty.inputs: {exc}")

@@ -103,7 +103,7 @@ def load_demo(campaign_file, workdir: Path, rows: int = 100_000, stage: str = "r
     jurors = [person(f"juror{i}", Role.JUROR) for i in (1, 2, 3)]
     person("fund", Role.FUND_MANAGER)
     _fund_batch()
-    from frenchtech.programme.dossiers.services import load_call_campaign
+    from frenchtech.programme.calls import load_call_campaign
 
     campaign = load_call_campaign(call)
     for spec in campaign.specs:

@@ -26,7 +26,7 @@ from frenchtech.programme.deliberation.models import (
     Source,
 )
 from frenchtech.programme.dossiers.models import Call, Dossier, Status
-from frenchtech.programme.dossiers.services import load_call_campaign
+from frenchtech.programme.calls import load_call_campaign
 from frenchtech.programme.labels.models import CampaignRun, Decision
 from frenchtech.programme.labels.services import PublicationError, correct_decision, publish_audit
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from frenchtech.programme.activity.admin import LoggedAdmin
+from frenchtech.programme.calls import load_call_campaign
 from frenchtech.programme.dossiers.models import (
     CALL_PUBLISHED_FIELDS,
     DOSSIER_CONTENT_FIELDS,
@@ -19,7 +20,6 @@ from frenchtech.programme.dossiers.services import (
     CALENDAR_FIELDS,
     DossierError,
     clean_dossier_data,
-    load_call_campaign,
     remove_attachment,
     set_calendar,
     update_dossier,

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from frenchtech.programme.activity.services import record
+from frenchtech.programme.calls import load_call_campaign
 from frenchtech.programme.dossiers.models import (
     Attachment,
     Call,
@@ -21,6 +22,7 @@ from frenchtech.programme.dossiers.models import (
     DossierVersion,
     Status,
 )
+from frenchtech.programme.jury.services import ensure_rubric
 from frenchtech.sources.dossier import DECLARED
 
 # The narrative follows the 2014 criteria, so that jurors read the section they score.
@@ -47,23 +49,12 @@ class DossierError(Exception):
         self.errors = errors
 
 
-def load_call_campaign(call: Call):
-    from frenchtech.campaign import load_campaign
-
-    return load_campaign(call.campaign_file)
-
-
 def _phase_days(campaign) -> tuple[int, int, int]:
-    cal = campaign.raw.get("calendar") or {}
-    try:
-        open_days = (cal["closes"] - cal["opens"]).days
-        review_days = (cal["jury"] - cal["closes"]).days
-        delib_days = (campaign.announced - cal["jury"]).days
-        if min(open_days, review_days, delib_days) > 0:
-            return open_days, review_days, delib_days
-    except (KeyError, TypeError):
-        pass
-    return DEFAULT_PHASE_DAYS
+    cal = campaign.calendar
+    if cal.opens is None or cal.closes is None or cal.jury is None:
+        return DEFAULT_PHASE_DAYS
+    days = ((cal.closes - cal.opens).days, (cal.jury - cal.closes).days, (campaign.announced - cal.jury).days)
+    return days if min(days) > 0 else DEFAULT_PHASE_DAYS
 
 
 @transaction.atomic
@@ -81,8 +72,6 @@ def open_call(campaign_file, *, opens=None, audit_dir=None, blind_review=False, 
         campaign=campaign.id,
         defaults=dict(name=campaign.name, name_en=campaign.name_en, campaign_file=str(Path(campaign_file).resolve()),
                       audit_dir=str(audit_dir or ""), blind_review=blind_review, **dates))
-    from frenchtech.programme.jury.services import ensure_rubric
-
     ensure_rubric(call)
     record(actor, "call.open" if created else "call.reopen", call, after=dates, campaign=call.campaign)
     return call
@@ -246,7 +235,7 @@ def submission_problems(dossier: Dossier) -> dict[str, list[str]]:
 
 def _required_figures(dossier) -> tuple[str, ...]:
     campaign = load_call_campaign(dossier.call)
-    figures = (campaign.raw.get("eligibility") or {}).get("complete_dossier") or ()
+    figures = campaign.eligibility.complete_dossier
     return tuple(f for f in figures if f in DECLARED)
 
 

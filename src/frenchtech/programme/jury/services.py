@@ -15,8 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from frenchtech.campaign.model import RUBRIC_2014
 from frenchtech.programme.accounts.models import Role
 from frenchtech.programme.activity.services import record
+from frenchtech.programme.calls import load_call_campaign
 from frenchtech.programme.dossiers.models import Status
 from frenchtech.programme.jury.models import (
     SCORE_MAX,
@@ -28,17 +30,8 @@ from frenchtech.programme.jury.models import (
     Rubric,
 )
 
-# The six criteria the 2014 jury used, the default rubric of a call.
-CRITERIA_2014 = [
-    {"id": "ecosystem", "label_en": "Existing ecosystem", "label_fr": "Écosystème existant", "weight": 1},
-    {"id": "ambition", "label_en": "Growth ambition", "label_fr": "Ambition de croissance", "weight": 1},
-    {"id": "federation", "label_en": "Entrepreneur-led federation of actors",
-     "label_fr": "Fédération des acteurs portée par les entrepreneurs", "weight": 1},
-    {"id": "accelerators", "label_en": "Private accelerators", "label_fr": "Accélérateurs privés", "weight": 1},
-    {"id": "flagship", "label_en": "Flagship place", "label_fr": "Lieu totem", "weight": 1},
-    {"id": "international", "label_en": "International attractiveness",
-     "label_fr": "Attractivité internationale", "weight": 1},
-]
+# The six criteria the 2014 jury used: the campaign model's rubric when a file gives no [[rubric]].
+CRITERIA_2014 = [dict(c) for c in RUBRIC_2014]
 
 
 class JuryError(Exception):
@@ -48,10 +41,9 @@ class JuryError(Exception):
 
 
 def ensure_rubric(call) -> Rubric:
-    """The call's rubric: the campaign file's [[rubric]] criteria if any, else the 2014 criteria."""
-    from frenchtech.programme.dossiers.services import load_call_campaign
-
-    criteria = load_call_campaign(call).raw.get("rubric") or CRITERIA_2014
+    """The call's rubric: the campaign's [[rubric]] criteria (validated with the campaign file; the 2014
+    criteria when the file gives none)."""
+    criteria = [c.model_dump() for c in load_call_campaign(call).rubric]
     rubric, _created = Rubric.objects.get_or_create(call=call, defaults={"criteria": criteria})
     return rubric
 
@@ -62,8 +54,6 @@ def is_conflicted(juror, call, territory: str) -> bool:
 
 def call_territories(call) -> dict[str, str]:
     """The candidate territories of the call's campaign: id -> name."""
-    from frenchtech.programme.dossiers.services import load_call_campaign
-
     return {s.id: s.name for s in load_call_campaign(call).specs}
 
 

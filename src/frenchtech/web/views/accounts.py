@@ -22,7 +22,7 @@ from frenchtech.programme.accounts.services import (
     reserve_login,
 )
 from frenchtech.programme.dossiers.models import Phase
-from frenchtech.programme.dossiers.services import load_call_campaign
+from frenchtech.programme.calls import load_call_campaign
 from frenchtech.web.calls import current_call
 from frenchtech.web.views.common import client_address
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from frenchtech.indicators.catalogue import load_catalogue
 from frenchtech.programme.deliberation import services as store
 from frenchtech.programme.dossiers.models import Dossier, Status
-from frenchtech.programme.dossiers.services import load_call_campaign
+from frenchtech.programme.calls import load_call_campaign
 from frenchtech.programme.jury.services import dossier_reviews, excluded_count, mean_percent
 from frenchtech.report.i18n import decision_reason
 from frenchtech.web import labels_text

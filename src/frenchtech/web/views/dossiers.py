@@ -11,13 +11,13 @@ from django.views.decorators.http import require_POST
 from frenchtech.programme.accounts.models import Role
 from frenchtech.programme.accounts.permissions import can
 from frenchtech.programme.accounts.services import role_of, team_of
+from frenchtech.programme.calls import load_call_campaign
 from frenchtech.programme.dossiers.models import Attachment, Dossier, Status
 from frenchtech.programme.dossiers.services import (
     NARRATIVE_SECTIONS,
     DossierError,
     add_attachment,
     create_dossier,
-    load_call_campaign,
     perimeter_names,
     remove_attachment,
     submit_dossier,

@@ -11,11 +11,9 @@ from django.utils.translation import gettext as _
 
 from frenchtech.programme.accounts.models import Role
 from frenchtech.programme.accounts.services import role_of
+from frenchtech.programme.calls import load_call_campaign
 from frenchtech.programme.dossiers.models import Dossier, Status
-from frenchtech.programme.dossiers.services import (
-    NARRATIVE_SECTIONS,
-    load_call_campaign,
-)
+from frenchtech.programme.dossiers.services import NARRATIVE_SECTIONS
 from frenchtech.programme.jury.models import Assignment, Conflict, Review
 from frenchtech.programme.jury.services import (
     JuryError,

@@ -7,7 +7,8 @@ from django.views.decorators.http import require_GET
 
 from frenchtech.programme.accounts.permissions import can
 from frenchtech.programme.dossiers.models import Call, Phase
-from frenchtech.programme.dossiers.services import load_call_campaign, perimeter
+from frenchtech.programme.calls import load_call_campaign
+from frenchtech.programme.dossiers.services import perimeter
 from frenchtech.programme.deliberation.services import public_decisions
 from frenchtech.web import labels_text
 from frenchtech.web.calls import current_call
