@@ -73,7 +73,7 @@ def test_every_command_in_the_docs_exists():
     import re
     from pathlib import Path
 
-    from frenchtech.fund.cli import fund
+    from frenchtech.cli.fund import fund
 
     text = (Path(__file__).parents[2] / "docs" / "fund.md").read_text(encoding="utf-8")
     named = set(re.findall(r"fund (generate|allocate|report|ledger [a-z-]+)", text))

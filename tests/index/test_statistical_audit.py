@@ -4,7 +4,7 @@ import pandas as pd
 from click.testing import CliRunner
 
 from frenchtech.index import audit, build
-from frenchtech.index.cli import index
+from frenchtech.cli.index import index
 from frenchtech.index.statistical_audit import (
     correlations,
     cronbach,

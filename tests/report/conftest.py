@@ -28,7 +28,7 @@ def demo_audit(tmp_path_factory) -> Path:
     """GENERATED evidence and its audit for the real 2014 campaign (a small register)."""
     from frenchtech.audit import run_audit
     from frenchtech.campaign import load_campaign
-    from frenchtech.report.terminal import shipped_campaign
+    from frenchtech.campaign.shipped import shipped_campaign
     from frenchtech.sources.generate import generate_evidence
 
     base = tmp_path_factory.mktemp("demo2014")
@@ -43,7 +43,7 @@ def audit_2015(demo_audit, tmp_path_factory) -> Path:
     """The second wave (2015), chained to the 2014 audit: re-audited labels and new candidates."""
     from frenchtech.audit import run_audit
     from frenchtech.campaign import load_campaign
-    from frenchtech.report.terminal import shipped_campaign
+    from frenchtech.campaign.shipped import shipped_campaign
     from frenchtech.sources.generate import generate_evidence
 
     base = tmp_path_factory.mktemp("demo2015")
@@ -84,7 +84,7 @@ def audit_with_uncertainty(demo_audit, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def site(demo_audit, tmp_path_factory) -> Path:
-    from frenchtech.report.showcase import export_showcase
+    from frenchtech.report.site import export_showcase
 
     out = tmp_path_factory.mktemp("site") / "showcase"
     export_showcase([demo_audit], out)

@@ -10,7 +10,7 @@ import pytest
 from frenchtech.report.charts import shorten
 from frenchtech.messages import Reason, encode
 from frenchtech.report.i18n import date, datetime_text, decision_reason
-from frenchtech.report.showcase import export_showcase
+from frenchtech.report.site import export_showcase
 
 RAW_KINDS = ("accelerator", "coworking", "incubator", "startup_studio", "meetup", "event", "hackathon",
              "programme", "competition")

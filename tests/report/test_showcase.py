@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from frenchtech import ATTRIBUTION
 from frenchtech.report.audit_data import load_audit
-from frenchtech.report.showcase import export_showcase
+from frenchtech.report.site import export_showcase
 
 TERRITORIES = 16  # the 2014 wave: 15 dossiers plus Paris
 

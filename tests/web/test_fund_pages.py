@@ -11,7 +11,7 @@ from django.test import Client
 
 from frenchtech.programme.activity.models import Entry as Activity
 from frenchtech.programme.fund.models import Entry, Fund
-from frenchtech.web import fund_desk
+from frenchtech.programme.fund import desk as fund_desk
 
 PAGES = ["/fund/", "/fund/applications/", "/fund/allocation/", "/fund/ledger/", "/fund/report/"]
 

@@ -47,16 +47,16 @@ def home(tmp_path, settings, monkeypatch, audit_dir):
 
 
 def test_demo_audit_is_found_under_the_home_folder(home, settings, monkeypatch, audit_dir, tmp_path):
-    from frenchtech.report import api
+    from frenchtech.web.showcase_api.published import configured_audit_folder
 
-    assert api.audit_folder().resolve() == (home / "demo" / "audit").resolve()
+    assert configured_audit_folder().resolve() == (home / "demo" / "audit").resolve()
     # the environment variable names the platform's home when the settings do not
     del settings.HOME
     monkeypatch.setenv("FRENCHTECH_HOME", str(home))
-    assert api.audit_folder().resolve() == (home / "demo" / "audit").resolve()
+    assert configured_audit_folder().resolve() == (home / "demo" / "audit").resolve()
     # an explicit showcase audit still wins
     monkeypatch.setenv("FRENCHTECH_SHOWCASE_AUDIT", str(tmp_path / "other"))
-    assert api.audit_folder() == (tmp_path / "other").resolve()
+    assert configured_audit_folder() == (tmp_path / "other").resolve()
 
 
 def test_served_showcase_finds_the_demo_audit_under_home(db, home):

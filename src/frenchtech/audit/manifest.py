@@ -11,16 +11,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from frenchtech.errors import InputError
+from frenchtech.hashing import file_sha256 as sha256
 
 _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hash")
-
-
-def sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(8 << 20), b""):
-            h.update(block)  # hashlib releases the GIL on large blocks: runs beside the query
-    return h.hexdigest()
 
 
 def hash_later(path) -> Future:

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from frenchtech import index as engine
+from frenchtech.index.steps import STEPS
 from frenchtech.indicators.catalogue import load_catalogue
 
 INDEX_CODE = "Index"
-STEPS = ("denominate", "impute", "screen", "treat", "normalise", "aggregate")
 
 
 @dataclass

@@ -7,6 +7,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from frenchtech.errors import FrenchTechError
+from frenchtech.fund.diagnose import diagnose
 from frenchtech.fund.model import Existing, Item, Model, build_items
 
 
@@ -60,8 +61,6 @@ def allocate(apps, assessments, rules, existing: Existing | None = None, time_li
     model = Model(items, rules, existing)
     sol = model.solve(time_limit=time_limit, gap=gap, node_limit=node_limit)
     if sol.status == "infeasible":
-        from frenchtech.fund.diagnose import diagnose
-
         conflict, relax = diagnose(items, rules, existing)
         raise InfeasibleRules(conflict, relax)
     if sol.status == "no_solution":

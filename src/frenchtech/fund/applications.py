@@ -3,11 +3,14 @@ amount. Read from and written to CSV; every row is checked and a bad row is a cl
 from __future__ import annotations
 
 import csv
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from frenchtech.campaign import load_campaign
+from frenchtech.campaign.shipped import campaign_path
 from frenchtech.errors import GeographyError, InputError
+from frenchtech.geo import load_geography
 
 COLUMNS = ["application_id", "accelerator", "siren", "commune", "territory", "requested_eur", "private_eur",
            "pre_money_eur", "startups_accelerated", "follow_on_rate", "follow_on_eur_per_startup",
@@ -152,8 +155,6 @@ class Locator:
     programme territory, and whether that territory is a labelled ecosystem."""
 
     def __init__(self, vintage: int, territories, labelled):
-        from frenchtech.geo import load_geography
-
         self.geo = load_geography(vintage)
         self.territories = {t.id: t for t in territories}
         self.labelled = frozenset(labelled)
@@ -165,15 +166,10 @@ class Locator:
 
     @classmethod
     def for_fund(cls, fund, labelled=None) -> Locator:
-        from frenchtech.campaign import load_campaign
-        from frenchtech.cli import campaign_path
-
         campaign = load_campaign(campaign_path(fund.campaign))
         return cls(fund.vintage, campaign.territories, fund.labelled if labelled is None else labelled)
 
     def locate(self, app: Application, where: str = "applications") -> Application:
-        from dataclasses import replace
-
         try:
             commune = self.geo.commune(app.commune)
         except GeographyError as exc:

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from scipy.optimize import linprog
 
+from frenchtech.fund.diagnose import diagnose
 from frenchtech.fund.model import UNIT, Model
 
 TOL_EUR = 1.0  # binding: slack below one euro per funded application (the rounding margin)
@@ -189,8 +190,6 @@ def explain(alloc, resolve_limit: int = 200, time_limit: float = 10.0) -> Explan
         if rank < resolve_limit:
             need = _score_needed(alloc, it, time_limit, pool)
             if need is None:
-                from frenchtech.fund.diagnose import diagnose
-
                 conflict, relax = diagnose(pool or alloc.model.items, alloc.rules, alloc.existing, force={it.id: 1})
                 rules_ = [g for g in conflict if not g.startswith("force:")]
                 r.reason = "cannot be funded under the rules in this batch (" + (", ".join(rules_) or "its own limits") + ")"

@@ -1,20 +1,19 @@
 """The read-only showcase API as plain functions: (status, JSON body) from the published tables.
 
 The web platform's ``showcase_api`` app maps URLs onto these; the static export writes the same
-OpenAPI description (``api_spec``). The published audit is the folder named by the Django setting
-``SHOWCASE_AUDIT`` or the ``FRENCHTECH_SHOWCASE_AUDIT`` environment variable, else the demo audit under the
-platform's home folder (``FRENCHTECH_HOME``/demo/audit, where ``frenchtech serve --demo`` writes it). Every
-function takes an explicit ``folder`` too, and ``decisions`` says whether the decisions in it are the audit's
-proposals or the published ones (the web layer knows; this module never reads the programme database).
+OpenAPI description (``api_spec``). Every function takes the audit ``folder`` to read (the web layer
+decides which, from its settings and the programme database), and ``decisions`` says whether the decisions
+in it are the audit's proposals or the published ones (the web layer knows; this module never reads the
+programme database or the platform's settings).
 """
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
 from frenchtech import ATTRIBUTION, ATTRIBUTION_FR, __version__
 from frenchtech.report.audit_data import load_audit
+from frenchtech.report.maps import territory_geometries
 from frenchtech.report.opendata import (
     LICENCE,
     TABLE_TEXT,
@@ -26,44 +25,15 @@ from frenchtech.report.opendata import (
 MAX_LIMIT = 1000
 
 
-def _setting(name: str):
-    try:
-        from django.conf import settings
-        from django.core.exceptions import ImproperlyConfigured
-    except ImportError:  # no Django: the environment alone decides
-        return None
-    try:
-        return getattr(settings, name, None)
-    except ImproperlyConfigured:  # no Django settings: the environment alone decides
-        return None
-
-
-def explicit_audit_folder() -> Path | None:
-    """The audit folder named by the setting or the environment variable, if any."""
-    folder = _setting("SHOWCASE_AUDIT") or os.environ.get("FRENCHTECH_SHOWCASE_AUDIT")
-    return Path(folder).resolve() if folder else None
-
-
-def home_folder() -> Path:
-    return Path(_setting("HOME") or os.environ.get("FRENCHTECH_HOME") or ".").resolve()
-
-
-def audit_folder() -> Path:
-    """The explicit audit folder, else the demo audit under the home folder (not the current directory:
-    the server may run from anywhere)."""
-    return explicit_audit_folder() or home_folder() / "demo" / "audit"
-
-
 @lru_cache(maxsize=4)
 def _published(folder: str, mtime: float):
-    from frenchtech.report.maps import territory_geometries
-
     audit = load_audit(folder)
     return audit, published_tables(audit, territory_geometries(audit.territories))
 
 
-def published(folder=None):
-    folder = Path(folder) if folder is not None else audit_folder()
+def published(folder):
+    """(audit, published tables) of the audit in ``folder``, or None when it holds no audit."""
+    folder = Path(folder)
     manifest = folder / "manifest.json"
     if not manifest.exists():
         return None
@@ -82,7 +52,7 @@ def _missing():
     return 404, {"error": "no published audit", "detail": "the platform has no published audit folder"}
 
 
-def index(folder=None, decisions: str | None = None) -> tuple[int, dict]:
+def index(folder, decisions: str | None = None) -> tuple[int, dict]:
     pub = published(folder)
     if pub is None:
         return _missing()
@@ -92,7 +62,7 @@ def index(folder=None, decisions: str | None = None) -> tuple[int, dict]:
                              "url": f"tables/{n}"} for n, f in tables.items()]}
 
 
-def table(name: str, territory: str | None = None, limit: int = 100, offset: int = 0, folder=None,
+def table(name: str, folder, territory: str | None = None, limit: int = 100, offset: int = 0,
           decisions: str | None = None) -> tuple[int, dict]:
     pub = published(folder)
     if pub is None:
@@ -109,7 +79,7 @@ def table(name: str, territory: str | None = None, limit: int = 100, offset: int
                  "rows": records(page)}
 
 
-def data_dictionary(folder=None, decisions: str | None = None) -> tuple[int, dict]:
+def data_dictionary(folder, decisions: str | None = None) -> tuple[int, dict]:
     pub = published(folder)
     if pub is None:
         return _missing()
@@ -117,7 +87,7 @@ def data_dictionary(folder=None, decisions: str | None = None) -> tuple[int, dic
     return 200, {**_meta(audit, decisions), "columns": dictionary(tables)}
 
 
-def territory(tid: str, folder=None, decisions: str | None = None) -> tuple[int, dict]:
+def territory(tid: str, folder, decisions: str | None = None) -> tuple[int, dict]:
     pub = published(folder)
     if pub is None:
         return _missing()

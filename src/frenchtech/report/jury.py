@@ -19,6 +19,7 @@ from frenchtech.report.i18n import (
     pillar_name,
     t,
 )
+from frenchtech.report.showcase import Showcase
 from frenchtech.report.stats import matrix, method_steps, treated
 
 
@@ -49,8 +50,6 @@ def evidence_text(lang: str, flag) -> str:
 
 
 def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=None) -> str:
-    from frenchtech.report.showcase import Showcase
-
     site = site or Showcase([audit])
     rows = site.score_rows(lang)
     st = site.stats

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from importlib import resources
-from pathlib import Path
 
 from rich.console import Console
 from rich.progress import (
@@ -15,20 +13,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from frenchtech.errors import ConfigError
-
 # Wide enough for the ranking table even when the output is a pipe or a CI log.
 console = Console(width=None if Console().is_terminal else 140)
-
-
-def shipped_campaign(name: str) -> Path:
-    """The path of a campaign shipped with the package, by name (e.g. ``metropoles-2014``)."""
-    base = resources.files("frenchtech") / "campaigns"
-    path = Path(str(base / f"{name}.toml"))
-    if not path.exists():
-        known = sorted(p.name[:-5] for p in base.iterdir() if p.name.endswith(".toml"))
-        raise ConfigError(name, [f"no such campaign file or shipped campaign; shipped: {', '.join(known)}"])
-    return path
 
 
 @contextmanager

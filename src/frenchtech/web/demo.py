@@ -12,14 +12,21 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from frenchtech.audit import run_audit
+from frenchtech.campaign import load_campaign
 from frenchtech.programme.accounts.models import Role, TerritoryTeam
 from frenchtech.programme.accounts.services import create_person
 from frenchtech.programme.dossiers.services import (
     create_dossier,
     open_call,
+    set_calendar,
     submit_dossier,
     update_dossier,
 )
+from frenchtech.programme.fund import desk
+from frenchtech.programme.jury.services import batch_assign
+from frenchtech.sources.dossier import read_dossier
+from frenchtech.sources.generate import generate_evidence
 
 DEMO_PASSWORD_BYTES = 9
 # Territories left without a team so that a visitor can register one.
@@ -40,10 +47,6 @@ def ensure_audit(campaign_file, workdir: Path, rows: int = 100_000) -> Path:
     audit = workdir / "audit"
     if (audit / "manifest.json").is_file():
         return audit
-    from frenchtech.audit import run_audit
-    from frenchtech.campaign import load_campaign
-    from frenchtech.sources.generate import generate_evidence
-
     campaign = load_campaign(campaign_file)
     evidence = workdir / "evidence"
     if not (evidence / "GENERATED.json").is_file():
@@ -53,8 +56,6 @@ def ensure_audit(campaign_file, workdir: Path, rows: int = 100_000) -> Path:
 
 
 def _declared_figures(workdir: Path, territory: str) -> dict:
-    from frenchtech.sources.dossier import read_dossier
-
     for ext in ("toml", "json"):
         path = workdir / "evidence" / "dossiers" / f"{territory}.{ext}"
         if path.is_file():
@@ -68,11 +69,9 @@ def _password() -> str:
 
 def _fund_batch(n: int = 60, seed: int = 1) -> None:
     """GENERATED applications to the accelerator fund for the fund manager's pages (kept if present)."""
-    from frenchtech.web import fund_desk
-
-    f = fund_desk.fund()
-    if not fund_desk.applications(f):
-        fund_desk.generate(f, n, seed)
+    f = desk.fund()
+    if not desk.applications(f):
+        desk.generate(f, n, seed)
 
 
 @transaction.atomic
@@ -121,9 +120,6 @@ def load_demo(campaign_file, workdir: Path, rows: int = 100_000, stage: str = "r
                        member)
         submit_dossier(dossier, member)
     if stage == "review":
-        from frenchtech.programme.dossiers.services import set_calendar
-        from frenchtech.programme.jury.services import batch_assign
-
         now = timezone.now()
         set_calendar(call, admin, deadline=now - dt.timedelta(minutes=1))
         batch_assign(call, jurors, list(call.dossiers.all()), 2, admin)

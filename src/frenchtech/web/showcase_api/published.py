@@ -5,15 +5,21 @@ The jury may depart from the audit (a deferral, a label by override) and correct
 campaign is published, the registry holds the decisions that stand. The report layer reads audit folders
 only (it never imports Django), so the platform hands it a copy of the audit folder whose decisions.csv
 carries the published decisions; every other file is the audit's own.
+
+Which audit: the folder named by the ``SHOWCASE_AUDIT`` setting or the ``FRENCHTECH_SHOWCASE_AUDIT``
+environment variable, else the audit pinned with the newest publication, else the demo audit under the
+platform's home folder (``HOME``/demo/audit, where ``frenchtech serve --demo`` writes it).
 """
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from django.conf import settings
 from django.db import DatabaseError
 
 from frenchtech.programme.deliberation import snapshot
@@ -35,18 +41,34 @@ class Source:
     decisions: str
 
 
+def explicit_audit_folder() -> Path | None:
+    """The audit folder named by the setting or the environment variable, if any."""
+    folder = getattr(settings, "SHOWCASE_AUDIT", None) or os.environ.get("FRENCHTECH_SHOWCASE_AUDIT")
+    return Path(folder).resolve() if folder else None
+
+
+def home_folder() -> Path:
+    return Path(getattr(settings, "HOME", None) or os.environ.get("FRENCHTECH_HOME") or ".").resolve()
+
+
+def configured_audit_folder() -> Path:
+    """The explicit audit folder, else the demo audit under the home folder (not the current directory:
+    the server may run from anywhere)."""
+    return explicit_audit_folder() or home_folder() / "demo" / "audit"
+
+
 def audit_folder() -> Path:
     """The explicit setting or environment variable, else the audit as published with the newest
     published campaign (the copy pinned in the database at publication, never the call's audit folder,
     which may change afterwards), else the demo audit under the home folder."""
-    explicit = api.explicit_audit_folder()
+    explicit = explicit_audit_folder()
     if explicit is not None:
         return explicit
     try:
         pinned = _newest_published()
     except DatabaseError:  # a platform database not migrated yet: nothing is published
         pinned = None
-    return pinned or api.audit_folder()
+    return pinned or configured_audit_folder()
 
 
 def _newest_published() -> Path | None:

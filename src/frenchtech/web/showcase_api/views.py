@@ -18,7 +18,8 @@ from django.views.decorators.http import require_GET
 
 from frenchtech.report import api
 from frenchtech.report.api_spec import openapi_document
-from frenchtech.web.showcase_api.published import PROPOSED, source
+from frenchtech.report.site import export_showcase
+from frenchtech.web.showcase_api.published import PROPOSED, configured_audit_folder, source
 
 
 def _json(result):
@@ -39,11 +40,16 @@ def _int(request, name, default, low, high):
     return value
 
 
+def _where() -> dict:
+    """The audit folder the API reads, and whose decisions it holds (unknown when there is no audit)."""
+    src = source()
+    return {"folder": src.folder, "decisions": src.decisions} if src else {"folder": configured_audit_folder()}
+
+
 @csrf_exempt
 @require_GET
 def index(request):
-    src = source()
-    return _json(api.index(src.folder, src.decisions) if src else api.index(api.audit_folder()))
+    return _json(api.index(**_where()))
 
 
 @csrf_exempt
@@ -54,23 +60,19 @@ def table(request, name):
         offset = _int(request, "offset", 0, 0, 10**9)
     except ValueError as exc:
         return JsonResponse({"error": "bad query parameter", "detail": str(exc)}, status=400)
-    src = source()
-    where = {"folder": src.folder, "decisions": src.decisions} if src else {"folder": api.audit_folder()}
-    return _json(api.table(name, territory=request.GET.get("territory"), limit=limit, offset=offset, **where))
+    return _json(api.table(name, territory=request.GET.get("territory"), limit=limit, offset=offset, **_where()))
 
 
 @csrf_exempt
 @require_GET
 def territory(request, tid):
-    src = source()
-    return _json(api.territory(tid, src.folder, src.decisions) if src else api.territory(tid, api.audit_folder()))
+    return _json(api.territory(tid, **_where()))
 
 
 @csrf_exempt
 @require_GET
 def dictionary(request):
-    src = source()
-    return _json(api.data_dictionary(src.folder, src.decisions) if src else api.data_dictionary(api.audit_folder()))
+    return _json(api.data_dictionary(**_where()))
 
 
 @csrf_exempt
@@ -111,8 +113,6 @@ def site(request, path=""):
         return HttpResponseNotFound("no published audit", content_type="text/plain")
     key = (str(src.folder), (src.folder / "manifest.json").stat().st_mtime, src.decisions)
     if key not in _SITE:
-        from frenchtech.report.showcase import export_showcase
-
         out = Path(tempfile.mkdtemp(prefix="frenchtech-showcase-")) / "site"
         export_showcase([src.folder], out)
         if src.decisions == PROPOSED:

@@ -24,7 +24,7 @@ from frenchtech.fund.allocate import InfeasibleRules
 from frenchtech.fund.regions import region_name
 from frenchtech.programme.accounts.permissions import can
 from frenchtech.programme.activity.services import record
-from frenchtech.web import fund_desk as desk
+from frenchtech.programme.fund import desk
 from frenchtech.web.views.common import require
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
+from frenchtech.campaign.shipped import campaign_path
 from frenchtech.programme.dossiers.services import open_call
 
 
@@ -16,8 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("--blind", action="store_true", help="blind review")
 
     def handle(self, campaign, audit=None, blind=False, **_):
-        from frenchtech.cli import campaign_path
-
         call = open_call(campaign_path(campaign), audit_dir=Path(audit).resolve() if audit else None,
                          blind_review=blind)
         self.stdout.write(f"{call.campaign}: open {call.opens:%Y-%m-%d %H:%M} -> deadline {call.deadline:%Y-%m-%d}, "

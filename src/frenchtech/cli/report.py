@@ -5,6 +5,8 @@ from pathlib import Path
 
 import click
 
+# Each command imports its domain when it runs: `frenchtech --help` and the other commands stay fast.
+
 _AUDIT = click.Path(exists=True, file_okay=False, path_type=Path)
 
 
@@ -21,7 +23,7 @@ def showcase():
               help="Folder to write the static site into (replaced).")
 def export(audits, out_dir):
     """Write the showcase as a static site that works offline (open OUT/index.html)."""
-    from frenchtech.report.showcase import export_showcase
+    from frenchtech.report.site import export_showcase
 
     summary = export_showcase(list(audits), out_dir)
     if summary["generated"]:

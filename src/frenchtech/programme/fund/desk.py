@@ -1,17 +1,32 @@
 """The fund managers' desk: the current batch of applications and its latest allocation, kept as files
 in the fund's folder under ``PRIVATE_FILES_ROOT`` (never served), in the very formats the command line
-reads and writes (applications CSV, allocation folder). Plain arguments in, plain data out: the views
-are thin wrappers over these functions, which call the fund's core and its ledger services."""
+reads and writes (applications CSV, allocation folder). Plain arguments in, plain data out: the web
+views are thin wrappers over these functions, which call the fund's core and its ledger services."""
 from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
 
 from frenchtech.errors import FrenchTechError
+from frenchtech.fund import (
+    Existing,
+    Locator,
+    allocate,
+    assess,
+    explain,
+    load_fund,
+    read_applications,
+    write_applications,
+)
+from frenchtech.fund.generate import GENERATED_NOTE, generate_applications
+from frenchtech.fund.outputs import read_allocation, write_allocation
+from frenchtech.programme.fund import services
+from frenchtech.programme.fund.models import Decision, Fund
 
 CALL = "fund-2014"   # shipped rules, or a call file (settings.FUND_CALL or $FRENCHTECH_FUND_CALL)
 EXPLAIN_LIMIT = 20   # rejections whose needed score is found by re-solving (best scored first)
@@ -23,20 +38,18 @@ class DeskError(FrenchTechError):
 
 
 def fund():
-    from frenchtech.fund import load_fund
-
     return load_fund(getattr(settings, "FUND_CALL", None) or os.environ.get("FRENCHTECH_FUND_CALL") or CALL)
 
 
 def territory_names(f) -> dict[str, str]:
     """{territory id: name} for the fund's campaign, to show names rather than ids."""
-    from frenchtech.fund import Locator
-
     return {tid: t.name for tid, t in Locator.for_fund(f).territories.items()}
 
 
 def folder(f) -> Path:
-    return Path(settings.PRIVATE_FILES_ROOT) / "fund" / f.id
+    # the web platform's setting; the command line has no such setting: the home folder's private-files
+    private = getattr(settings, "PRIVATE_FILES_ROOT", None)
+    return Path(private or Path(os.environ.get("FRENCHTECH_HOME", ".")).resolve() / "private-files") / "fund" / f.id
 
 
 def _apps_file(f) -> Path:
@@ -48,8 +61,6 @@ def _alloc_dir(f) -> Path:
 
 
 def _store(f, apps, note: str) -> list:
-    from frenchtech.fund import write_applications
-
     write_applications(apps, _apps_file(f), header_comment=note)
     shutil.rmtree(_alloc_dir(f), ignore_errors=True)  # the allocation was for the previous batch
     return apps
@@ -58,8 +69,6 @@ def _store(f, apps, note: str) -> list:
 def import_applications(f, path) -> list:
     """Read and place an uploaded CSV with the fund's reader; nothing is stored unless every row is valid
     (an ``InputError`` names the line and column; a ``GeographyError`` the application)."""
-    from frenchtech.fund import Locator, read_applications
-
     apps = Locator.for_fund(f).locate_all(read_applications(path), where="applications")
     generated = any(a.generated for a in apps)
     return _store(f, apps, "GENERATED applications (demo data, not real accelerators)" if generated
@@ -67,17 +76,12 @@ def import_applications(f, path) -> list:
 
 
 def generate(f, n: int, seed: int) -> list:
-    from frenchtech.fund import Locator
-    from frenchtech.fund.generate import GENERATED_NOTE, generate_applications
-
     apps = generate_applications(Locator.for_fund(f), n, seed=seed)
     return _store(f, apps, f"{GENERATED_NOTE}; seed {seed}")
 
 
 def applications(f) -> list:
     """The current batch, placed (region, territory, labelled), or [] when none was loaded."""
-    from frenchtech.fund import Locator, read_applications
-
     path = _apps_file(f)
     if not path.is_file():
         return []
@@ -85,15 +89,11 @@ def applications(f) -> list:
 
 
 def assessments(f, apps) -> dict:
-    from frenchtech.fund import assess
-
     return assess(apps, f)
 
 
 def set_rating(f, application_id: str, rating) -> tuple[float, float]:
     """The fund managers' rating (1 to 5) of one application; returns (before, after)."""
-    from dataclasses import replace
-
     try:
         value = float(str(rating).replace(",", "."))
     except ValueError:
@@ -113,18 +113,12 @@ def set_rating(f, application_id: str, rating) -> tuple[float, float]:
 
 
 def ledger_open(f) -> bool:
-    from frenchtech.programme.fund.models import Fund
-
     return Fund.objects.filter(code=f.id).exists()
 
 
 def run_allocation(f) -> dict:
     """Allocate the current batch. Rolling against the ledger once the fund is open: what is already
     committed counts in the shares and applications already committed to are left out."""
-    from frenchtech.fund import Existing, allocate, explain
-    from frenchtech.fund.outputs import write_allocation
-    from frenchtech.programme.fund import services
-
     apps = applications(f)
     if not apps:
         raise DeskError("no applications: upload a file or generate a demo batch first")
@@ -143,8 +137,6 @@ def run_allocation(f) -> dict:
 
 def latest_allocation(f):
     """(explanation, rows) of the latest allocation of the current batch, or None."""
-    from frenchtech.fund.outputs import read_allocation
-
     if not (_alloc_dir(f) / "explanation.json").is_file():
         return None
     return read_allocation(_alloc_dir(f))
@@ -153,9 +145,6 @@ def latest_allocation(f):
 def commit_latest(f, decided_by: str) -> dict:
     """Book the latest allocation in the ledger (the fund is opened first if need be). Idempotent:
     committing it again books nothing. Refused when the ledger moved since the allocation was run."""
-    from frenchtech.programme.fund import services
-    from frenchtech.programme.fund.models import Decision
-
     latest = latest_allocation(f)
     if latest is None:
         raise DeskError("no allocation to commit: run the allocation first")

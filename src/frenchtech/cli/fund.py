@@ -8,14 +8,17 @@ from pathlib import Path
 
 import click
 
+from frenchtech import programme
+from frenchtech.errors import InputError
+
+# Each command imports its domain when it runs: `frenchtech --help` and the other commands stay fast.
+
 RULES_HELP = "Fund rules or call file (TOML), or a shipped rules name."
 
 
 def _programme(database):
-    from frenchtech.programme import setup
-
-    setup(database)
-    from frenchtech.programme.fund import services
+    programme.setup(database)
+    from frenchtech.programme.fund import services  # its models need Django set up first
 
     return services
 
@@ -200,8 +203,6 @@ def ledger_apply(batch, rules_file, database):
     for n, r in enumerate(rows, start=2):
         missing = [c for c in ("op", "application_id", "amount", "decision", "key") if not (r.get(c) or "").strip()]
         if missing:
-            from frenchtech.errors import InputError
-
             raise InputError(batch, f"empty value(s) for {', '.join(missing)}", line=n)
         e = {k: r[k].strip() for k in ("op", "application_id", "amount", "decision", "key")}
         if e["op"] == "commit":

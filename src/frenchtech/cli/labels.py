@@ -7,12 +7,12 @@ import json
 
 import click
 
+from frenchtech import programme
+
 
 def _services():
-    from frenchtech import programme
-
     programme.setup()
-    from frenchtech.programme.labels import services
+    from frenchtech.programme.labels import services  # its models need Django set up first
 
     return services
 

@@ -1,5 +1,6 @@
-"""``frenchtech verify MANIFEST``: re-run an audit from its manifest and prove the outputs identical;
-``frenchtech keys generate`` and ``frenchtech sign``: sign a manifest with an Ed25519 key."""
+"""``frenchtech audit``: a campaign audited on its evidence; ``frenchtech verify MANIFEST``: re-run an
+audit from its manifest and prove the outputs identical; ``frenchtech keys generate`` and ``frenchtech
+sign``: sign a manifest with an Ed25519 key."""
 from __future__ import annotations
 
 import json
@@ -7,6 +8,41 @@ import sys
 from pathlib import Path
 
 import click
+
+from frenchtech.report.terminal import print_audit, spinner
+
+# Each command imports its domain when it runs: `frenchtech --help` and the other commands stay fast.
+
+
+@click.command()
+@click.option("--campaign", "campaign_file", required=True, help="Campaign TOML file (or a shipped campaign name).")
+@click.option("--evidence", "evidence_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Evidence folder: StockEtablissement file, funding_rounds.csv, structures.csv, "
+                   "initiatives.csv, exchange_rates.csv, dossiers/.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (replaced atomically).")
+@click.option("--engine", default="duckdb", show_default=True, help="Query engine for the indicators.")
+@click.option("--sign-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Private key (PEM, from frenchtech keys generate) to sign the manifest with.")
+def audit(campaign_file, evidence_dir, out_dir, engine, sign_key):
+    """Audit a campaign: measure every candidate on the evidence, score, rank and decide.
+
+    Writes indicators.csv, scores.csv, decisions.csv and manifest.json (input hashes,
+    configuration, version, seed, its own hash) to OUT and prints the ranking. With --sign-key the
+    manifest is signed."""
+    from frenchtech.audit import run_audit
+    from frenchtech.audit.signing import load_private_key, sign_audit
+    from frenchtech.campaign import load_campaign
+    from frenchtech.campaign.shipped import campaign_path
+
+    key = load_private_key(sign_key) if sign_key else None  # a bad key fails before the audit's work
+    campaign = load_campaign(campaign_path(campaign_file))
+    with spinner(f"auditing {campaign.id} on {evidence_dir}"):
+        result = run_audit(campaign, evidence_dir, out_dir, engine=engine)
+    print_audit(result)
+    if key is not None:
+        path, block = sign_audit(out_dir, key)
+        click.echo(f"signed {path} with ed25519 key {block['public_key_sha256']}")
 
 
 @click.command()

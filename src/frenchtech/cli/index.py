@@ -5,13 +5,13 @@ from pathlib import Path
 
 import click
 
-from . import audit as audit_mod
-from . import build as build_index
-from . import sensitivity as run_sensitivity
-from . import uncertainty as run_uncertainty
-from .coinr_io import read_coinr, write_table
-from .errors import IndexInputError
-from .spec import load_spec
+from frenchtech.index import audit as audit_mod
+from frenchtech.index import build as build_index
+from frenchtech.index import sensitivity as run_sensitivity
+from frenchtech.index import uncertainty as run_uncertainty
+from frenchtech.index.coinr_io import read_coinr, write_table
+from frenchtech.index.errors import IndexInputError
+from frenchtech.index.spec import load_spec
 
 
 def _load(idata, imeta, spec):
