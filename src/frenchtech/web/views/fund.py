@@ -22,9 +22,12 @@ from django.views.decorators.http import require_POST
 from frenchtech.errors import FrenchTechError, InputError
 from frenchtech.fund.allocate import InfeasibleRules
 from frenchtech.fund.regions import region_name
+from frenchtech.fund.reporting import portfolio_report
 from frenchtech.programme.accounts.permissions import can
 from frenchtech.programme.activity.services import record
-from frenchtech.programme.fund import desk
+from frenchtech.programme.fund import desk, services
+from frenchtech.programme.fund.models import Decision, Entry
+from frenchtech.programme.fund.services import LedgerError, money
 from frenchtech.web.views.common import require
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -44,8 +47,6 @@ def _rules(f) -> list[tuple[str, object, str]]:
 
 
 def _balances(f):
-    from frenchtech.programme.fund import services
-
     return services.balances(f.id) if desk.ledger_open(f) else None
 
 
@@ -173,8 +174,6 @@ def allocation(request):
             r["amount"], r["requested"], r["cap"] = _money(r["amount_eur"]), _money(r["requested_eur"]), _money(r["cap_eur"])
             r["region_name"] = region_name(r["region"], f.vintage)
         s = doc["summary"]
-        from frenchtech.programme.fund.models import Decision
-
         ctx.update({
             "doc": doc, "funded": [r for r in rows if r["funded"] == "true"],
             "rejected": [{**r, "needed": rej.get("score_needed")} for r in rows if r["funded"] != "true"
@@ -204,8 +203,6 @@ def commit(request):
     except FrenchTechError as exc:
         messages.error(request, _("Not committed: %(reason)s") % {"reason": exc})
         return redirect("fund-allocation")
-    from frenchtech.programme.fund.models import Decision
-
     decision = Decision.objects.get(fund__code=f.id, reference=result["reference"])
     if result["booked"]:
         record(request.user, "fund.commit", decision, after={
@@ -220,8 +217,6 @@ def commit(request):
 def ledger(request):
     require(request, "fund.view", None)
     f = desk.fund()
-    from frenchtech.programme.fund import services
-
     kinds = {"open": _("Fund opened"), "commit": _("Commitment"), "disburse": _("Disbursement"),
              "return": _("Return"), "write_off": _("Write-off"), "release": _("Commitment released")}
     rows = [{**e, "label": kinds.get(e["kind"], e["kind"]), "at": datetime.fromisoformat(e["at"])}
@@ -235,9 +230,6 @@ def report(request):
     f = desk.fund()
     ctx = {"fund": f, "balances": None}
     if desk.ledger_open(f):
-        from frenchtech.fund.reporting import portfolio_report
-        from frenchtech.programme.fund import services
-
         b = services.balances(f.id)
         names = {**desk.territory_names(f), "-": "–"}
         data = portfolio_report(b, services.portfolio(f.id), f.rules, f.vintage)["data"]
@@ -282,8 +274,6 @@ def _eur(amount: Decimal) -> str:
 
 def _operation_errors(post, position) -> tuple[list[str], Decimal | None]:
     """The form's mistakes, said in the page's language, before the ledger is touched."""
-    from frenchtech.programme.fund.services import LedgerError, money
-
     errors, amount = [], None
     op = post.get("op", "")
     if op not in OPERATIONS:
@@ -313,9 +303,6 @@ def position_operation(request, application_id):
     its ledger entry are booked together or not at all; sending the same form twice books once."""
     require(request, "fund.manage", None)
     f = desk.fund()
-    from frenchtech.programme.fund import services
-    from frenchtech.programme.fund.models import Entry
-
     if not desk.ledger_open(f):
         raise Http404("the fund has no ledger yet")
     rows = {r["application_id"]: r for r in services.portfolio(f.id)}
