@@ -62,7 +62,7 @@ def audit_without_uncertainty(demo_audit, tmp_path_factory) -> Path:
     scores = pd.read_csv(folder / "scores.csv")
     scores.drop(columns=[c for c in scores.columns if c.startswith("rank_") or c == "p_labelled"]).to_csv(
         folder / "scores.csv", index=False)
-    (folder / "sobol.csv").unlink(missing_ok=True)
+    (folder / "index" / "sobol.csv").unlink(missing_ok=True)
     return folder
 
 
@@ -77,8 +77,9 @@ def audit_with_uncertainty(demo_audit, tmp_path_factory) -> Path:
     scores["rank_p95"] = (scores["rank"] + 3).clip(upper=n)
     scores["p_labelled"] = (1 - (scores["rank"] - 1) / n).round(2)
     scores.to_csv(folder / "scores.csv", index=False)
-    pd.DataFrame({"input": ["normalisation", "weights", "aggregation"], "S1": [0.42, 0.18, 0.05],
-                  "ST": [0.61, 0.33, 0.09]}).to_csv(folder / "sobol.csv", index=False)
+    pd.DataFrame({"Variable": ["normalisation", "weights", "aggregation"], "S1": [0.42, 0.18, 0.05],
+                  "S1_conf": [0.05, 0.04, 0.02], "ST": [0.61, 0.33, 0.09],
+                  "ST_conf": [0.06, 0.05, 0.03]}).to_csv(folder / "index" / "sobol.csv", index=False)
     return folder
 
 

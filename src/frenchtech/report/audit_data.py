@@ -1,37 +1,53 @@
-"""An audit folder read back for publication: tables, manifest, perimeters, structures and initiatives.
+"""An audit folder read back for publication: campaign facts, perimeters, the labelling bar and the
+directories of structures and initiatives, over the audit's one reader (``frenchtech.audit.read``).
 
 Everything a page shows comes from the audit folder (and the evidence folder its manifest names), so a
 published showcase is reproducible from the audit alone.
 """
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
-from frenchtech.errors import InputError
+from frenchtech.audit.folder import TABLES, AuditFolder, read
 
 HOLDS_LABEL = ("labelled", "renewed", "confirmed")  # decisions after which the territory holds a label
-TABLES = ("scores", "indicators", "measures", "normalised", "decisions", "flags", "national")
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    # evidence CSVs start with "# GENERATED ..." comment lines; codes stay text (Corsica: 2A004)
-    return pd.read_csv(path, comment="#", dtype={"commune_code": str, "territory": str})
-
-
-@dataclass
 class Audit:
-    """One campaign's published results."""
+    """One campaign's published results: the audit folder as read (``data``) and what the pages derive
+    from it."""
 
-    folder: Path
-    manifest: dict
-    tables: dict[str, pd.DataFrame]
-    structures: pd.DataFrame = field(default_factory=pd.DataFrame)
-    initiatives: pd.DataFrame = field(default_factory=pd.DataFrame)
+    def __init__(self, data: AuditFolder):
+        self.data = data
+
+    @property
+    def folder(self) -> Path:
+        return self.data.path
+
+    @property
+    def manifest(self) -> dict:
+        return self.data.manifest
+
+    @cached_property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The audit's tables by name (``frenchtech.audit.folder.TABLES``; optional ones may be empty)."""
+        return self.data.tables
+
+    @property
+    def structures(self) -> pd.DataFrame:
+        return self.data.structures
+
+    @property
+    def initiatives(self) -> pd.DataFrame:
+        return self.data.initiatives
+
+    @property
+    def sobol(self) -> pd.DataFrame | None:
+        """The audit's own Sobol indices (index/sobol.csv), None when it ran no sensitivity analysis."""
+        return self.data.sobol
 
     # -- campaign facts ------------------------------------------------------------------------
     @property
@@ -81,7 +97,7 @@ class Audit:
 
     @property
     def has_intervals(self) -> bool:
-        return {"rank_p05", "rank_p95"} <= set(self.tables["scores"].columns)
+        return self.data.has_intervals
 
     @cached_property
     def bar(self) -> dict:
@@ -153,40 +169,9 @@ class Audit:
 
 
 def load_audit(folder) -> Audit:
-    """Read an audit folder (as written by ``frenchtech audit``); missing optional tables are empty."""
-    folder = Path(folder)
-    manifest_path = folder / "manifest.json"
-    if not manifest_path.exists():
-        raise InputError(folder, "not an audit folder (no manifest.json)", expected="the output folder of frenchtech audit")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    tables = {}
-    for name in TABLES:
-        path = folder / f"{name}.csv"
-        if path.exists():
-            tables[name] = pd.read_csv(path, dtype={"territory": str, "epci": str})
-        elif name in ("scores", "decisions", "indicators"):
-            raise InputError(path, "missing table", expected=f"{name}.csv written by frenchtech audit")
-        else:
-            tables[name] = pd.DataFrame()
-    # Sobol indices, where the index engine's sensitivity analysis wrote them
-    for path in (folder / "sobol.csv", folder / "index" / "sobol.csv", folder / "index" / "sobol_indices.csv",
-                 folder / "index" / "sensitivity.csv", folder / "sensitivity.csv"):
-        if path.exists():
-            tables["sobol"] = pd.read_csv(path)
-            break
-    audit = Audit(folder, manifest, tables)
-    evidence = Path(manifest.get("evidence_dir") or folder.parent / "evidence")
-    if not evidence.is_absolute():
-        evidence = folder / evidence
-    if not evidence.exists():  # an audit folder copied elsewhere: its evidence beside it, if there
-        evidence = folder.parent / "evidence"
-    if (folder / "published-evidence").is_dir():  # a published audit carries the evidence its pages list
-        evidence = folder / "published-evidence"
-    for kind in ("structures", "initiatives"):
-        path = evidence / f"{kind}.csv"
-        if path.exists():
-            setattr(audit, kind, _read_csv(path))
-    return audit
+    """Read an audit folder (as written by ``frenchtech audit``) through ``frenchtech.audit.read``:
+    missing optional tables are empty; a missing required one is an ``InputError`` naming the file."""
+    return Audit(read(folder))
 
 
-__all__ = ["TABLES", "Audit", "load_audit"]
+__all__ = ["HOLDS_LABEL", "TABLES", "Audit", "load_audit"]

@@ -1,7 +1,6 @@
 """The jury report: one self-contained, printable HTML document per campaign (PDF where WeasyPrint works)."""
 from __future__ import annotations
 
-import hashlib
 from importlib import resources
 from pathlib import Path
 
@@ -24,23 +23,14 @@ from frenchtech.report.stats import matrix, method_steps, treated
 
 
 def sobol_rows(audit: Audit, lang: str) -> list[dict]:
-    """Rows of the audit's Sobol table (computed by the index engine when the audit has none)."""
-    frame = audit.tables.get("sobol")
+    """Rows of the audit's own Sobol table (index/sobol.csv: Variable, S1, ST), never recomputed; empty
+    when the audit ran no sensitivity analysis."""
+    frame = audit.sobol
     if frame is None or frame.empty:
         return []
-    return _sobol_rows(frame, lang)
-
-
-def _sobol_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
-    cols = {c.lower(): c for c in frame.columns}
-    name = next((cols[c] for c in ("input", "variable", "name", "parameter", "factor") if c in cols), frame.columns[0])
-    first = next((cols[c] for c in ("s1", "first", "first_order", "si") if c in cols), None)
-    total = next((cols[c] for c in ("st", "total", "total_order", "sti") if c in cols), None)
-    if first is None or total is None:
-        return []
-    return [{"name": factor_name(lang, r[name]), "first": r[first], "total": r[total],
-             "first_text": number(lang, r[first], 3), "total_text": number(lang, r[total], 3)}
-            for _, r in frame.iterrows()]
+    return [{"name": factor_name(lang, r["Variable"]), "variable": r["Variable"], "first": r["S1"], "total": r["ST"],
+             "first_text": number(lang, r["S1"], 3), "total_text": number(lang, r["ST"], 3)}
+            for r in frame.to_dict("records")]
 
 
 def evidence_text(lang: str, flag) -> str:
@@ -58,7 +48,7 @@ def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=No
            "campaign_name": audit.name(lang), "campaign_id": audit.campaign_id, "attribution": attribution(lang),
            "css": (resources.files("frenchtech.report") / "static" / "showcase.css").read_text(encoding="utf-8"),
            "created": datetime_text(lang, audit.manifest.get("created", "")), "version": __version__,
-           "manifest_hash": hashlib.sha256((audit.folder / "manifest.json").read_bytes()).hexdigest()[:16],
+           "manifest_hash": audit.data.manifest_sha256[:16],
            "method": method_steps(audit),
            "window": "–".join(map(str, audit.campaign.get("evidence_window", []))),
            "bar_text": site.bar_text(lang), "has_intervals": audit.has_intervals, "rows": rows,
@@ -86,10 +76,8 @@ def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=No
     ctx["leave_one_out"] = [] if loo is None or loo.empty or "iCode" not in loo.columns else [
         {"name": indicator_name(lang, r["iCode"]), "mean": number(lang, r.get("MeanAbsRankShift"), 2),
          "max": number(lang, r.get("MaxAbsRankShift"), 0)} for r in loo.to_dict("records")]
-    sob, ctx["sobol_reason"] = sobol_rows(audit, lang), ""
-    if not sob:
-        frame, ctx["sobol_reason"] = site.sobol
-        sob = _sobol_rows(frame, lang) if frame is not None else []
+    sob = sobol_rows(audit, lang)
+    ctx["sobol_reason"] = "" if sob else t(lang, "no_sobol")
     ctx["sobol"] = sob
     ctx["sobol_svg"] = charts.bars(sob, t(lang, "sobol")) if sob else ""
     flags = audit.tables.get("flags", pd.DataFrame())

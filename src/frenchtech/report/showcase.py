@@ -46,7 +46,7 @@ def _f(value):
 class Showcase:
     """What every page needs, computed once per export."""
 
-    def __init__(self, audits: list[Audit], sobol_n: int = 64):
+    def __init__(self, audits: list[Audit]):
         self.audits = audits
         self.audit = audits[-1]
         self.geoms = maps.territory_geometries(self.audit.territories)
@@ -54,17 +54,7 @@ class Showcase:
         self._rows: dict[str, list[dict]] = {}
         self._dirs: dict[str, list[dict]] = {}
         self._stats = None
-        self._sobol = None
-        self.sobol_n = sobol_n
         self.names = {x["id"]: x["name"] for x in self.audit.territories}
-
-    @property
-    def sobol(self):
-        if self._sobol is None:
-            from frenchtech.report.stats import sobol_indices
-
-            self._sobol = sobol_indices(self.audit, n=self.sobol_n)
-        return self._sobol
 
     @property
     def stats(self) -> dict:

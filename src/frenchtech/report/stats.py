@@ -3,7 +3,8 @@
 The campaign's indicators, pillars and weights are turned into COINr iData/iMeta tables and built with
 the campaign's normalisation and aggregation; ``frenchtech.index.audit`` then gives correlations,
 Cronbach's alpha per pillar and the indicator statistics with their outlier flags. When the engine or
-a result is missing, the report says so instead of failing.
+a result is missing, the report says so instead of failing. The Sobol indices are the audit's own
+(``index/sobol.csv``, read through ``frenchtech.audit.read``): never recomputed here.
 """
 from __future__ import annotations
 
@@ -51,16 +52,16 @@ def method_steps(audit: Audit) -> list[tuple[str, str]]:
     return out
 
 
-def _from_index_folder(folder) -> dict:
-    idata = pd.read_csv(folder / "iData.csv")
-    imeta = pd.read_csv(folder / "iMeta.csv")
+def _from_index_folder(audit: Audit) -> dict:
+    table = audit.data.index_table
+    idata, imeta = table("iData"), table("iMeta")
     codes = [c for c in imeta.loc[imeta["Type"] == "Indicator", "iCode"] if c in idata.columns]
-    cron = (pd.read_csv(folder / "cronbach_alpha.csv").set_index("aggregate")["CronbachAlpha"]
-            if (folder / "cronbach_alpha.csv").exists() else pd.Series(dtype=float))
-    stats = pd.read_csv(folder / "indicator_stats.csv") if (folder / "indicator_stats.csv").exists() else pd.DataFrame()
+    cron = (table("cronbach_alpha").set_index("aggregate")["CronbachAlpha"]
+            if table("cronbach_alpha") is not None else pd.Series(dtype=float))
+    stats = table("indicator_stats") if table("indicator_stats") is not None else pd.DataFrame()
     treated_frame = None
-    if (folder / "Treated.csv").exists():
-        tr = pd.read_csv(folder / "Treated.csv").set_index("uCode")
+    if table("Treated") is not None:
+        tr = table("Treated").set_index("uCode")
         raw = idata.set_index("uCode")
         rows = []
         for c in codes:
@@ -70,7 +71,7 @@ def _from_index_folder(folder) -> dict:
                 if changed:
                     rows.append({"iCode": c, "changed": changed})
         treated_frame = pd.DataFrame(rows, columns=["iCode", "changed"])
-    loo = pd.read_csv(folder / "leave_one_out.csv") if (folder / "leave_one_out.csv").exists() else None
+    loo = table("leave_one_out")
     return {"available": True, "reason": "", "source": "index", "correlations": idata[codes].corr(method="pearson"),
             "cronbach": cron, "stats": stats, "treated": treated_frame, "leave_one_out": loo}
 
@@ -80,10 +81,9 @@ def statistical_audit(audit: Audit) -> dict:
 
     The index engine's own outputs (``index/`` in the audit folder) are used when the audit has them;
     otherwise the engine is run on ``indicators.csv`` with the campaign's method."""
-    folder = audit.folder / "index"
     try:
-        if (folder / "iData.csv").exists() and (folder / "iMeta.csv").exists():
-            return _from_index_folder(folder)
+        if audit.data.index_table("iData") is not None and audit.data.index_table("iMeta") is not None:
+            return _from_index_folder(audit)
         from frenchtech import index
 
         idata, imeta = coinr_tables(audit)
@@ -119,25 +119,3 @@ def treated(result: dict) -> pd.DataFrame:
 
 def matrix(corr: pd.DataFrame) -> list[list[float | None]]:
     return [[None if pd.isna(v) else float(v) for v in row] for row in np.asarray(corr, dtype=float)]
-
-
-def sobol_indices(audit: Audit, n: int = 64, n_boot: int = 50) -> tuple[pd.DataFrame | None, str]:
-    """Sobol indices of the campaign's uncertain inputs, by the index engine, when the audit has none.
-
-    Returns (Variable, S1, S1_conf, ST, ST_conf) or None with the reason it could not be computed."""
-    inputs = audit.config.get("uncertainty", {}).get("inputs")
-    if not inputs or n <= 0:
-        return None, "no uncertain inputs in the campaign"
-    folder = audit.folder / "index"
-    try:
-        from frenchtech import index
-
-        if (folder / "iData.csv").exists() and (folder / "iMeta.csv").exists():
-            idata, imeta = pd.read_csv(folder / "iData.csv"), pd.read_csv(folder / "iMeta.csv")
-        else:
-            idata, imeta = coinr_tables(audit)
-        result = index.sensitivity(idata, imeta, index_spec(audit), inputs, n=n,
-                                   seed=int(audit.manifest.get("seed") or 0), n_boot=n_boot)
-    except Exception as exc:
-        return None, f"{type(exc).__name__}: {exc}"
-    return result.indices, ""

@@ -8,15 +8,14 @@ are pinned and served from then on.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 
+from frenchtech.audit.folder import read as read_audit
 from frenchtech.audit.manifest import check_manifest
 from frenchtech.labelling.registry import as_date
 from frenchtech.programme.activity.services import record
@@ -70,14 +69,13 @@ def _audit(audit_dir) -> tuple[dict, str, list[dict]]:
     for path in (manifest_path, decisions_path):
         if not path.is_file():
             raise PublicationError(f"{path}: not found (an audit folder has manifest.json and decisions.csv)")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    audit = read_audit(folder)
+    manifest = audit.manifest
     problems = check_manifest(manifest)
     if problems:
         raise PublicationError(f"{manifest_path}: edited after the audit ("
                                + "; ".join(p.get("problem", str(p)) for p in problems) + ")")
-    with open(decisions_path, encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    return manifest, snapshot.manifest_sha256(folder), rows
+    return manifest, audit.manifest_sha256, audit.decision_records()
 
 
 def plan(campaign: str, audit_dir) -> Plan:

@@ -7,7 +7,6 @@ Problems come back as ``DecisionError`` with messages per field ("__all__" for t
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from frenchtech.audit.folder import read_cached
 from frenchtech.labelling.settings import _years_after
 from frenchtech.programme.activity.services import record
 from frenchtech.programme.deliberation import snapshot
@@ -48,8 +48,7 @@ def proposals(call: Call) -> dict[str, dict]:
     path = Path(call.audit_dir) / "decisions.csv"
     if not path.is_file():
         return {}
-    with open(path, encoding="utf-8", newline="") as f:
-        return {row["territory"]: row for row in csv.DictReader(f)}
+    return {row["territory"]: row for row in read_cached(call.audit_dir).decision_records()}
 
 
 # -- validity of a label, from the campaign's rules -------------------------------------------------

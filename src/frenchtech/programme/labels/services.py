@@ -6,15 +6,13 @@ database and an audit folder give the same answers.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import hashlib
-import json
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from frenchtech.audit.folder import read as read_audit
 from frenchtech.errors import FrenchTechError, InputError
 from frenchtech.labelling import registry
 from frenchtech.labelling.registry import DEFERRED, GRANTING, as_date
@@ -47,13 +45,12 @@ def publish_audit(audit_dir) -> CampaignRun:
     for p in (manifest_path, decisions_path):
         if not p.is_file():
             raise InputError(p, "not found", expected="an audit folder (manifest.json, decisions.csv)")
-    raw = manifest_path.read_bytes()
-    manifest = json.loads(raw)
-    digest = hashlib.sha256(decisions_path.read_bytes()).hexdigest()
-    if manifest.get("outputs", {}).get("decisions.csv") != digest:
+    audit = read_audit(folder)
+    manifest = audit.manifest
+    if not audit.output_intact("decisions.csv"):
         raise PublicationError(f"{decisions_path}: differs from the hash recorded in its manifest; "
                                "run `frenchtech verify` on the audit")
-    manifest_sha = hashlib.sha256(raw).hexdigest()
+    manifest_sha = audit.manifest_sha256
     campaign = manifest["campaign"]
     existing = CampaignRun.objects.filter(campaign=campaign).first()
     if existing is not None:
@@ -65,8 +62,7 @@ def publish_audit(audit_dir) -> CampaignRun:
     predecessor = manifest.get("predecessor", {}).get("campaign") or config.get("predecessor") or ""
     if predecessor and not CampaignRun.objects.filter(campaign=predecessor).exists():
         raise PublicationError(f"campaign {campaign} is chained to {predecessor}, which is not published yet")
-    with open(decisions_path, encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = audit.decision_records()  # the very bytes whose hash was checked
     run = CampaignRun.objects.create(campaign=campaign, name=config.get("name", campaign),
                                      announced=as_date(config.get("announced") or rows[0]["decided_on"]),
                                      predecessor=predecessor, manifest_sha256=manifest_sha, manifest=manifest,

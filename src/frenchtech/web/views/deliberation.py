@@ -67,7 +67,7 @@ def deliberation_list(request):
         audit = dossier_audit(call, d, campaign)
         rows.append({"dossier": d, "audit": audit, "jury": mean_percent(d), "excluded": excluded_count(d),
                      "decision": decided.get(d.pk),
-                     "flags": sum(1 for c in audit["compared"] if c["flag"])})
+                     "flags": len(audit["audit_flags"])})
     rows.sort(key=lambda r: (r["audit"]["rank"] is None, r["audit"]["rank"] or 0, r["dossier"].name))
     plan = store.summary(call)
     return render(request, "web/deliberation_list.html", {
