@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from frenchtech.programme.accounts.models import Role, TerritoryTeam
 from frenchtech.programme.accounts.services import create_person
@@ -115,7 +116,7 @@ def test_conflict_declared_after_scoring_excludes_the_review(dossiers, people, c
     assert excluded.juror == people["juror"] and excluded.assignment.juror.username == "juror1"
     assert excluded.percent == pytest.approx(22 / 30 * 100) and excluded.comment == "Strong federation of actors."
     assert "Advises the Lyon incubator" in excluded.exclusion_reason
-    assert conflict.declared_at.date().isoformat() in excluded.exclusion_reason
+    assert timezone.localdate(conflict.declared_at).isoformat() in excluded.exclusion_reason  # the programme's date
     assert excluded.conflict == conflict
     [counted] = counted_reviews(lyon)
     assert counted.juror == people["juror2"] and not counted.excluded and counted.exclusion_reason == ""
