@@ -181,6 +181,7 @@ def test_an_edited_manifest_is_not_published(dossiers, people, call, admin, own_
     from frenchtech.programme.deliberation.services import DecisionError, publish as publish_call
     from frenchtech.programme.deliberation.services import summary
     from frenchtech.programme.labels.models import CampaignRun
+    from frenchtech.programme.labels.services import PublicationError, publish_audit
 
     set_phase(call, "deliberation")
     admin.post("/deliberation/", {"dossier": [d.pk for d in dossiers.values()]})
@@ -190,6 +191,8 @@ def test_an_edited_manifest_is_not_published(dossiers, people, call, admin, own_
     path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     with pytest.raises(DecisionError, match="edited after the audit"):
         publish_call(call, people["admin"], confirmed_manifest=summary(call).manifest_sha256)
+    with pytest.raises(PublicationError, match="edited after the audit"):   # frenchtech labels publish
+        publish_audit(own_audit)
     assert not CampaignRun.objects.exists()
 
 
@@ -294,8 +297,17 @@ def test_a_reaudit_is_published_as_corrections_and_served(dossiers, people, call
     with pytest.raises(PublicationError, match="changed since"):
         reaudit.publish(call.campaign, folder, "Evidence corrected by INSEE.", people["admin"],
                         confirmed_manifest="0" * 64)
-    second = reaudit.publish(call.campaign, folder, "Evidence corrected by INSEE.", people["admin"],
-                             confirmed_manifest=todo.manifest_sha256)
+    from click.testing import CliRunner
+
+    from frenchtech.cli import main
+
+    args = ["labels", "reaudit", call.campaign, str(folder), "--rationale", "Evidence corrected by INSEE."]
+    shown = CliRunner().invoke(main, args)
+    assert shown.exit_code == 0 and "nothing published" in shown.output and todo.manifest_sha256 in shown.output
+    assert Publication.objects.count() == 1
+    done = CliRunner().invoke(main, [*args, "--confirm", todo.manifest_sha256])
+    assert done.exit_code == 0 and f"{len(todo.changes)} correction(s)" in done.output, done.output
+    second = Publication.objects.get(superseded_by__isnull=True)
     assert second.supersedes_id == first.pk and Publication.objects.count() == 2
     for change in todo.changes:
         head = Decision.objects.filter(territory=change["territory"], superseded_by__isnull=True).get()

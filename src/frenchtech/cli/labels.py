@@ -108,6 +108,41 @@ def publish(audit_dir):
     click.echo(f"published {run.campaign}: {n} decision(s), manifest {run.manifest_sha256[:12]}…")
 
 
+@labels.command()
+@click.argument("campaign_id", metavar="CAMPAIGN")
+@click.argument("audit_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--rationale", required=True, help="Why the campaign was audited again (published with each correction).")
+@click.option("--confirm", "confirmed", default=None, metavar="SHA256",
+              help="The new audit's manifest hash printed by a first run without --confirm: publishes.")
+def reaudit(campaign_id, audit_dir, rationale, confirmed):
+    """Publish a new audit of a published CAMPAIGN (AUDIT_DIR) as corrections.
+
+    Without --confirm, prints what would change (decisions the jury took by hand stand) and the new
+    audit's manifest hash; with --confirm HASH, publishes: a correction per changed decision, and the
+    public pages serve the new audit from then on."""
+    programme.setup()
+    from frenchtech.programme.deliberation import reaudit as republish  # its models need Django set up first
+
+    todo = republish.plan(campaign_id, audit_dir)
+    for item in todo.changes:
+        b, a = item["before"], item["after"]
+        click.echo(f"  {item['name']}: {b['decision']} -> {a['decision']}"
+                   + (f" ({a['valid_from']} to {a['valid_until']})" if a.get("valid_from") else ""))
+    for item in todo.kept:
+        click.echo(f"  {item['name']}: kept as the jury decided ({item['before']['decision']}; the new audit "
+                   f"says {item['after']['decision']})")
+    for territory in todo.unknown:
+        click.echo(f"  {territory}: not in the published audit, not published")
+    click.echo(f"{len(todo.changes)} correction(s), {len(todo.kept)} jury decision(s) kept; "
+               f"new audit manifest {todo.manifest_sha256}")
+    if confirmed is None:
+        click.echo(f"nothing published: run again with --confirm {todo.manifest_sha256} to publish")
+        return
+    publication = republish.publish(campaign_id, audit_dir, rationale, None, confirmed_manifest=confirmed)
+    click.echo(f"published the re-audit of {campaign_id}: {len(todo.changes)} correction(s), "
+               f"{publication.files.count()} file(s) pinned")
+
+
 @click.group()
 def campaign():
     """Campaigns recorded in the programme database."""

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from frenchtech.audit.folder import read as read_audit
+from frenchtech.audit.manifest import check_manifest
 from frenchtech.errors import FrenchTechError, InputError
 from frenchtech.labelling import registry
 from frenchtech.labelling.registry import DEFERRED, GRANTING, as_date
@@ -47,6 +48,10 @@ def publish_audit(audit_dir) -> CampaignRun:
             raise InputError(p, "not found", expected="an audit folder (manifest.json, decisions.csv)")
     audit = read_audit(folder)
     manifest = audit.manifest
+    problems = check_manifest(manifest)
+    if problems:
+        raise PublicationError(f"{manifest_path}: edited after the audit ("
+                               + "; ".join(p.get("problem", str(p)) for p in problems) + "); run `frenchtech verify`")
     if not audit.output_intact("decisions.csv"):
         raise PublicationError(f"{decisions_path}: differs from the hash recorded in its manifest; "
                                "run `frenchtech verify` on the audit")
