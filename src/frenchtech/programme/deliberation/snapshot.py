@@ -15,13 +15,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from frenchtech.audit.folder import PUBLISHED_EVIDENCE
 from frenchtech.audit.manifest import check_manifest
 from frenchtech.errors import InputError
 from frenchtech.hashing import file_sha256
 from frenchtech.programme.deliberation.models import PublishedFile
 from frenchtech.programme.labels.services import PublicationError
 
-EVIDENCE = "published-evidence"          # load_audit reads the listed evidence here when present
 LISTED_EVIDENCE = ("structures", "initiatives")
 
 
@@ -53,7 +53,7 @@ def pin(publication, audit_dir) -> int:
     for kind in LISTED_EVIDENCE:
         entry = manifest.get("inputs", {}).get(f"{kind}:{kind}.csv")
         if entry and Path(entry["path"]).is_file():
-            files[f"{EVIDENCE}/{kind}.csv"] = _checked(Path(entry["path"]), entry["sha256"])
+            files[f"{PUBLISHED_EVIDENCE}/{kind}.csv"] = _checked(Path(entry["path"]), entry["sha256"])
     PublishedFile.objects.bulk_create([PublishedFile(publication=publication, path=name, sha256=_sha(data),
                                                      content=data) for name, data in files.items()])
     return len(files)
