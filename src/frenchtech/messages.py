@@ -8,6 +8,11 @@ English templates of ``TEMPLATES`` with named placeholders; Django reads the sam
 Parameters are formatted per language before they enter a template (French: 1 234,5, 12 novembre 2014,
 2e; English: 1,234.5, 2014-11-12, 2nd), by the parameter's name (``FORMATS``).
 
+The accelerator fund explains its allocations the same way (codes ``fund_*``: eliminations, the limits
+of an amount, rejections and the smallest change that would have funded them, relaxations of rules in
+conflict, the solver's certificate, binding rules and shadow prices); money parameters (names ending in
+``_eur``) are whole euros or decimal strings.
+
 Several reasons side by side (a quota reason and a tie, several early warnings) travel as a list; in a
 table they are two columns, ``<field>_code`` (codes joined by ``;``) and ``<field>_params`` (a JSON list
 of parameter objects, one per code): ``encode`` and ``decode``.
@@ -19,6 +24,7 @@ import gettext
 import json
 import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -71,6 +77,66 @@ TEMPLATES: dict[str, str | tuple[str, str]] = {
     "register_active": "administrative state active (A)",
     "register_head_office": "head office (etablissementSiege = true)",
     "register_count": "count = %(count)s",
+    # the accelerator fund (frenchtech.fund): why an application is excluded or not funded
+    "fund_eliminated": "eliminated: %(conditions)s",
+    "fund_cap_below_ticket": "its cap (%(limit)s: EUR %(cap_eur)s) is below the minimum ticket (EUR %(ticket_min_eur)s)",
+    "fund_outscored": "outscored: the funded applications bring more value",
+    "fund_outscored_binding": "outscored: %(rules)s leave(s) no room at its score",
+    "fund_cannot_be_funded": "cannot be funded under the rules in this batch (%(rules)s)",
+    "fund_cannot_be_funded_alone": "cannot be funded under the rules in this batch (its own limits)",
+    # what limits a funded amount
+    "fund_at_cap": "cap (%(limit)s)",
+    "fund_at_ticket_min": "minimum ticket",
+    # the smallest change that would have funded a rejected application
+    "fund_change_raise_cap": "raise its cap to EUR %(ticket_min_eur)s (more private co-investment or a higher "
+                             "valuation), or lower the minimum ticket",
+    "fund_change_conditions": "meet the condition(s): %(conditions)s",
+    "fund_change_score": "a score of %(needed_score)s instead of %(current_score)s",
+    "fund_change_score_out_of_reach": "a score of %(needed_score)s instead of %(current_score)s "
+                                      "(above the 100-point scale: out of reach)",
+    "fund_change_score_estimate": "a score of about %(estimated_score)s (estimate from the shadow prices, "
+                                  "not re-solved)",
+    "fund_no_score_suffices": "no change of score suffices",
+    # the smallest relaxation of a rule in conflict (infeasible rules, or an application that cannot be funded)
+    "fund_relax_budget": "budget: needs EUR %(more_eur)s more available budget",
+    "fund_relax_labelled_share": "labelled_share: short of EUR %(short_eur)s of labelled-ecosystem money for a "
+                                 "share of %(share)s: lower labelled_share or add labelled applications",
+    "fund_relax_region": "%(rule)s: over the %(share)s regional cap by EUR %(over_eur)s: raise region_cap",
+    "fund_relax_commit_at_least": "commit_at_least: at most EUR %(most_eur)s can be committed: "
+                                  "lower commit_at_least_eur",
+    "fund_relax_ticket_min": "ticket_min: lower ticket_min_eur by EUR %(lower_eur)s",
+    "fund_relax_force": "%(rule)s: application %(application)s cannot be funded together with the other rules",
+    "fund_relax_drop": "%(rule)s: must be dropped altogether",
+    "fund_relax_other": "%(rule)s: needs relaxing by EUR %(by_eur)s",
+    "fund_relax_in_conflict": "%(rule)s: in conflict",
+    # the solver's certificate, and what it means
+    "fund_certificate_optimal": "OPTIMAL (proven by branch and bound: objective %(objective)s, dual bound "
+                                "%(dual_bound)s, relative gap %(relative_gap)s; whole-euro allocation value "
+                                "%(allocation_value)s)",
+    "fund_certificate_not_proven": "NOT PROVEN OPTIMAL: value %(value)s, bound %(bound)s, gap %(gap_percent)s",
+    "fund_certificate_optimal_meaning": "No allocation under these rules has a higher score-weighted value: the "
+                                        "solver's bound (%(dual_bound)s) equals the value it found.",
+    "fund_certificate_not_proven_meaning": "The allocation found is worth %(value)s; no allocation under these "
+                                           "rules is worth more than %(bound)s, so it is at most %(gap_percent)s "
+                                           "below the best one.",
+    # a rule with no room left at the optimum
+    "fund_binding_budget": "budget: the batch uses the available budget (EUR %(slack_eur)s left)",
+    "fund_binding_labelled_share": "labelled_share: the money in labelled ecosystems is at the minimum share of "
+                                   "%(share)s (EUR %(slack_eur)s above it)",
+    "fund_binding_region": "%(rule)s: the money committed in %(region)s is at the regional cap of %(share)s "
+                           "(EUR %(slack_eur)s of room left)",
+    "fund_binding_commit_at_least": "commit_at_least: the batch commits no more than the minimum commitment "
+                                    "(EUR %(slack_eur)s above it)",
+    "fund_binding_other": "%(rule)s: no room left (EUR %(slack_eur)s)",
+    # shadow prices: what one more euro on a rule is worth
+    "fund_price_budget": "one more euro of budget would raise the score-weighted value by %(per_euro)s",
+    "fund_price_labelled_share": "one more euro of labelled-ecosystem money required would lower the "
+                                 "score-weighted value by %(per_euro)s",
+    "fund_price_region": "one more euro of room under the regional cap of %(region)s would raise the "
+                         "score-weighted value by %(per_euro)s",
+    "fund_price_commit_at_least": "one more euro of minimum commitment would lower the score-weighted value by "
+                                  "%(per_euro)s",
+    "fund_price_other": "one more euro on %(rule)s would change the score-weighted value by %(per_euro)s",
 }
 SEPARATOR = "; "       # between reasons side by side (msgctxt "separator" in the catalogue)
 CODE_SEPARATOR = ";"   # between codes in a <field>_code column
@@ -108,7 +174,7 @@ def decode(codes, params) -> list[Reason]:
     codes = cell_text(codes).strip()
     if not codes:
         return []
-    values = json.loads(cell_text(params) or "[]")
+    values = params if isinstance(params, list) else json.loads(cell_text(params) or "[]")
     keys = codes.split(CODE_SEPARATOR)
     if len(values) != len(keys):
         raise ValueError(f"{len(keys)} reason code(s) but {len(values)} parameter set(s)")
@@ -253,8 +319,63 @@ FORMATS = {
 }
 
 
+# -- the fund's parameters: money (a name ending in _eur: whole euros or a decimal string), scores to the
+# hundredth, the solver's figures, the rule that limits an amount, the conditions an application fails
+
+FUND_LIMITS = {"requested": "amount requested", "ticket_max": "maximum ticket", "stake": "minority stake",
+               "coinvest": "private co-investment"}
+
+
+def _grouped(lang: str, text: str) -> str:
+    """'1,234,567.89' written the way ``lang`` writes it (FR: 1 234 567,89)."""
+    return text.replace(",", "\u202f").replace(".", ",") if lang == "fr" else text
+
+
+def money(lang: str, value) -> str:
+    """An amount in euros without its currency: 1,250,000 or 1,250,000.50 (EN), 1 250 000 (FR); exact
+    (a decimal string is never read as a float)."""
+    d = Decimal(str(value))
+    return _grouped(lang, f"{d:,.0f}" if d == d.to_integral_value() else f"{d:,.2f}")
+
+
+def _hundredths(lang, v, names):
+    return _grouped(lang, f"{Decimal(str(v)):,.2f}")
+
+
+def _fund_separator(lang: str) -> str:
+    return catalogue(lang).pgettext("fund separator", "; ")
+
+
+def _conditions(lang, v, names):
+    """Eliminatory conditions, each {"en": label, "fr": label} (the rules' own labels) or a label."""
+    items = v if isinstance(v, list) else [v]
+    return _fund_separator(lang).join(x.get(lang) or x.get("en", "") if isinstance(x, dict) else str(x)
+                                      for x in items)
+
+
+FORMATS.update({
+    **dict.fromkeys(("needed_score", "current_score", "estimated_score"),
+                    lambda lang, v, names: _grouped(lang, f"{float(v):.2f}")),
+    **dict.fromkeys(("objective", "dual_bound", "allocation_value", "value", "bound"), _hundredths),
+    "relative_gap": lambda lang, v, names: _grouped(lang, f"{float(v):.2e}"),
+    "gap_percent": lambda lang, v, names: _grouped(lang, f"{float(v):.4%}"[:-1]) + ("\u00a0%" if lang == "fr"
+                                                                                    else "%"),
+    "per_euro": lambda lang, v, names: _grouped(lang, f"{float(v):,.6f}"),
+    "limit": lambda lang, v, names: catalogue(lang).pgettext("fund limit", FUND_LIMITS.get(str(v), str(v))),
+    "conditions": _conditions,
+    "rules": lambda lang, v, names: ", ".join(map(str, v if isinstance(v, list) else [v])),
+})
+
+
+def render_fund(reasons: Iterable[Reason], lang: str = "en") -> str:
+    """The fund's reasons side by side, joined as the language joins them ("; ", or "\u00a0; " in French)."""
+    return _fund_separator(lang).join(render(r, lang) for r in reasons)
+
+
 def _format(name: str, value, lang: str, names: Mapping[str, str], params: Mapping[str, Any]) -> str:
     if name == "label" and lang != "en" and params.get("label_year"):
         # a label id (campaign:territory:kind) means nothing to a reader: "le label de 2014"
         return catalogue(lang).pgettext("label", "the label of %(year)s") % {"year": params["label_year"]}
+    if name.endswith("_eur") and name not in FORMATS:
+        return money(lang, value)
     return FORMATS.get(name, _plain)(lang, value, names)

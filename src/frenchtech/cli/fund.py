@@ -94,7 +94,7 @@ def allocate(call, apps_file, out, labelled, rolling, database, explain_limit, t
         existing = Existing(st["available"], st["committed"], st["labelled"], st["by_region"])
         click.echo(f"rolling: {_eur(st['committed'])} already committed, {_eur(st['available'])} available")
     alloc = solve(apps, assess(apps, f), f.rules, existing, time_limit=time_limit)
-    expl = explain(alloc, resolve_limit=explain_limit)
+    expl = explain(alloc, resolve_limit=explain_limit, vintage=f.vintage)
     doc = write_allocation(out, alloc, apps, expl, f, generated=any(a.generated for a in apps))
     s = doc["summary"]
     click.echo(alloc.certificate())
@@ -137,13 +137,13 @@ def ledger_open(rules_file, database, decided_by):
 def ledger_commit(allocation_dir, rules_file, database, decided_by):
     """Book the commitments of an allocation folder (re-running it after a crash is safe)."""
     f = _fund_id(rules_file)
-    from frenchtech.fund.outputs import read_allocation
+    from frenchtech.fund.outputs import decision_payload, read_allocation
 
     doc, rows = read_allocation(allocation_dir)
     rows = [r for r in rows if r["funded"] == "true"]
     svc = _programme(database)
     result = svc.commit_allocation(f.id, doc["reference"], rows, rationale=doc["certificate"], decided_by=decided_by,
-                                   payload={"summary": doc["summary"], "binding": doc["binding"]})
+                                   payload=decision_payload(doc))
     click.echo(f"{doc['reference']}: {result['booked']} commitment(s) booked, {result['skipped']} already booked; "
                f"available {_eur(svc.balances(f.id).available)}")
 

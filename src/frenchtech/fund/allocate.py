@@ -9,18 +9,23 @@ from fractions import Fraction
 from frenchtech.errors import FrenchTechError
 from frenchtech.fund.diagnose import diagnose
 from frenchtech.fund.model import Existing, Item, Model, build_items
+from frenchtech.messages import Reason, render
 
 
 class InfeasibleRules(FrenchTechError):
     """The rules cannot all hold at once. ``conflict`` names the rule groups in conflict and
-    ``relax`` the smallest change of each that restores feasibility."""
+    ``relax`` the smallest change of each that restores feasibility (a ``Reason`` per group, which
+    names its group; ``reasons()`` lists them in the order of ``conflict``)."""
 
-    def __init__(self, conflict: list[str], relax: dict[str, str], context: str = ""):
+    def __init__(self, conflict: list[str], relax: dict[str, Reason], context: str = ""):
         self.conflict, self.relax = conflict, relax
-        lines = [f"  - {g}: {relax.get(g, 'in conflict')}" for g in conflict]
+        lines = [f"  - {render(r)}" for r in self.reasons()]
         super().__init__(f"infeasible rules{context}: these constraints conflict "
                          f"({', '.join(conflict)}), together with each application's own limits (tickets, "
                          f"amount requested, minority stake, co-investment); relax one of them:\n" + "\n".join(lines))
+
+    def reasons(self) -> list[Reason]:
+        return [self.relax.get(g) or Reason("fund_relax_in_conflict", {"rule": g}) for g in self.conflict]
 
 
 @dataclass
@@ -41,12 +46,25 @@ class Allocation:
     def total(self) -> Decimal:
         return sum(self.amounts.values(), Decimal(0))
 
-    def certificate(self) -> str:
+    def certificate_reason(self) -> Reason:
+        """The solver's certificate: proven optimal (objective, dual bound, gap) or the gap left."""
         solver = self.solution.value if self.solution is not None else float(self.value)
         if self.status == "optimal":
-            return (f"OPTIMAL (proven by branch and bound: objective {solver:,.2f}, dual bound {self.bound:,.2f}, "
-                    f"relative gap {self.gap:.2e}; whole-euro allocation value {self.value:,.2f})")
-        return f"NOT PROVEN OPTIMAL: value {float(self.value):,.2f}, bound {self.bound:,.2f}, gap {self.gap:.4%}"
+            return Reason("fund_certificate_optimal", {
+                "objective": f"{solver:.2f}", "dual_bound": f"{self.bound:.2f}", "relative_gap": float(self.gap),
+                "allocation_value": f"{self.value:.2f}"})
+        return Reason("fund_certificate_not_proven", {"value": f"{self.value:.2f}", "bound": f"{self.bound:.2f}",
+                                                      "gap_percent": float(self.gap)})
+
+    def certificate_meaning(self) -> Reason:
+        """What the certificate says, in words."""
+        p = self.certificate_reason().params
+        if self.status == "optimal":
+            return Reason("fund_certificate_optimal_meaning", {"dual_bound": p["dual_bound"]})
+        return Reason("fund_certificate_not_proven_meaning", dict(p))
+
+    def certificate(self) -> str:
+        return render(self.certificate_reason())
 
 
 def allocate(apps, assessments, rules, existing: Existing | None = None, time_limit: float = 60.0,
@@ -88,7 +106,7 @@ def check_allocation(amounts: dict, items, rules, existing: Existing) -> list[st
     for k, v in amounts.items():
         it = by_id[k]
         if it.excluded:
-            out.append(f"{k}: funded although excluded ({it.excluded})")
+            out.append(f"{k}: funded although excluded ({render(it.excluded)})")
         if q(v) < q(rules.ticket_min_eur) or q(v) > q(rules.ticket_max_eur):
             out.append(f"{k}: ticket {v} outside [{rules.ticket_min_eur}, {rules.ticket_max_eur}]")
         if q(v) > it.cap_eur:

@@ -7,6 +7,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from frenchtech.fund.model import UNIT, Model
+from frenchtech.messages import Reason
 
 RELAXABLE = ("budget", "labelled_share", "commit_at_least", "ticket_min")
 
@@ -30,8 +31,9 @@ def groups_of(items, rules, existing, force) -> list[str]:
     return [g for g in dict.fromkeys(m.groups) if g != "caps"] + [f"force:{k}" for k in force]
 
 
-def diagnose(items, rules, existing, force: dict | None = None) -> tuple[list[str], dict[str, str]]:
-    """(conflicting groups, {group: smallest relaxation}). ``force`` fixes some choices (what-if)."""
+def diagnose(items, rules, existing, force: dict | None = None) -> tuple[list[str], dict[str, Reason]]:
+    """(conflicting groups, {group: smallest relaxation, as a reason naming the group}). ``force`` fixes
+    some choices (what-if)."""
     force = dict(force or {})
     groups = groups_of(items, rules, existing, force)
     keep = list(groups)
@@ -48,9 +50,13 @@ def _try(items, rules, existing, groups, keep, force) -> bool:
     return _feasible(items, rules, existing, drop, f)
 
 
-def _relaxation(items, rules, existing, group, force) -> str:
+def _eur(x: float) -> int:
+    return int(round(x))
+
+
+def _relaxation(items, rules, existing, group, force) -> Reason:
     if group.startswith("force:"):
-        return f"application {group[6:]} cannot be funded together with the other rules"
+        return Reason("fund_relax_force", {"rule": group, "application": group[6:]})
     m = Model(items, rules, existing, force=force)
     rows = [i for i, g in enumerate(m.groups) if g == group]
     n2 = m.A.shape[1]
@@ -62,17 +68,16 @@ def _relaxation(items, rules, existing, group, force) -> str:
     res = milp(c, integrality=integ, bounds=Bounds(np.r_[m.lb, 0], np.r_[m.ub, np.inf]),
                constraints=LinearConstraint(A, m.lo, m.hi), options={"time_limit": 30})
     if res.status != 0:
-        return "must be dropped altogether"
+        return Reason("fund_relax_drop", {"rule": group})
     eur = res.x[-1] * UNIT
     if group == "budget":
-        return f"needs EUR {eur:,.0f} more available budget"
+        return Reason("fund_relax_budget", {"more_eur": _eur(eur)})
     if group == "labelled_share":
-        return (f"short of EUR {eur:,.0f} of labelled-ecosystem money for a share of "
-                f"{rules.labelled_share:.0%}: lower labelled_share or add labelled applications")
+        return Reason("fund_relax_labelled_share", {"short_eur": _eur(eur), "share": float(rules.labelled_share)})
     if group.startswith("region:"):
-        return f"over the {rules.region_cap:.0%} regional cap by EUR {eur:,.0f}: raise region_cap"
+        return Reason("fund_relax_region", {"rule": group, "share": float(rules.region_cap), "over_eur": _eur(eur)})
     if group == "commit_at_least":
-        return f"at most EUR {float(rules.commit_at_least_eur) - eur:,.0f} can be committed: lower commit_at_least_eur"
+        return Reason("fund_relax_commit_at_least", {"most_eur": _eur(float(rules.commit_at_least_eur) - eur)})
     if group == "ticket_min":
-        return f"lower ticket_min_eur by EUR {eur:,.0f}"
-    return f"needs relaxing by EUR {eur:,.0f}"
+        return Reason("fund_relax_ticket_min", {"lower_eur": _eur(eur)})
+    return Reason("fund_relax_other", {"rule": group, "by_eur": _eur(eur)})

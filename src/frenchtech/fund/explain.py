@@ -1,42 +1,96 @@
 """Explain an allocation: which rules bind, what relaxing them is worth (shadow prices of the LP with
-the choices fixed), and for every rejected application the smallest change that would have funded it."""
+the choices fixed), and for every rejected application the smallest change that would have funded it.
+
+Every explanation is a list of ``Reason`` values (a code of ``frenchtech.messages`` and its parameters);
+``to_dict`` writes each beside its English text as ``<field>_code`` (codes joined by ";") and
+``<field>_params`` (a list of parameter objects), the pair ``frenchtech.messages.decode`` reads."""
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 import numpy as np
 from scipy.optimize import linprog
 
 from frenchtech.fund.diagnose import diagnose
 from frenchtech.fund.model import UNIT, Model
+from frenchtech.fund.regions import region_name
+from frenchtech.messages import CODE_SEPARATOR, Reason, render_fund
 
 TOL_EUR = 1.0  # binding: slack below one euro per funded application (the rounding margin)
+
+
+def pair(name: str, reasons: list[Reason]) -> dict:
+    """``name`` (the English text), ``name_code`` and ``name_params`` of a list of reasons."""
+    return {name: render_fund(reasons), f"{name}_code": CODE_SEPARATOR.join(r.code for r in reasons),
+            f"{name}_params": [dict(r.params) for r in reasons]}
 
 
 @dataclass
 class Rejection:
     application_id: str
     score: float
-    reason: str
+    reasons: list[Reason]
     score_needed: float | None = None      # smallest score that would have funded it (re-solved)
     estimate: float | None = None          # the LP reduced-cost estimate of that score
-    change: str = ""
+    changes: list[Reason] = field(default_factory=list)   # the smallest change that would have funded it
+
+    @property
+    def reason(self) -> str:
+        return render_fund(self.reasons)
+
+    @property
+    def change(self) -> str:
+        return render_fund(self.changes)
+
+    def to_dict(self) -> dict:
+        return {"application_id": self.application_id, "score": self.score, **pair("reason", self.reasons),
+                "score_needed": self.score_needed, "estimate": self.estimate, **pair("change", self.changes)}
 
 
 @dataclass
 class Explanation:
     status: str
-    certificate: str
+    certificate: list[Reason]
+    certificate_meaning: list[Reason]
     value: str
     total_eur: str
-    binding: list[dict] = field(default_factory=list)
-    shadow_prices: list[dict] = field(default_factory=list)
-    funded: list[dict] = field(default_factory=list)
+    binding: list[dict] = field(default_factory=list)        # rule, slack_eur, meaning (a Reason)
+    shadow_prices: list[dict] = field(default_factory=list)  # rule, value_per_eur, meaning (a Reason)
+    funded: list[dict] = field(default_factory=list)         # ..., limited_by (a list of Reasons)
     rejected: list[Rejection] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        def flat(d: dict, key: str) -> dict:
+            value = d[key]
+            return {**{k: v for k, v in d.items() if k != key},
+                    **pair(key, value if isinstance(value, list) else [value])}
+        return {"status": self.status, **pair("certificate", self.certificate),
+                **pair("certificate_meaning", self.certificate_meaning), "value": self.value,
+                "total_eur": self.total_eur, "binding": [flat(b, "meaning") for b in self.binding],
+                "shadow_prices": [flat(p, "meaning") for p in self.shadow_prices],
+                "funded": [flat(f, "limited_by") for f in self.funded],
+                "rejected": [r.to_dict() for r in self.rejected]}
+
+
+def _cents(x: float) -> str:
+    return str(Decimal(repr(max(float(x), 0.0))).quantize(Decimal("0.01")))
+
+
+def _binding(rule: str, slack_eur: float, rules, vintage: int) -> Reason:
+    """What a rule with no room left means."""
+    slack = _cents(slack_eur)
+    if rule == "budget":
+        return Reason("fund_binding_budget", {"slack_eur": slack})
+    if rule == "labelled_share":
+        return Reason("fund_binding_labelled_share", {"share": float(rules.labelled_share), "slack_eur": slack})
+    if rule.startswith("region:"):
+        return Reason("fund_binding_region", {"rule": rule, "region": region_name(rule[7:], vintage),
+                                              "share": float(rules.region_cap), "slack_eur": slack})
+    if rule == "commit_at_least":
+        return Reason("fund_binding_commit_at_least", {"slack_eur": slack})
+    return Reason("fund_binding_other", {"rule": rule, "slack_eur": slack})
 
 
 def _slacks(alloc) -> list[dict]:
@@ -55,7 +109,7 @@ def _slacks(alloc) -> list[dict]:
     return out
 
 
-def shadow_prices(alloc) -> tuple[list[dict], dict]:
+def shadow_prices(alloc, vintage: int = 2014) -> tuple[list[dict], dict]:
     """Solve the LP over the amounts with the integer choices fixed at the optimum; its duals are the
     value (score-weighted euros) of one more euro on each rule's right-hand side."""
     m: Model = alloc.model
@@ -84,7 +138,7 @@ def shadow_prices(alloc) -> tuple[list[dict], dict]:
         value = -mu / UNIT  # value per euro of right-hand side relaxed
         if abs(value) > 1e-9:
             prices.append({"rule": name, "value_per_eur": round(value, 6),
-                           "meaning": _meaning(name, sign)})
+                           "meaning": _meaning(name, round(value, 6), vintage)})
     per_app = {}
     for name, mu in zip(names, res.ineqlin.marginals):
         if name.startswith(("cap:", "ticket_min:")) and abs(mu) > 1e-12:
@@ -101,16 +155,13 @@ def shadow_prices(alloc) -> tuple[list[dict], dict]:
     return prices, per_app
 
 
-def _meaning(name: str, sign: int) -> str:
-    if name == "budget":
-        return "score-weighted value of one more euro of budget"
-    if name == "labelled_share":
-        return "value lost per euro of extra labelled-ecosystem money required"
+def _meaning(name: str, value: float, vintage: int) -> Reason:
+    """What one more euro on the rule ``name`` is worth, in words."""
+    if name in ("budget", "labelled_share", "commit_at_least"):
+        return Reason(f"fund_price_{name}", {"per_euro": value})
     if name.startswith("region:"):
-        return "value of one more euro of room under this region's cap"
-    if name == "commit_at_least":
-        return "value lost per euro of extra minimum commitment"
-    return ""
+        return Reason("fund_price_region", {"rule": name, "region": region_name(name[7:], vintage), "per_euro": value})
+    return Reason("fund_price_other", {"rule": name, "per_euro": value})
 
 
 POOL = 60  # rejected applications, closest to being funded, kept beside the funded ones in re-solves
@@ -152,54 +203,55 @@ def _score_needed(alloc, it, time_limit: float, pool=None) -> float | None:
     return s
 
 
-def explain(alloc, resolve_limit: int = 200, time_limit: float = 10.0) -> Explanation:
+def explain(alloc, resolve_limit: int = 200, time_limit: float = 10.0, vintage: int = 2014) -> Explanation:
     """Binding rules, shadow prices and, for up to ``resolve_limit`` rejected applications (the best
-    scored first), the score that would have funded them found by re-solving."""
+    scored first), the score that would have funded them found by re-solving. ``vintage`` is the
+    geography's, for the names of the regions."""
     m: Model = alloc.model
     slacks = _slacks(alloc)
-    binding = [s for s in slacks if s["slack_eur"] <= TOL_EUR * max(1, len(alloc.amounts))]
-    prices, per_app = shadow_prices(alloc)
+    binding = [{**s, "meaning": _binding(s["rule"], s["slack_eur"], alloc.rules, vintage)} for s in slacks
+               if s["slack_eur"] <= TOL_EUR * max(1, len(alloc.amounts))]
+    prices, per_app = shadow_prices(alloc, vintage)
     estimates = per_app.pop("_estimates", {})
     funded = []
     for it in m.cand:
         if it.id not in alloc.amounts:
             continue
         amt = alloc.amounts[it.id]
-        at = "cap (" + it.cap_reason + ")" if amt == it.cap_eur else ("minimum ticket" if amt == it.min_eur else "")
+        at = ([Reason("fund_at_cap", {"limit": it.cap_reason})] if amt == it.cap_eur
+              else [Reason("fund_at_ticket_min")] if amt == it.min_eur else [])
         funded.append({"application_id": it.id, "amount_eur": str(amt), "score": it.score, "region": it.region,
                        "labelled": it.labelled, "limited_by": at,
                        "value_of_one_more_eur_of_cap": round(per_app.get(f"cap:{it.id}", 0.0), 6)})
     rejected = []
     for it in alloc.items:
         if it.excluded:
-            change = ""
-            if it.excluded.startswith("its cap"):
-                change = (f"raise its cap to EUR {it.min_eur:,} (more private co-investment or a higher "
-                          f"valuation), or lower the minimum ticket")
+            if it.excluded.code == "fund_cap_below_ticket":
+                change = Reason("fund_change_raise_cap", {"ticket_min_eur": it.min_eur})
             else:
-                change = "meet the condition(s): " + it.excluded.split(": ", 1)[-1]
-            rejected.append(Rejection(it.id, it.score, it.excluded, change=change))
+                change = Reason("fund_change_conditions", {"conditions": it.excluded.params["conditions"]})
+            rejected.append(Rejection(it.id, it.score, [it.excluded], changes=[change]))
     pool = _pool(alloc, estimates)
     tight = [b["rule"] for b in binding]
-    outscored = ("outscored: " + (", ".join(tight) + " leave(s) no room at its score" if tight
-                                  else "the funded applications bring more value"))
+    outscored = (Reason("fund_outscored_binding", {"rules": tight}) if tight else Reason("fund_outscored"))
     losers = sorted((it for it in m.cand if it.id not in alloc.amounts), key=lambda it: -it.score)
     for rank, it in enumerate(losers):
         est = round(estimates.get(it.id, 0.0), 2)
-        r = Rejection(it.id, it.score, outscored, estimate=est)
+        r = Rejection(it.id, it.score, [outscored], estimate=est)
         if rank < resolve_limit:
             need = _score_needed(alloc, it, time_limit, pool)
             if need is None:
                 conflict, relax = diagnose(pool or alloc.model.items, alloc.rules, alloc.existing, force={it.id: 1})
                 rules_ = [g for g in conflict if not g.startswith("force:")]
-                r.reason = "cannot be funded under the rules in this batch (" + (", ".join(rules_) or "its own limits") + ")"
-                r.change = "no change of score suffices; " + "; ".join(f"{g}: {relax[g]}" for g in rules_)
+                r.reasons = [Reason("fund_cannot_be_funded", {"rules": rules_}) if rules_
+                             else Reason("fund_cannot_be_funded_alone")]
+                r.changes = [Reason("fund_no_score_suffices")] + [relax[g] for g in rules_]
             else:
                 r.score_needed = round(math.ceil(need * 100 - 1e-6) / 100, 2)
-                reach = "" if r.score_needed <= 100 else " (above the 100-point scale: out of reach)"
-                r.change = f"a score of {r.score_needed:.2f} instead of {it.score:.2f}{reach}"
+                code = "fund_change_score" if r.score_needed <= 100 else "fund_change_score_out_of_reach"
+                r.changes = [Reason(code, {"needed_score": r.score_needed, "current_score": round(it.score, 2)})]
         else:
-            r.change = f"a score of about {est:.2f} (estimate from the shadow prices, not re-solved)"
+            r.changes = [Reason("fund_change_score_estimate", {"estimated_score": est})]
         rejected.append(r)
-    return Explanation(alloc.status, alloc.certificate(), str(alloc.value), str(alloc.total), binding, prices,
-                       funded, rejected)
+    return Explanation(alloc.status, [alloc.certificate_reason()], [alloc.certificate_meaning()], str(alloc.value),
+                       str(alloc.total), binding, prices, funded, rejected)

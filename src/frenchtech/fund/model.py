@@ -26,6 +26,8 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from frenchtech.messages import Reason
+
 UNIT = 1000.0          # solver unit: thousands of euros
 MARGIN = 1.0 / UNIT    # one euro per funded application, in solver units
 
@@ -40,7 +42,7 @@ class Item:
     cap_eur: int                     # largest amount the rules allow for it (whole euros)
     cap_reason: str                  # which rule sets the cap: requested, ticket_max, stake, coinvest
     min_eur: int                     # minimum ticket
-    excluded: str = ""               # why it cannot be funded at all ("" if it is a candidate)
+    excluded: Reason | None = None   # why it cannot be funded at all (None if it is a candidate)
 
 
 @dataclass(frozen=True)
@@ -70,13 +72,20 @@ def build_items(apps, assessments, rules) -> list[Item]:
             caps["coinvest"] = a.private_eur / y
         reason = min(caps, key=lambda k: (caps[k], k))
         cap = _floor_eur(caps[reason])
-        excluded = ""
+        excluded = None
         if not asmt.eligible:
-            excluded = "eliminated: " + "; ".join(asmt.failed_conditions or asmt.eliminated_by)
+            excluded = Reason("fund_eliminated", {"conditions": conditions(asmt)})
         elif cap < max(tmin, 1):
-            excluded = f"its cap ({reason}: EUR {cap:,}) is below the minimum ticket (EUR {tmin:,})"
+            excluded = Reason("fund_cap_below_ticket", {"limit": reason, "cap_eur": cap, "ticket_min_eur": tmin})
         items.append(Item(a.application_id, asmt.score, a.region, a.labelled, cap, reason, tmin, excluded))
     return items
+
+
+def conditions(asmt) -> list[dict]:
+    """The eliminatory conditions an application fails, each with its label in English and French."""
+    en = asmt.failed_conditions or asmt.eliminated_by
+    fr = asmt.failed_conditions_fr or en
+    return [{"en": e, "fr": f} for e, f in zip(en, fr)]
 
 
 @dataclass

@@ -1,5 +1,9 @@
 """Write an allocation to a folder: allocation.csv (every application, funded or not),
-explanation.json and explanation.md (certificate, binding rules, shadow prices, rejections)."""
+explanation.json and explanation.md (certificate, binding rules, shadow prices, rejections).
+
+Each explanation is written as English text and as codes with parameters (``frenchtech.messages``):
+in allocation.csv the columns ``<field>_code`` and ``<field>_params`` of ``messages.encode``; in
+explanation.json ``<field>_code`` and ``<field>_params`` beside each text (the parameters as a list)."""
 from __future__ import annotations
 
 import csv
@@ -9,9 +13,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from frenchtech.fund.regions import region_name
+from frenchtech.messages import encode, render_fund
 
 ALLOCATION_COLUMNS = ["application_id", "accelerator", "siren", "commune", "territory", "region", "labelled",
-                      "score", "requested_eur", "cap_eur", "funded", "amount_eur", "limited_by", "reason", "change"]
+                      "score", "requested_eur", "cap_eur", "funded", "amount_eur", "limited_by", "reason", "change",
+                      "limited_by_code", "limited_by_params", "reason_code", "reason_params", "change_code",
+                      "change_params"]
 
 
 def allocation_rows(alloc, apps, explanation) -> list[dict]:
@@ -22,14 +29,17 @@ def allocation_rows(alloc, apps, explanation) -> list[dict]:
     for a in apps:
         it = by_item[a.application_id]
         f, r = funded.get(a.application_id), rejected.get(a.application_id)
+        limited, reasons, changes = (f["limited_by"] if f else []), (r.reasons if r else []), (r.changes if r else [])
         rows.append({"application_id": a.application_id, "accelerator": a.accelerator, "siren": a.siren,
                      "commune": a.commune, "territory": a.territory, "region": a.region,
                      "labelled": str(a.labelled).lower(), "score": f"{it.score:.2f}",
                      "requested_eur": str(a.requested_eur), "cap_eur": str(it.cap_eur),
                      "funded": str(f is not None).lower(),
                      "amount_eur": str(alloc.amounts.get(a.application_id, Decimal(0))),
-                     "limited_by": f["limited_by"] if f else "", "reason": r.reason if r else "",
-                     "change": r.change if r else ""})
+                     "limited_by": render_fund(limited), "reason": render_fund(reasons),
+                     "change": render_fund(changes)})
+        for name, reasons_ in (("limited_by", limited), ("reason", reasons), ("change", changes)):
+            rows[-1][f"{name}_code"], rows[-1][f"{name}_params"] = encode(reasons_)
     return rows
 
 
@@ -72,6 +82,13 @@ def read_allocation(folder) -> tuple[dict, list[dict]]:
     return doc, rows
 
 
+def decision_payload(doc: dict) -> dict:
+    """What the ledger keeps with an allocation's decision: the totals, the binding rules and the
+    certificate as code and parameters (its English text is the decision's rationale)."""
+    return {"summary": doc["summary"], "binding": doc["binding"],
+            **{k: doc[k] for k in ("certificate_code", "certificate_params") if k in doc}}
+
+
 def _plain(x):
     if isinstance(x, dict):
         return {k: _plain(v) for k, v in x.items()}
@@ -102,7 +119,7 @@ def markdown(doc: dict, rows: list[dict]) -> str:
     out = [f"# Allocation {doc['reference']}", ""]
     if doc["generated_input"]:
         out += ["> The applications are GENERATED demo data, not real accelerators.", ""]
-    out += [f"**{doc['certificate']}**", "",
+    out += [f"**{doc['certificate']}**", "", doc["certificate_meaning"], "",
             f"- Applications: {s['applications']}, funded: {s['funded']}",
             f"- Committed in this batch: EUR {Decimal(s['batch_total_eur']):,}; score-weighted value {s['value']}",
             f"- Available after the batch: EUR {Decimal(s['available_after_eur']):,}"]
@@ -110,7 +127,7 @@ def markdown(doc: dict, rows: list[dict]) -> str:
         out.append(f"- Share in labelled ecosystems after the batch: {s['labelled_share_after']:.2%} "
                    f"(rule: at least {float(doc['rules']['labelled_share']):.0%})")
     out += ["", "## Binding rules", ""]
-    out += [f"- `{b['rule']}`{_region_label(b['rule'])} (slack EUR {b['slack_eur']:,.2f})"
+    out += [f"- `{b['rule']}`{_region_label(b['rule'])} (slack EUR {b['slack_eur']:,.2f}): {b['meaning']}"
             for b in doc["binding"]] or ["- none"]
     out += ["", "## Shadow prices (LP with the funding choices fixed)", "",
             "| rule | value of one more euro | meaning |", "|---|---:|---|"]

@@ -17,6 +17,7 @@ class Assessment:
     parts: dict[str, float]           # criterion id -> normalised value 0-100
     eliminated_by: tuple[str, ...]    # ids of the eliminatory conditions that failed
     failed_conditions: tuple[str, ...] = ()  # their labels
+    failed_conditions_fr: tuple[str, ...] = ()  # their labels on French pages (the label when none)
 
     @property
     def eligible(self) -> bool:
@@ -35,5 +36,6 @@ def assess(apps, fund) -> dict[str, Assessment]:
         score = float(np.dot(weights, [parts[c.id] for c in fund.criteria]) / weights.sum()) if len(weights) else 0.0
         failed = [e for e in fund.eliminatory if not e.passes(getattr(a, e.field, None))]
         out[a.application_id] = Assessment(a.application_id, round(score, 6), parts, tuple(e.id for e in failed),
-                                           tuple(e.label for e in failed))
+                                           tuple(e.label for e in failed),
+                                           tuple(e.label_fr or e.label for e in failed))
     return out

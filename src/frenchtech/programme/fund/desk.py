@@ -24,7 +24,7 @@ from frenchtech.fund import (
     write_applications,
 )
 from frenchtech.fund.generate import GENERATED_NOTE, generate_applications
-from frenchtech.fund.outputs import read_allocation, write_allocation
+from frenchtech.fund.outputs import decision_payload, read_allocation, write_allocation
 from frenchtech.programme.fund import services
 from frenchtech.programme.fund.models import Decision, Fund
 
@@ -131,7 +131,7 @@ def run_allocation(f) -> dict:
         if not apps:
             raise DeskError("every application of the batch already has a commitment")
     alloc = allocate(apps, assessments(f, apps), f.rules, existing, time_limit=TIME_LIMIT)
-    expl = explain(alloc, resolve_limit=EXPLAIN_LIMIT)
+    expl = explain(alloc, resolve_limit=EXPLAIN_LIMIT, vintage=f.vintage)
     return write_allocation(_alloc_dir(f), alloc, apps, expl, f, generated=any(a.generated for a in apps))
 
 
@@ -157,5 +157,5 @@ def commit_latest(f, decided_by: str) -> dict:
     funded = [r for r in rows if r["funded"] == "true"]
     result = services.commit_allocation(f.id, doc["reference"], funded, rationale=doc["certificate"],
                                         decided_by=decided_by,
-                                        payload={"summary": doc["summary"], "binding": doc["binding"]})
+                                        payload=decision_payload(doc))
     return {**result, "reference": doc["reference"], "total_eur": doc["summary"]["batch_total_eur"]}

@@ -4,7 +4,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from frenchtech.indicators import indicator_label
-from frenchtech.web import fund_text, labels_text, numbers
+from frenchtech.messages import decode, render_fund
+from frenchtech.web import labels_text, numbers
 
 register = template.Library()
 
@@ -46,10 +47,16 @@ def number(value, decimals: int = 3):
 
 
 @register.filter
-def explained(text, f=None):
-    """An allocation's explanation in the page's language (``f``: the fund, for its conditions' names)."""
-    labels_fr = {e.label: e.label_fr for e in getattr(f, "eliminatory", ()) if e.label_fr}
-    return fund_text.explain(text, labels_fr)
+def explained(entry, field):
+    """The fund's explanation ``field`` of ``entry`` (a row of allocation.csv, an entry of
+    explanation.json) in the page's language, rendered from its ``<field>_code`` and ``<field>_params``;
+    an allocation written without codes shows its text as written."""
+    if not entry:
+        return ""
+    codes = entry.get(f"{field}_code")
+    if codes is None:
+        return entry.get(field, "")
+    return render_fund(decode(codes, entry.get(f"{field}_params")), (get_language() or "fr")[:2])
 
 
 @register.filter

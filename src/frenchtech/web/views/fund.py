@@ -23,6 +23,7 @@ from frenchtech.errors import FrenchTechError, InputError
 from frenchtech.fund.allocate import InfeasibleRules
 from frenchtech.fund.regions import region_name
 from frenchtech.fund.reporting import portfolio_report
+from frenchtech.messages import render as render_reason
 from frenchtech.programme.accounts.permissions import can
 from frenchtech.programme.activity.services import record
 from frenchtech.programme.fund import desk, services
@@ -162,7 +163,8 @@ def allocation(request):
             messages.success(request, _("Allocation computed."))
             return redirect("fund-allocation")
         except InfeasibleRules as exc:
-            conflict = [{"rule": g, "relax": exc.relax.get(g, "")} for g in exc.conflict]
+            conflict = [{"rule": g, "relax": render_reason(r), "relax_code": r.code, "relax_params": [dict(r.params)]}
+                        for g, r in zip(exc.conflict, exc.reasons())]
         except FrenchTechError as exc:
             messages.error(request, str(exc))
             return redirect("fund-allocation")
