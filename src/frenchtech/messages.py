@@ -6,7 +6,9 @@ which declared figure is flagged as ``Reason`` values (``Reason("quota_outside",
 ``frenchtech/locale/<lang>/LC_MESSAGES/django.po`` (compiled to ``.mo``), whose message ids are the
 English templates of ``TEMPLATES`` with named placeholders; Django reads the same folder.
 Parameters are formatted per language before they enter a template (French: 1 234,5, 12 novembre 2014,
-2e; English: 1,234.5, 2014-11-12, 2nd), by the parameter's name (``FORMATS``).
+2e; English: 1,234.5, 2014-11-12, 2nd), by the parameter's name (``FORMATS``); numbers, dates, times,
+ordinals and euros are written by Babel with the language's CLDR conventions (French groups digits with
+U+202F NARROW NO-BREAK SPACE and puts U+00A0 NO-BREAK SPACE before "%" and "€").
 
 The accelerator fund explains its allocations the same way (codes ``fund_*``: eliminations, the limits
 of an amount, rejections and the smallest change that would have funded them, relaxations of rules in
@@ -20,7 +22,7 @@ of parameter objects, one per code): ``encode`` and ``decode``.
 from __future__ import annotations
 
 import datetime as dt
-import gettext
+import gettext as _gettext
 import json
 import math
 from dataclasses import dataclass, field
@@ -28,6 +30,10 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
+
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.numbers import format_currency, format_decimal, format_percent
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "django"   # the domain Django reads, so the web platform can use the same catalogue
@@ -184,9 +190,23 @@ def decode(codes, params) -> list[Reason]:
 # -- the catalogue ------------------------------------------------------------------------------
 
 @lru_cache(maxsize=None)
-def catalogue(lang: str) -> gettext.NullTranslations:
+def catalogue(lang: str) -> _gettext.NullTranslations:
     """The gettext catalogue of ``lang`` (the English templates themselves when there is none)."""
-    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
+    return _gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
+
+
+# As Jinja's newstyle gettext does, every message is %-formatted (a literal "%" is "%%" in its id).
+def gettext(lang: str, message: str, /, **params) -> str:
+    """``message`` (an English message id) in ``lang``, its ``%(name)s`` placeholders filled."""
+    return catalogue(lang).gettext(message) % params
+
+
+def ngettext(lang: str, singular: str, plural: str, count: int, /, **params) -> str:
+    return catalogue(lang).ngettext(singular, plural, count) % params
+
+
+def pgettext(lang: str, context: str, message: str, /, **params) -> str:
+    return catalogue(lang).pgettext(context, message) % params
 
 
 def render(reason: Reason, lang: str = "en", names: Mapping[str, str] | None = None) -> str:
@@ -213,31 +233,41 @@ def decision_words(lang: str, code) -> str:
 
 # -- numbers and dates in each language -----------------------------------------------------------
 
-MONTHS = {
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-           "novembre", "décembre"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"),
-}
-
-
 def cell_text(value) -> str:
     """A table cell as text: a missing value (None, or NaN as pandas reads an empty cell) is ""."""
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
+def _locale(lang: str) -> str:
+    return "fr" if lang == "fr" else "en"
+
+
 def number(lang: str, value, digits: int = 1) -> str:
-    """A number written the way each language writes it (FR: 1 234,5; EN: 1,234.5)."""
+    """A number written the way each language writes it (FR: 1 234,5; EN: 1,234.5) with ``digits``
+    decimals (``digits=1`` shows a whole number without its ",0")."""
     try:
         v = float(value)
     except (TypeError, ValueError):
         return "—"
     if math.isnan(v):
         return "—"
-    text = f"{v:,.0f}" if digits == 0 or (digits == 1 and v.is_integer()) else f"{v:,.{digits}f}"
-    if lang == "fr":
-        text = text.replace(",", "\u202f").replace(".", ",")
-    return text
+    places = 0 if digits == 0 or (digits == 1 and v.is_integer()) else digits
+    # Decimal(v) is the float's exact value, so halves round as Python's own formatting rounds them.
+    return format_decimal(Decimal(v), format="#,##0" + ("." + "0" * places if places else ""),
+                          locale=_locale(lang), decimal_quantization=True)
+
+
+def euros(lang: str, value, digits: int = 2) -> str:
+    """An amount with its currency (FR: 1 000 000,00 €; EN: €1,000,000.00), rounded to ``digits`` decimals."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "—"
+    if math.isnan(v):
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    pattern = pattern + "\u00a0¤" if lang == "fr" else "¤" + pattern
+    return format_currency(Decimal(v), "EUR", format=pattern, locale=_locale(lang), currency_digits=False)
 
 
 def date(lang: str, value) -> str:
@@ -248,28 +278,40 @@ def date(lang: str, value) -> str:
         d = dt.date.fromisoformat(text[:10])
     except ValueError:
         return text
-    month = MONTHS["fr" if lang == "fr" else "en"][d.month - 1]
-    if lang == "fr":
-        return f"{'1er' if d.day == 1 else d.day} {month} {d.year}"
-    return f"{d.day} {month} {d.year}"
+    # French writes the first day of a month as an ordinal (1er mars), every other day as a number.
+    day = ordinal(lang, d.day) if lang == "fr" and d.day == 1 else str(d.day)
+    return f"{day} {format_date(d, 'MMMM y', locale=_locale(lang))}"
+
+
+TIME_FORMATS = {"fr": "HH 'h' mm", "en": "HH:mm"}   # 09 h 30; 09:30
+
+
+def time(lang: str, value: dt.time | dt.datetime) -> str:
+    """A time of day (FR: 09 h 30; EN: 09:30)."""
+    value = value.time() if isinstance(value, dt.datetime) else value
+    return format_time(value, TIME_FORMATS[_locale(lang)], locale=_locale(lang))
+
+
+ORDINAL_SUFFIXES = {"fr": {"one": "er", "other": "e"}, "en": {"one": "st", "two": "nd", "few": "rd", "other": "th"}}
 
 
 def ordinal(lang: str, n) -> str:
-    """1er, 2e (FR); 1st, 2nd, 3rd, 4th (EN)."""
+    """1er, 2e (FR); 1st, 2nd, 3rd, 4th (EN): the suffix of the number's CLDR ordinal category."""
     n = int(n)
-    if lang == "fr":
-        return "1er" if n == 1 else f"{n}e"
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+    lang = _locale(lang)
+    return f"{n}{ORDINAL_SUFFIXES[lang][Locale(lang).ordinal_form(n)]}"
 
 
 def percent(lang: str, share, signed: bool = False) -> str:
     """A share as a whole percentage: 128% (EN), 128 % (FR); ``signed`` adds "+" to a rise."""
     if share is None:   # an infinite gap (something declared, nothing observed) travels as None
         text = "+inf" if lang != "fr" else "+∞"
-    else:
-        text = ("+" if signed and share > 0 else "") + format(float(share), ".0%")[:-1]
-    return text + ("\u00a0%" if lang == "fr" else "%")
+        return text + ("\u00a0%" if lang == "fr" else "%")
+    pattern = ("+" if signed and share > 0 else "") + "#,##0%"
+    pattern = pattern.replace("%", "\u00a0%") if lang == "fr" else pattern
+    # share * 100 as a float, as Python's "%" format rounds it; Babel multiplies it back by 100
+    return format_percent(Decimal(float(share) * 100) / 100, format=pattern, locale=_locale(lang),
+                          decimal_quantization=True)
 
 
 # -- parameters by name ---------------------------------------------------------------------------

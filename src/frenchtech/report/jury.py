@@ -12,11 +12,12 @@ from frenchtech.report.audit_data import Audit, load_audit
 from frenchtech.report.i18n import (
     datetime_text,
     decision_reason,
+    environment,
     factor_name,
+    gettext,
     indicator_name,
     number,
     pillar_name,
-    t,
 )
 from frenchtech.report.showcase import Showcase
 from frenchtech.report.stats import matrix, method_steps, treated
@@ -43,7 +44,7 @@ def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=No
     site = site or Showcase([audit])
     rows = site.score_rows(lang)
     st = site.stats
-    ctx = {"lang": lang, "t": lambda key, **kw: t(lang, key, **kw), "root": root,
+    ctx = {"lang": lang, "root": root,
            "other_lang": "en" if lang == "fr" else "fr", "generated": audit.generated,
            "campaign_name": audit.name(lang), "campaign_id": audit.campaign_id, "attribution": attribution(lang),
            "css": (resources.files("frenchtech.report") / "static" / "showcase.css").read_text(encoding="utf-8"),
@@ -55,18 +56,18 @@ def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=No
            "stats": st}
     ctx["indicators"] = [{"pillar": pillar_name(lang, i.get("pillar", "")), "name": indicator_name(lang, i["id"]),
                           "id": i["id"], "weight": i.get("weight", 1)} for i in audit.config.get("indicators", [])]
-    ctx["ranking_svg"] = charts.ranking(rows, len(rows), audit.bar.get("last_labelled_rank"), t(lang, "ranking"),
-                                        bar_text=t(lang, "bar"))
+    ctx["ranking_svg"] = charts.ranking(rows, len(rows), audit.bar.get("last_labelled_rank"), gettext(lang, "Ranking"),
+                                        bar_text=gettext(lang, "Labelling bar"))
     if st["available"]:
         corr = st["correlations"]
         names = [indicator_name(lang, c) for c in corr.columns]
         ctx["heatmap"] = charts.heatmap([charts.shorten(f"{k + 1}. {n}", 40) for k, n in enumerate(names)],
-                                        matrix(corr), t(lang, "correlations"),
+                                        matrix(corr), gettext(lang, "Correlations between indicators (Pearson)"),
                                         fmt=lambda v: number(lang, v, 2))
         ctx["corr_codes"] = list(corr.columns)
         ctx["corr_rows"] = [{"name": n, "values": [number(lang, v, 2) for v in row]}
                             for n, row in zip(names, matrix(corr))]
-        ctx["cronbach"] = [(pillar_name(lang, k) if k != "Index" else t(lang, "composite_index"), number(lang, v, 3))
+        ctx["cronbach"] = [(pillar_name(lang, k) if k != "Index" else gettext(lang, "Index"), number(lang, v, 3))
                            for k, v in st["cronbach"].items()]
         ctx["treated"] = [{"name": indicator_name(lang, r["iCode"]), "skew": number(lang, r["Skew"], 2),
                            "kurt": number(lang, r["Kurt"], 2),
@@ -77,9 +78,10 @@ def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=No
         {"name": indicator_name(lang, r["iCode"]), "mean": number(lang, r.get("MeanAbsRankShift"), 2),
          "max": number(lang, r.get("MaxAbsRankShift"), 0)} for r in loo.to_dict("records")]
     sob = sobol_rows(audit, lang)
-    ctx["sobol_reason"] = "" if sob else t(lang, "no_sobol")
+    ctx["sobol_reason"] = "" if sob else gettext(
+        lang, "The audit has no Sobol indices (index/sobol.csv): it ran no sensitivity analysis.")
     ctx["sobol"] = sob
-    ctx["sobol_svg"] = charts.bars(sob, t(lang, "sobol")) if sob else ""
+    ctx["sobol_svg"] = charts.bars(sob, gettext(lang, "Sobol indices")) if sob else ""
     flags = audit.tables.get("flags", pd.DataFrame())
     names = {x["id"]: x["name"] for x in audit.territories}
     ctx["flags"] = [{"territory": names.get(r.get("territory"), r.get("territory")),
@@ -93,7 +95,7 @@ def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=No
         pages.append({**r, "indicators": site.indicator_rows(lang, r["id"]), "flags": ", ".join(map(str, fl))})
     ctx["territories"] = pages
     ctx["median_key"] = site.median_key
-    return site.env.get_template("jury.html").render(ctx)
+    return environment(lang).get_template("jury.html").render(ctx)
 
 
 def write_jury(audit_dir, out, lang: str = "fr", pdf: bool = True) -> dict:

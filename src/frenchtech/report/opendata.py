@@ -8,7 +8,7 @@ import pandas as pd
 
 from frenchtech import ATTRIBUTION
 from frenchtech.report.audit_data import Audit
-from frenchtech.report.i18n import PILLARS, indicator_names
+from frenchtech.report.i18n import PILLARS, gettext, indicator_names
 
 FORMATS = ("csv", "parquet", "json")
 LICENCE = "Licence Ouverte / Open Licence 2.0 (Etalab)"
@@ -159,7 +159,7 @@ def column_meaning(column: str, table: str | None = None) -> tuple[str, str]:
     if indicator_names(column):
         return indicator_names(column)
     if column in PILLARS:
-        fr, en = PILLARS[column]
+        fr, en = gettext("fr", PILLARS[column]), PILLARS[column]
         return (f"Score du pilier {fr} (0-100)", f"{en} pillar score (0-100)")
     # A column the dictionary does not know yet: say so rather than repeat its name.
     return (f"Colonne {column} (non documentée)", f"Column {column} (undocumented)")

@@ -10,7 +10,6 @@ from functools import lru_cache
 from importlib import resources
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from frenchtech import attribution
 from frenchtech.geo import load_geography
@@ -21,18 +20,14 @@ from frenchtech.report.i18n import (
     date,
     decision_name,
     decision_reason,
+    environment,
+    gettext,
     indicator_name,
     kind_name,
     number,
-    t,
 )
 from frenchtech.report.opendata import FORMATS, LICENCE, TABLE_TEXT
 from frenchtech.report.stats import statistical_audit
-
-
-def environment() -> Environment:
-    return Environment(loader=PackageLoader("frenchtech.report", "templates"),
-                       autoescape=select_autoescape(["html"]), trim_blocks=False)
 
 
 def _f(value):
@@ -50,7 +45,6 @@ class Showcase:
         self.audits = audits
         self.audit = audits[-1]
         self.geoms = maps.territory_geometries(self.audit.territories)
-        self.env = environment()
         self._rows: dict[str, list[dict]] = {}
         self._dirs: dict[str, list[dict]] = {}
         self._stats = None
@@ -66,7 +60,7 @@ class Showcase:
     def context(self, lang: str, page: str, title: str, depth: int = 1, other: str | None = None) -> dict:
         root = "../" * depth
         other_lang = "en" if lang == "fr" else "fr"
-        return {"lang": lang, "t": lambda key, **kw: t(lang, key, **kw), "root": root, "page": page,
+        return {"lang": lang, "root": root, "page": page,
                 "title": title, "generated": self.audit.generated, "attribution": attribution(lang),
                 "licence": LICENCE, "campaign_name": self.audit.name(lang), "other_lang": other_lang,
                 "other_href": f"{root}{other_lang}/{other or page + '.html'}"}
@@ -95,7 +89,7 @@ class Showcase:
                 "interval": f"{int(p05)}–{int(p95)}" if p05 is not None and p95 is not None else "",
                 "p_text": f"{_f(s.get('p_labelled')) * 100:.0f} %" if _f(s.get("p_labelled")) is not None else "",
                 "population": number(lang, terr["population"], 0),
-                "epci": " ".join(self.geoms.get(tid, {}).get("epci", [])) or t(lang, "drawn_as_department"),
+                "epci": " ".join(self.geoms.get(tid, {}).get("epci", [])) or gettext(lang, "department outline"),
                 "bar_after": bar is not None and int(s["rank"]) == bar,
             })
         return rows
@@ -103,14 +97,15 @@ class Showcase:
     def bar_text(self, lang: str) -> str:
         b = self.audit.bar
         if b.get("quota"):
-            return t(lang, "bar_quota", n=b["quota"])
+            return gettext(lang, "quota of %(n)s labels (automatic labels apart)", n=b["quota"])
         if b.get("threshold") is not None:
-            return t(lang, "bar_threshold", v=b["threshold"])
+            return gettext(lang, "threshold %(v)s", v=b["threshold"])
         return b.get("rule") or "—"
 
     def map_svg(self, lang: str, focus: str | None = None, depth_prefix: str = "territories/") -> str:
         items = self.score_rows(lang)
-        return maps.france_map(items, self.geoms, self.audit.vintage, t(lang, "map_title"), focus=focus,
+        return maps.france_map(items, self.geoms, self.audit.vintage, gettext(lang, "Map of the candidate territories"),
+                               focus=focus,
                                href=(lambda tid: f"{depth_prefix}{tid}.html") if focus is None else None)
 
     # -- pages ---------------------------------------------------------------------------------
@@ -124,17 +119,17 @@ class Showcase:
         ctx.update(rows=sorted(rows, key=lambda r: r["name"]), map_svg=self.map_svg(lang), legend=legend,
                    n_candidates=len(rows), n_labelled=sum(r["decision"] in HOLDS_LABEL for r in rows),
                    total_population=number(lang, sum(pops), 0))
-        return self.env.get_template("home.html").render(ctx)
+        return environment(lang).get_template("home.html").render(ctx)
 
     def ranking(self, lang: str) -> str:
         rows = self.score_rows(lang)
         a = self.audit
-        ctx = self.context(lang, "ranking", f'{t(lang, "ranking")} — {a.name(lang)}')
-        chart = charts.ranking(rows, len(rows), a.bar.get("last_labelled_rank"), t(lang, "ranking"),
-                               bar_text=t(lang, "bar"))
+        ctx = self.context(lang, "ranking", f'{gettext(lang, "Ranking")} — {a.name(lang)}')
+        chart = charts.ranking(rows, len(rows), a.bar.get("last_labelled_rank"), gettext(lang, "Ranking"),
+                               bar_text=gettext(lang, "Labelling bar"))
         ctx.update(rows=rows, chart=chart, has_intervals=a.has_intervals,
                    has_p="p_labelled" in a.tables["scores"].columns, bar_text=self.bar_text(lang))
-        return self.env.get_template("ranking.html").render(ctx)
+        return environment(lang).get_template("ranking.html").render(ctx)
 
     @property
     def median_key(self) -> str:
@@ -194,7 +189,8 @@ class Showcase:
         codes = set(self.audit.territory(tid)["match_codes"])
         rows = record[record["commune_insee"].isin(codes)].drop_duplicates(["ecosystem", "announced", "label_type"])
         return [{"ecosystem": r["ecosystem"], "announced": date(lang, r["announced"]),
-                 "label": t(lang, r["label_type"]) if r["label_type"] in LABEL_TYPES else r["label_type"],
+                 "label": gettext(lang, LABEL_TYPES[r["label_type"]]) if r["label_type"] in LABEL_TYPES
+                 else r["label_type"],
                  "source": r["source_url"]} for _, r in rows.sort_values("announced").iterrows()]
 
     def directory_rows(self, kind: str, tid: str | None = None, lang: str = "en") -> list[dict]:
@@ -234,13 +230,15 @@ class Showcase:
             tr=row, indicators=inds, trend=trend, history=self.history_rows(lang, tid), median_key=self.median_key,
             record=self.public_record(lang, tid),
             map_svg=self.map_svg(lang, focus=tid),
-            profile_svg=charts.profile(inds, row["name"], (row["name"], t(lang, "national_median"), t(lang, "labelled_mean"))),
-            trend_svg=charts.trend([(r["year"], r["score"]) for r in trend], t(lang, "trend")) if trend else "",
+            profile_svg=charts.profile(inds, row["name"], (row["name"], gettext(lang, "Candidates' median"),
+                                                           gettext(lang, "Labelled average"))),
+            trend_svg=(charts.trend([(r["year"], r["score"]) for r in trend], gettext(lang, "Trend across campaigns"))
+                       if trend else ""),
             structures=self.directory_rows("structures", tid, lang), initiatives=self.directory_rows("initiatives", tid, lang))
-        return self.env.get_template("territory.html").render(ctx)
+        return environment(lang).get_template("territory.html").render(ctx)
 
     def network(self, lang: str) -> str:
-        ctx = self.context(lang, "network", t(lang, "network"))
+        ctx = self.context(lang, "network", gettext(lang, "Network"))
         structures, initiatives = self.directory_rows("structures", lang=lang), self.directory_rows("initiatives", lang=lang)
         labelled = []
         for r in self.score_rows(lang):
@@ -252,16 +250,22 @@ class Showcase:
         ctx.update(labelled=labelled, directories=dirs,
                    territory_options=sorted(({"id": x["id"], "name": x["name"]} for x in self.audit.territories),
                                             key=lambda x: x["name"]))
-        return self.env.get_template("network.html").render(ctx)
+        return environment(lang).get_template("network.html").render(ctx)
 
     def data_page(self, lang: str, tables: dict, dictionary: list[dict]) -> str:
-        ctx = self.context(lang, "data", t(lang, "data"))
+        ctx = self.context(lang, "data", gettext(lang, "Open data"))
         ctx.update(tables=[{"name": n, "text": TABLE_TEXT.get(n, (n, n))[0 if lang == "fr" else 1]} for n in tables],
-                   formats=FORMATS, dictionary=dictionary)
-        return self.env.get_template("data.html").render(ctx)
+                   formats=FORMATS,
+                   dictionary=[dict(r, type_text=gettext(lang, TYPE_NAMES.get(r["type"], r["type"])))
+                               for r in dictionary])
+        return environment(lang).get_template("data.html").render(ctx)
 
 
-LABEL_TYPES = ("metropole_french_tech", "capitale_french_tech", "candidate_not_selected", "thematic_pilot")
+# label_type codes of the public record, and the message id that names them
+LABEL_TYPES = {"metropole_french_tech": "Métropole French Tech", "capitale_french_tech": "Capitale French Tech",
+               "candidate_not_selected": "candidate not selected", "thematic_pilot": "thematic pilot"}
+TYPE_NAMES = {"string": "text", "number": "number", "integer": "integer", "date": "date (YYYY-MM-DD)",
+              "boolean": "boolean"}   # column types of the data dictionary
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,7 @@ from pathlib import Path
 from frenchtech import attribution
 from frenchtech.report.api_spec import openapi_document
 from frenchtech.report.audit_data import load_audit
-from frenchtech.report.i18n import LANGS, t
+from frenchtech.report.i18n import GENERATED, LANGS, environment, gettext
 from frenchtech.report.jury import render_jury
 from frenchtech.report.opendata import write_open_data
 from frenchtech.report.showcase import Showcase
@@ -55,8 +55,9 @@ def export_showcase(audit_dirs, out) -> dict:
             (base / "territories" / f"{terr['id']}.html").write_text(site.territory_page(lang, terr["id"]),
                                                                       encoding="utf-8")
             pages += 1
-    landing = site.env.get_template("landing.html").render(
-        generated=site.audit.generated, fr_generated=t("fr", "generated"), en_generated=t("en", "generated"),
+    landing = environment("fr").get_template("landing.html").render(
+        generated=site.audit.generated, fr_generated=gettext("fr", GENERATED),
+        en_generated=gettext("en", GENERATED),
         fr_attribution=attribution("fr"), en_attribution=attribution("en"), campaign_name=site.audit.name("fr"),
         en_campaign_name=site.audit.name("en"))
     (out / "index.html").write_text(landing, encoding="utf-8")

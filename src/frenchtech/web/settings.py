@@ -55,7 +55,7 @@ TEMPLATES = [{
     ]},
 }]
 
-LOCALE_PATHS = [HERE / "locale", HERE.parent / "locale"]  # the pages' strings; the audit's reasons (frenchtech.messages)
+LOCALE_PATHS = [HERE.parent / "locale"]  # one catalogue: the pages, the reports and the audit's reasons
 STATIC_URL = "/static/"
 STATIC_ROOT = HOME / "static"
 SERVE_STATIC = True  # the platform serves its own few static files (no CDN, no separate web server needed)

@@ -2,6 +2,7 @@
 from django import template
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from frenchtech.indicators import indicator_label
 from frenchtech.messages import decode, render_fund
@@ -75,5 +76,6 @@ def plain(value):
 
 @register.simple_tag
 def colon():
-    """': ' after a label; French typography puts a non-breaking space before the colon."""
-    return "\u00a0: " if (get_language() or "fr")[:2] == "fr" else ": "
+    """': ' after a label; French typography puts a non-breaking space before the colon (the catalogue's
+    "punctuation" context, shared with the reports)."""
+    return pgettext("punctuation", ":") + " "
