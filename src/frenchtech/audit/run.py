@@ -32,6 +32,7 @@ from frenchtech.audit.score import (
     write_index_outputs,
 )
 from frenchtech.errors import InputError
+from frenchtech.geo import load_geography
 from frenchtech.indicators.backends import connect
 from frenchtech.indicators.catalogue import load_catalogue
 from frenchtech.indicators.engine import (
@@ -47,6 +48,7 @@ from frenchtech.labelling.decisions import notes as labelling_notes
 from frenchtech.labelling.probability import pass_matrix
 from frenchtech.sources import sirene
 from frenchtech.sources import store as sirene_store
+from frenchtech.sources.evidence import read_evidence_folder
 
 
 @dataclass
@@ -184,8 +186,6 @@ def national_indicators(con, campaign, info: dict, small) -> pd.DataFrame:
     """Every indicator for every EPCI of the campaign's geography: the national reference beside
     which each candidate is shown (its median, for instance). Register figures come from the
     commune totals of the audit's own scan; the small sources are re-aggregated by EPCI."""
-    from frenchtech.geo import load_geography
-
     geo = load_geography(campaign.vintage)
     c = geo.communes
     epci_of = c["epci"].where(c["kind"] == "commune", c["parent"].map(c["epci"]))
@@ -212,8 +212,6 @@ def national_indicators(con, campaign, info: dict, small) -> pd.DataFrame:
 
 def run_audit(campaign, evidence_dir, out_dir=None, engine: str = "duckdb", con=None, previous=None) -> AuditResult:
     """Audit ``campaign`` on the evidence folder; write the artefacts to ``out_dir`` if given."""
-    from frenchtech.sources.evidence import read_evidence_folder
-
     evidence_dir = Path(evidence_dir)
     predecessor_folder(campaign, evidence_dir, previous)  # a chained campaign needs it: say so before any work
     t0 = time.perf_counter()

@@ -7,11 +7,13 @@ methodological choices to vary. Every table is kept, so the jury and the report 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from frenchtech import index as engine
+from frenchtech.campaign.model import IndexMethod
 from frenchtech.index.steps import STEPS
 from frenchtech.indicators.catalogue import load_catalogue
 
@@ -53,8 +55,6 @@ def index_tables(indicators: pd.DataFrame, campaign) -> tuple[pd.DataFrame, pd.D
 def index_spec(index) -> dict:
     """The pipeline spec of an ``[index]`` section: the campaign model's (``campaign.index``) or one
     read back from a manifest's configuration (a dict, read through the same model)."""
-    from frenchtech.campaign.model import IndexMethod
-
     method = index if isinstance(index, IndexMethod) else IndexMethod.model_validate(dict(index or {}))
     return method.spec()
 
@@ -122,8 +122,6 @@ def index_notes(outcome: IndexOutcome) -> list[str]:
 def write_index_outputs(outcome: IndexOutcome, folder) -> None:
     """The index's own artefacts under ``index/``: COINr tables of every stage, the statistical audit
     and the uncertainty analysis, so each can be re-read in COINr or by the jury report."""
-    from pathlib import Path
-
     out = Path(folder) / "index"
     out.mkdir(parents=True, exist_ok=True)
 

@@ -13,6 +13,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import ibis
+import pandas as pd
+
+from frenchtech import __version__
 from frenchtech.audit.manifest import (
     SELF,
     SIGNATURE,
@@ -23,7 +27,9 @@ from frenchtech.audit.manifest import (
     read_manifest,
     sha256,
 )
+from frenchtech.audit.run import run_audit
 from frenchtech.audit.signing import check_signature, load_public_key
+from frenchtech.campaign import load_campaign
 from frenchtech.errors import FrenchTechError
 
 # Fields left out of the field-by-field comparison with the re-run's manifest, and why:
@@ -58,10 +64,6 @@ class Verification:
 
 
 def software_versions() -> dict:
-    import ibis
-    import pandas as pd
-
-    from frenchtech import __version__
     return {"frenchtech": __version__, "python": platform.python_version(), "ibis": ibis.__version__,
             "pandas": pd.__version__}
 
@@ -142,8 +144,6 @@ def _check_self(m: dict, report: Verification) -> None:
 def _from_inputs(m: dict) -> dict | None:
     """The manifest fields that the recorded campaign file and evidence folder give today, or None when
     the campaign file cannot be read (the input check names it)."""
-    from frenchtech.campaign import load_campaign
-
     entry = (m.get("inputs") or {}).get("campaign")
     if not isinstance(entry, dict) or not entry.get("path"):
         return None
@@ -197,9 +197,6 @@ def _compare_fields(recorded: dict, reference: dict, against: str, report: Verif
 
 def _rerun(m: dict, report: Verification) -> dict | None:
     """Re-run the audit in a scratch folder, compare its outputs; return the manifest it wrote."""
-    from frenchtech.audit.run import run_audit
-    from frenchtech.campaign import load_campaign
-
     campaign_entry = m.get("inputs", {}).get("campaign")
     evidence_dir = m.get("evidence_dir")
     if not campaign_entry or not evidence_dir:

@@ -24,7 +24,10 @@ from frenchtech.campaign.model import (
 )
 from frenchtech.errors import ConfigError, GeographyError
 from frenchtech.geo import VINTAGES, Territory, load_geography
-from frenchtech.labelling.settings import Labelling
+from frenchtech.index import IndexInputError, pipeline
+from frenchtech.index.monte_carlo import parse_inputs
+from frenchtech.indicators.catalogue import load_catalogue
+from frenchtech.labelling.settings import Labelling, resolve_labelling
 
 
 @dataclass(frozen=True)
@@ -239,9 +242,6 @@ def parse_campaign(raw: dict, source: str = "<campaign>", source_path=None, text
 
 def _resolve(model: CampaignFile, problems: Problems, source: str, source_path) -> Campaign:
     """The checks that span sections or need more than the file, then the campaign the audit runs."""
-    from frenchtech.indicators.catalogue import load_catalogue  # here to keep import light
-    from frenchtech.labelling.settings import resolve_labelling
-
     c = model.campaign
     vintage_ok = c.vintage in VINTAGES
     if not vintage_ok:
@@ -315,9 +315,6 @@ def _resolve(model: CampaignFile, problems: Problems, source: str, source_path) 
 
 def _index_problems(model: CampaignFile, problems: Problems) -> None:
     """The ``[index]`` steps and the ``[uncertainty]`` inputs, checked by the index engine itself."""
-    from frenchtech.index import IndexInputError, pipeline
-    from frenchtech.index.monte_carlo import parse_inputs
-
     try:
         pipe = pipeline(model.index.spec())
     except (IndexInputError, ValueError, TypeError) as exc:

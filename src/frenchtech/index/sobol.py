@@ -42,6 +42,7 @@ def mean_abs_shift(ranks: np.ndarray, nominal: np.ndarray) -> np.ndarray:
 def run_sensitivity(pipe: IndexPipeline, idata, imeta, inputs, n: int = 100, seed=0, n_boot: int = 100,
                     target=None, conf_level: float = 0.95) -> SensitivityResult:
     """Sobol indices from ``n`` base samples (``n (d + 2)`` replications)."""
+    # SALib imports scipy.stats (~0.3 s): only the Sobol analysis pays for it, not every `import frenchtech.index`.
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
 

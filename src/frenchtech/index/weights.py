@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize
 
+from .aggregate import aggregate_levels
 from .errors import IndexInputError
 from .framework import Framework
 
@@ -61,8 +62,6 @@ def optimise_level(fw: Framework, x: np.ndarray, w: dict[str, float], methods, l
                    itarg=None, optype: str = "balance", toler: float = 0.1, maxiter: int = 500
                    ) -> tuple[dict[str, float], np.ndarray]:
     """Weights of ``level`` re-fitted as COINr's ``get_opt_weights``; returns (weights, correlations)."""
-    from .aggregate import aggregate_levels
-
     if optype not in ("balance", "infomax"):
         raise IndexInputError("weights", [f"unknown optype '{optype}' (balance or infomax)"])
     codes = fw.codes_at(level)

@@ -55,7 +55,7 @@ def spark_session(master: str | None = None, conf: dict | None = None, app_name:
     master = master or os.environ.get("FRENCHTECH_SPARK_MASTER") or "local[*]"
     if master.startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    from pyspark.sql import SparkSession
+    from pyspark.sql import SparkSession  # optional (the spark extra)
 
     builder = SparkSession.builder.master(master).appName(app_name)
     settings = {**(SPARK_LOCAL if master.startswith("local") else {}), **SPARK_ALWAYS, **(conf or {})}

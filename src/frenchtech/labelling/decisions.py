@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from frenchtech.errors import InputError
+from frenchtech.labelling.observed import check_declared, flag_summary
 from frenchtech.labelling.registry import GRANTING, REJECTED, Label, as_date
 from frenchtech.labelling.rules import apply_rule, eis_group, relative_scores
 from frenchtech.labelling.settings import _years_after
@@ -215,8 +217,6 @@ def _dates(row: dict, campaign, prev_labels: dict) -> None:
 def predecessor_folder(campaign, evidence_dir, previous=None) -> Path | None:
     """The predecessor audit's folder for a chained campaign: ``previous`` if given, else
     ``<evidence>/predecessor/`` (a copy of the predecessor's audit folder kept with the evidence)."""
-    from frenchtech.errors import InputError
-
     if not campaign.predecessor:
         return None
     folder = Path(previous) if previous is not None else Path(evidence_dir) / "predecessor"
@@ -234,14 +234,11 @@ def label_audit(campaign, scores: pd.DataFrame, evidence, measures: pd.DataFrame
 
     ``scores`` has a ``score`` column indexed by territory; flags are attached to the decision table
     as a reference and never enter the decision."""
-    from frenchtech.labelling.observed import check_declared, flag_summary
-
     folder = predecessor_folder(campaign, evidence_dir, previous)
     records = read_previous(folder) if folder is not None else None
     if records is not None:
         found = {r.get("campaign") for r in records}
         if campaign.predecessor not in found:
-            from frenchtech.errors import InputError
             raise InputError(folder / "decisions.csv", f"decisions of {', '.join(sorted(map(str, found)))}, "
                              f"not of the predecessor {campaign.predecessor}",
                              expected=f"the audit folder of {campaign.predecessor}")

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from frenchtech.sources.dossier import DECLARED  # the dossier vocabulary
+
 RULES = ("quota", "threshold")
 DECISIONS = ("labelled", "not_selected")
 CANDIDATES = "candidates"   # the reference of a threshold: the candidates' mean score
@@ -146,8 +148,6 @@ def resolve_labelling(model, specs, problems, campaign_path=None) -> Labelling:
         if kind not in rules and competing[kind]:
             problems.add(("labelling",), f"labelling.kinds.{kind}: candidates have kind {kind!r} but no rule "
                          "decides it")
-
-    from frenchtech.sources.dossier import DECLARED  # the dossier vocabulary
 
     el = model.eligibility
     for i, f in enumerate(el.complete_dossier):

@@ -15,6 +15,7 @@ import functools
 import mmap
 import os
 import zipfile
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -102,8 +103,6 @@ def _blocks(path: Path, block_bytes: int) -> Iterator[tuple[memoryview | bytes, 
 
 def _inflated(path: Path, chunk_bytes: int = 4 << 20) -> Iterator[bytes]:
     """The CSV member of a zip, decompressed, in chunks; a damaged archive is an InputError."""
-    import zlib
-
     broken = (zipfile.BadZipFile, zlib.error, EOFError) + ((isal_zlib.error,) if isal_zlib is not None else ())
     try:
         yield from _inflate(path, chunk_bytes)

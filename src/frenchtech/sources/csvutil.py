@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from frenchtech.errors import InputError
+from frenchtech.geo import Geography, load_geography
 
 # An INSEE commune code: 5 digits, or 2A/2B (Corsica) and 3 digits; also used in DuckDB and Ibis queries.
 COMMUNE_PATTERN = r"^(?:[0-9]{5}|2[AB][0-9]{3})$"
@@ -171,8 +172,6 @@ def require_text(rows: CsvRows, value: str, line: int, column: str) -> str:
 
 def geography_of(where):
     """Accept a Campaign, a Geography or a vintage year."""
-    from frenchtech.geo import Geography, load_geography
-
     if isinstance(where, Geography):
         return where
     if isinstance(where, int):

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from frenchtech import __version__
+from frenchtech.geo import load_geography
 from frenchtech.hashing import file_sha256
 from frenchtech.sources.generate_sirene import write_register
 from frenchtech.sources.places import Places, build_places
@@ -234,8 +235,6 @@ def generate_evidence(campaign, out_dir, rows: int, seed: int, progress=None) ->
 
     ``rows`` is the size of the SIRENE register; ``progress(advance_rows)`` is called as it grows.
     """
-    from frenchtech.geo import load_geography
-
     if rows < 0:
         raise ValueError("rows must be >= 0")
     out = Path(out_dir)

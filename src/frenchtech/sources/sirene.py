@@ -7,11 +7,14 @@ Every INSEE code is read as text: Corsican communes (2A004) and leading zeros br
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import ibis
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from frenchtech.errors import InputError
 from frenchtech.sources import csvscan
@@ -68,7 +71,7 @@ def store_folder(path) -> Path | None:
 def _check_header(path: Path) -> list[str]:
     """Fail early, with the expected columns, when the header is not INSEE's."""
     if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # only for a Parquet stock: off `import frenchtech.audit.run` (benchmarked)
 
         names = pq.read_schema(path).names
     else:
@@ -102,9 +105,6 @@ def _check_utf8(path: Path, head: bytes) -> None:
 
 def _zip_reader(path: Path):
     """Stream the CSV inside a zip through Arrow without unpacking it to disk."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
     cols = list(ESTABLISHMENT_FIELDS)
     return pacsv.open_csv(
         csvscan.open_text(path),
@@ -203,8 +203,6 @@ def _read_store(con, store: Path, departments=None) -> ibis.Table:
 
 def engine_error(path: Path, exc: Exception) -> InputError:
     """A query engine's parse error as an InputError naming the file and line."""
-    import re
-
     text = str(exc)
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     m = re.search(r"[Ll]ine:? (\d+)", text)
