@@ -86,6 +86,7 @@ def serve(demo, campaign_file, stage, rows, home, port):
     home.mkdir(parents=True, exist_ok=True)
     os.environ["FRENCHTECH_HOME"] = str(home.resolve())  # --home wins; the variable only gives the default
     os.environ["DJANGO_SETTINGS_MODULE"] = "frenchtech.web.settings"
+    # Django once its settings module is named; the demo's services after django.setup() (their models need it).
     import django
     from django.core.management import call_command
 

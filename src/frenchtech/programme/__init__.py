@@ -18,6 +18,8 @@ def setup(database_url: str | None = None, migrate: bool = True) -> None:
     if database_url:
         os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frenchtech.programme.settings")
+    # Django is imported here, its settings module named first, and its parts after django.setup():
+    # this function is what configures it (and `frenchtech --help` does not load Django).
     import django
 
     django.setup()

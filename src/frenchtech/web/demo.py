@@ -16,6 +16,7 @@ from frenchtech.audit import run_audit
 from frenchtech.campaign import load_campaign
 from frenchtech.programme.accounts.models import Role, TerritoryTeam
 from frenchtech.programme.accounts.services import create_person
+from frenchtech.programme.calls import load_call_campaign
 from frenchtech.programme.dossiers.services import (
     create_dossier,
     open_call,
@@ -102,8 +103,6 @@ def load_demo(campaign_file, workdir: Path, rows: int = 100_000, stage: str = "r
     jurors = [person(f"juror{i}", Role.JUROR) for i in (1, 2, 3)]
     person("fund", Role.FUND_MANAGER)
     _fund_batch()
-    from frenchtech.programme.calls import load_call_campaign
-
     campaign = load_call_campaign(call)
     for spec in campaign.specs:
         if spec.id in LEFT_FOR_REGISTRATION:

@@ -7,6 +7,7 @@ from django.contrib.auth.admin import UserAdmin
 from frenchtech.programme.accounts.models import LoginAttempt, Profile, TerritoryTeam
 from frenchtech.programme.activity.admin import LoggedAdmin
 from frenchtech.programme.activity.services import record
+from frenchtech.programme.jury.models import Conflict, Review
 
 
 @admin.register(Profile)
@@ -29,8 +30,6 @@ User = get_user_model()
 
 
 def _holds_records(user) -> bool:
-    from frenchtech.programme.jury.models import Conflict, Review
-
     return (Conflict.objects.filter(juror=user).exists()
             or Review.objects.filter(assignment__juror=user, submitted_at__isnull=False).exists())
 if admin.site.is_registered(User):

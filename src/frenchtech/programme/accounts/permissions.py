@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from frenchtech.programme.accounts.models import Role
 from frenchtech.programme.accounts.services import role_of, team_of
 from frenchtech.programme.dossiers.models import Call, Dossier, Phase, Status
+from frenchtech.programme.jury.models import Assignment, Conflict, Review
 
 ALL_PHASES = frozenset(Phase.values)
 AFTER_DEADLINE = frozenset({Phase.REVIEW, Phase.DELIBERATION, Phase.PUBLISHED})
@@ -82,8 +83,6 @@ def _relation_holds(user, relation: str, obj) -> Verdict:
     if relation == "assigned":
         if not isinstance(obj, Dossier):
             return Verdict(False, _("This needs a dossier."))
-        from frenchtech.programme.jury.models import Assignment, Conflict
-
         if Conflict.objects.filter(call_id=obj.call_id, juror=user, territory=obj.territory).exists():
             return Verdict(False, _("You declared a conflict of interest with this territory."))
         if not Assignment.objects.filter(juror=user, dossier=obj).exists():
@@ -125,8 +124,6 @@ def can(user, action: str, obj, now=None) -> Verdict:
 def _juror_sees_reviews(user, dossier, call, phase) -> Verdict:
     """Independent review: a juror sees the others' reviews of a dossier only after submitting their own;
     in a blind call, only from the deliberation on."""
-    from frenchtech.programme.jury.models import Review
-
     if not Review.objects.filter(assignment__juror=user, assignment__dossier=dossier,
                                  submitted_at__isnull=False).exists():
         return Verdict(False, _("Submit your own review first: jurors see each other's reviews only after that."))

@@ -1,6 +1,9 @@
 """A campaign opened for applications (``Call``) and the dossiers territories file to it."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
@@ -134,9 +137,6 @@ class DossierVersion(models.Model):
 
 
 def _private_root():
-    import os
-    from pathlib import Path
-
     return str(getattr(settings, "PRIVATE_FILES_ROOT", None)
                or Path(os.environ.get("FRENCHTECH_HOME", ".")).resolve() / "private-files")
 
@@ -151,8 +151,6 @@ class PrivateStorage(FileSystemStorage):
 
     @property
     def location(self):
-        import os
-
         return os.path.abspath(self.base_location)
 
     @property

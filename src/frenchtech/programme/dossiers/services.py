@@ -13,6 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from frenchtech.campaign import load_campaign
+from frenchtech.errors import GeographyError
+from frenchtech.geo import load_geography
 from frenchtech.programme.activity.services import record
 from frenchtech.programme.calls import load_call_campaign
 from frenchtech.programme.dossiers.models import (
@@ -61,8 +64,6 @@ def _phase_days(campaign) -> tuple[int, int, int]:
 def open_call(campaign_file, *, opens=None, audit_dir=None, blind_review=False, actor=None) -> Call:
     """Open (or re-open with a new calendar) the call of a campaign. The phase lengths come from the
     campaign's [calendar] when it has one, starting at ``opens`` (default: now)."""
-    from frenchtech.campaign import load_campaign
-
     campaign = load_campaign(campaign_file)
     opens = opens or timezone.now()
     a, b, c = _phase_days(campaign)
@@ -113,9 +114,6 @@ def advance_phase(call: Call, actor=None, now=None) -> Call:
 
 def perimeter(vintage: int, epci=(), communes=()) -> dict:
     """Members and legal population of a perimeter given by EPCI SIREN and/or commune codes."""
-    from frenchtech.errors import GeographyError
-    from frenchtech.geo import load_geography
-
     geo = load_geography(vintage)
     # Unknown codes are said in the page's language; other geography errors as the core writes them.
     unknown = [_("Unknown EPCI SIREN %(code)s in the %(vintage)s geography.") % {"code": s, "vintage": vintage}
@@ -134,8 +132,6 @@ def perimeter(vintage: int, epci=(), communes=()) -> dict:
 
 def perimeter_names(vintage: int, epci=(), communes=()) -> tuple[list[str], list[str]]:
     """"Name (code)" of each EPCI and commune of a perimeter, for pages (unknown codes as given)."""
-    from frenchtech.geo import load_geography
-
     geo = load_geography(vintage)
     e = [f"{geo.epci.at[s, 'name']} ({s})" if s in geo.epci.index else s for s in epci]
     c = [f"{geo.communes.at[k, 'name']} ({k})" if k in geo.communes.index else k for k in communes]

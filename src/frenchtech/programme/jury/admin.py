@@ -3,6 +3,7 @@ read only here (never added, changed or deleted); a conflict of interest is neve
 and one declared here goes through ``declare_conflict`` (logged); assignments through ``assign`` and
 ``unassign`` (refused once the review is submitted); reminders are sent by ``send_reminders``."""
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 
 from frenchtech.programme.activity.admin import LoggedAdmin
 from frenchtech.programme.jury.models import (
@@ -56,8 +57,6 @@ class AssignmentAdmin(LoggedAdmin):
         try:
             made = assign(obj.juror, obj.dossier, request.user)
         except JuryError as exc:
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied(str(exc)) from None
         obj.pk, obj.call_id, obj.assigned_at = made.pk, made.call_id, made.assigned_at
         obj._state.adding = False

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from frenchtech.campaign.model import RUBRIC_2014
 from frenchtech.programme.accounts.models import Role
+from frenchtech.programme.accounts.permissions import can
 from frenchtech.programme.activity.services import record
 from frenchtech.programme.calls import load_call_campaign
 from frenchtech.programme.dossiers.models import Status
@@ -261,8 +262,6 @@ def may_see_reviews(user, dossier, now=None):
     """May ``user`` see the jury's reviews of ``dossier`` (names, scores, comments)? A ``Verdict``
     saying why not. The programme admin: from the deadline on. A juror: assigned, without conflict,
     only after submitting their own review of it, and in a blind call only from the deliberation on."""
-    from frenchtech.programme.accounts.permissions import can
-
     return can(user, "review.see", dossier, now=now)
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -97,6 +98,4 @@ def logout(request):
 
 
 def admin_login(request):
-    from django.contrib.auth.views import redirect_to_login
-
     return redirect_to_login(request.GET.get("next") or "/admin/")

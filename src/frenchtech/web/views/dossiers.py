@@ -23,7 +23,8 @@ from frenchtech.programme.dossiers.services import (
     submit_dossier,
     update_dossier,
 )
-from frenchtech.programme.jury.models import Assignment
+from frenchtech.programme.jury.models import Assignment, Conflict
+from frenchtech.programme.jury.services import counted_reviews, dossier_reviews, may_see_reviews, mean_percent
 from frenchtech.sources.dossier import DECLARED
 from frenchtech.web import labels_text
 from frenchtech.web.calls import current_call
@@ -41,8 +42,6 @@ def visible_dossiers(user, call):
         team = team_of(user)
         return qs.filter(team=team) if team else qs.none()
     if role == Role.JUROR:
-        from frenchtech.programme.jury.models import Conflict
-
         conflicted = Conflict.objects.filter(call=call, juror=user).values_list("territory", flat=True)
         return (qs.filter(assignments__juror=user, status=Status.SUBMITTED)
                 .exclude(territory__in=list(conflicted)))
@@ -99,8 +98,6 @@ def _jury_reviews(user, dossier) -> dict:
     with ``reviews_hidden`` saying why to an assigned juror). The programme admin sees every submitted
     review, excluded ones marked with the conflict behind them; a juror sees, once allowed (see
     ``may_see_reviews``), the reviews that count, other jurors' names withheld in a blind call."""
-    from frenchtech.programme.jury.services import counted_reviews, dossier_reviews, may_see_reviews, mean_percent
-
     verdict = may_see_reviews(user, dossier)
     if not verdict:
         hidden = str(verdict.reason) if role_of(user) == Role.JUROR and can(user, "dossier.view", dossier) else ""

@@ -5,6 +5,8 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from frenchtech.geo import load_geography
+from frenchtech.geo.geography import normalise_name
 from frenchtech.programme.accounts.permissions import can
 from frenchtech.programme.dossiers.models import Call, Phase
 from frenchtech.programme.calls import load_call_campaign
@@ -47,9 +49,6 @@ def perimeter_json(request):
 @require_GET
 def epci_json(request):
     """EPCI of the vintage whose name contains ?q= (at most 20), for the perimeter picker."""
-    from frenchtech.geo import load_geography
-    from frenchtech.geo.geography import normalise_name
-
     q = normalise_name(request.GET.get("q", ""))
     call = current_call()
     geo = load_geography(load_call_campaign(call).vintage if call else 2014)
