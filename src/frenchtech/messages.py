@@ -368,20 +368,27 @@ FUND_LIMITS = {"requested": "amount requested", "ticket_max": "maximum ticket", 
                "coinvest": "private co-investment"}
 
 
-def _grouped(lang: str, text: str) -> str:
-    """'1,234,567.89' written the way ``lang`` writes it (FR: 1 234 567,89)."""
-    return text.replace(",", "\u202f").replace(".", ",") if lang == "fr" else text
+def _decimal(lang: str, value: Decimal, places: int, grouped: bool = True) -> str:
+    """``value`` with ``places`` decimals, written by Babel the way ``lang`` writes it (FR: 1 234 567,89)."""
+    pattern = ("#,##0" if grouped else "0") + ("." + "0" * places if places else "")
+    return format_decimal(value, format=pattern, locale=_locale(lang), decimal_quantization=True)
 
 
 def money(lang: str, value) -> str:
     """An amount in euros without its currency: 1,250,000 or 1,250,000.50 (EN), 1 250 000 (FR); exact
     (a decimal string is never read as a float)."""
     d = Decimal(str(value))
-    return _grouped(lang, f"{d:,.0f}" if d == d.to_integral_value() else f"{d:,.2f}")
+    return _decimal(lang, d, 0 if d == d.to_integral_value() else 2)
 
 
 def _hundredths(lang, v, names):
-    return _grouped(lang, f"{Decimal(str(v)):,.2f}")
+    return _decimal(lang, Decimal(str(v)), 2)
+
+
+def _scientific(lang, v, names):
+    """1.23e-03 (EN), 1,23e-03 (FR): a solver's tolerance, as Python writes it, with the language's decimal mark."""
+    text = f"{float(v):.2e}"
+    return text.replace(".", ",") if lang == "fr" else text
 
 
 def _fund_separator(lang: str) -> str:
@@ -397,12 +404,12 @@ def _conditions(lang, v, names):
 
 FORMATS.update({
     **dict.fromkeys(("needed_score", "current_score", "estimated_score"),
-                    lambda lang, v, names: _grouped(lang, f"{float(v):.2f}")),
+                    lambda lang, v, names: _decimal(lang, Decimal(float(v)), 2, grouped=False)),
     **dict.fromkeys(("objective", "dual_bound", "allocation_value", "value", "bound"), _hundredths),
-    "relative_gap": lambda lang, v, names: _grouped(lang, f"{float(v):.2e}"),
-    "gap_percent": lambda lang, v, names: _grouped(lang, f"{float(v):.4%}"[:-1]) + ("\u00a0%" if lang == "fr"
-                                                                                    else "%"),
-    "per_euro": lambda lang, v, names: _grouped(lang, f"{float(v):,.6f}"),
+    "relative_gap": _scientific,
+    "gap_percent": lambda lang, v, names: _decimal(lang, Decimal(float(v) * 100), 4, grouped=False)
+    + ("\u00a0%" if lang == "fr" else "%"),
+    "per_euro": lambda lang, v, names: _decimal(lang, Decimal(float(v)), 6),
     "limit": lambda lang, v, names: catalogue(lang).pgettext("fund limit", FUND_LIMITS.get(str(v), str(v))),
     "conditions": _conditions,
     "rules": lambda lang, v, names: ", ".join(map(str, v if isinstance(v, list) else [v])),

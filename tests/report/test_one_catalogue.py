@@ -133,6 +133,8 @@ def test_static_showcase_and_jury_report(site, demo_audit, lang):
     data = {r["name"] for kind in ("structures", "initiatives") for r in site_.directory_rows(kind)}
     data |= {r["ecosystem"] for t in audit.territories for r in site_.public_record(lang, t["id"])}
     assert_one_language(pages, lang, data)
+    # the jury report's method names the index's steps in words, not by their codes
+    assert not re.findall(r"<dt>(?:denominate|impute|screen|treat|normalise|aggregate)</dt>", pages[f"{lang}/jury.html"])
 
 
 def _client(user, lang: str) -> Client:

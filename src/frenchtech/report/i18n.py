@@ -47,6 +47,10 @@ FACTORS = {  # methodological choices varied by the uncertainty analysis ([[unce
     "weights": "Weights", "weight": "Weight", "imputation": "Imputation",
 }
 PILLARS = {"startups": "Startups", "funding": "Funding", "support": "Support", "entrepreneurs": "Entrepreneurs"}
+STEPS = {  # the index engine's steps (frenchtech.index.steps.STEPS), in the jury report's method
+    "denominate": "Denomination", "impute": "Imputation", "screen": "Screening", "treat": "Outlier treatment",
+    "normalise": "Normalisation", "aggregate": "Aggregation",
+}
 DECISIONS = ("labelled", "not_selected", "deferred", "confirmed", "renewed", "withdrawn", "ineligible")
 
 
@@ -81,6 +85,11 @@ def _named(lang: str, names: dict, code) -> str:
 
 def pillar_name(lang: str, code: str) -> str:
     return _named(lang, PILLARS, code)
+
+
+def step_name(lang: str, code) -> str:
+    """A step of the composite index (``normalise``) in the page's language."""
+    return _named(lang, STEPS, code)
 
 
 def kind_name(lang: str, code) -> str:

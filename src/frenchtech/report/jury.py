@@ -18,6 +18,7 @@ from frenchtech.report.i18n import (
     indicator_name,
     number,
     pillar_name,
+    step_name,
 )
 from frenchtech.report.showcase import Showcase
 from frenchtech.report.stats import matrix, method_steps, treated
@@ -50,7 +51,7 @@ def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=No
            "css": (resources.files("frenchtech.report") / "static" / "showcase.css").read_text(encoding="utf-8"),
            "created": datetime_text(lang, audit.manifest.get("created", "")), "version": __version__,
            "manifest_hash": audit.data.manifest_sha256[:16],
-           "method": method_steps(audit),
+           "method": [(step_name(lang, step), text) for step, text in method_steps(audit)],
            "window": "–".join(map(str, audit.campaign.get("evidence_window", []))),
            "bar_text": site.bar_text(lang), "has_intervals": audit.has_intervals, "rows": rows,
            "stats": st}

@@ -25,6 +25,7 @@ from frenchtech.report.i18n import (
     indicator_name,
     kind_name,
     number,
+    percent,
 )
 from frenchtech.report.opendata import FORMATS, LICENCE, TABLE_TEXT
 from frenchtech.report.stats import statistical_audit
@@ -87,7 +88,7 @@ class Showcase:
                 "label_text": decision_name(lang, decision), "reason": decision_reason(lang, d, self.names) if len(d) else "",
                 "p05": p05, "p95": p95,
                 "interval": f"{int(p05)}–{int(p95)}" if p05 is not None and p95 is not None else "",
-                "p_text": f"{_f(s.get('p_labelled')) * 100:.0f} %" if _f(s.get("p_labelled")) is not None else "",
+                "p_text": percent(lang, _f(s.get("p_labelled"))) if _f(s.get("p_labelled")) is not None else "",
                 "population": number(lang, terr["population"], 0),
                 "epci": " ".join(self.geoms.get(tid, {}).get("epci", [])) or gettext(lang, "department outline"),
                 "bar_after": bar is not None and int(s["rank"]) == bar,
