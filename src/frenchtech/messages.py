@@ -26,7 +26,7 @@ import gettext as _gettext
 import json
 import math
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -258,16 +258,19 @@ def number(lang: str, value, digits: int = 1) -> str:
 
 
 def euros(lang: str, value, digits: int = 2) -> str:
-    """An amount with its currency (FR: 1 000 000,00 €; EN: €1,000,000.00), rounded to ``digits`` decimals."""
+    """An amount with its currency (FR: 1 000 000,00 €; EN: €1,000,000.00), rounded half up to ``digits``
+    decimals (as the pages always rounded amounts); a Decimal or a decimal string is never read as a float."""
     try:
-        v = float(value)
-    except (TypeError, ValueError):
+        d = Decimal(value) if isinstance(value, float) else Decimal(str(value))
+    except (TypeError, ValueError, ArithmeticError):
         return "—"
-    if math.isnan(v):
+    if not d.is_finite():
         return "—"
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     pattern = pattern + "\u00a0¤" if lang == "fr" else "¤" + pattern
-    return format_currency(Decimal(v), "EUR", format=pattern, locale=_locale(lang), currency_digits=False)
+    with localcontext() as context:
+        context.rounding = ROUND_HALF_UP
+        return format_currency(d, "EUR", format=pattern, locale=_locale(lang), currency_digits=False)
 
 
 def date(lang: str, value) -> str:

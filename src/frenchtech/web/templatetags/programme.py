@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from frenchtech.indicators import indicator_label
-from frenchtech.messages import decode, render_fund
+from frenchtech.messages import decode, euros, render_fund
 from frenchtech.web import labels_text, numbers
 
 register = template.Library()
@@ -72,6 +72,12 @@ def plain(value):
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     return str(value)
+
+
+@register.filter(name="euros")
+def euros_filter(value):
+    """An amount with its currency, as the page's language writes it: 1 000 000,00 € (FR), €1,000,000.00 (EN)."""
+    return euros((get_language() or "fr")[:2], value)
 
 
 @register.simple_tag
