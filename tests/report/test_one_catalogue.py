@@ -108,6 +108,9 @@ def assert_one_language(pages: dict[str, str], lang: str, data=frozenset()):
     found = {name: sorted(leaks(page, lang, frozenset(data))) for name, page in pages.items()}
     found = {k: v for k, v in found.items() if v}
     assert not found, f"{lang} pages show the other language's messages: {found}"
+    # one way to group digits in French everywhere: U+202F NARROW NO-BREAK SPACE (Babel's, CLDR's)
+    grouped = {k: m.group() for k, page in pages.items() if (m := re.search(r"\d\u00a0\d{3}(?!\d)", page))}
+    assert lang != "fr" or not grouped, f"digits grouped by U+00A0 instead of U+202F: {grouped}"
 
 
 def test_the_catalogue_yields_telling_messages():

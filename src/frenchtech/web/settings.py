@@ -101,3 +101,4 @@ LOGGING = {"version": 1, "disable_existing_loggers": False,
            "handlers": {"console": {"class": "logging.StreamHandler"}},
            "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}}}
 USE_THOUSAND_SEPARATOR = True
+FORMAT_MODULE_PATH = ["frenchtech.web.formats"]  # French groups digits as the reports do (U+202F)
