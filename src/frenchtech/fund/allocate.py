@@ -1,15 +1,16 @@
-"""Allocate a batch of applications: solve, round to whole euros, check every rule exactly."""
+"""Allocate a batch of applications: solve the whole-euro programme, check every rule exactly, value the
+allocation exactly, and warn when the rules leave no allocation but the empty one."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 
 from frenchtech.errors import FrenchTechError
 from frenchtech.fund.diagnose import diagnose
-from frenchtech.fund.model import Existing, Item, Model, build_items
-from frenchtech.messages import Reason, render
+from frenchtech.fund.model import Existing, Item, Model, build_items, exact, share_fraction
+from frenchtech.messages import Reason, render, render_fund
 
 
 class InfeasibleRules(FrenchTechError):
@@ -35,12 +36,14 @@ class Allocation:
     items: list[Item]
     amounts: dict[str, Decimal]          # funded application id -> whole-euro amount
     status: str                          # optimal | time_limit
-    value: Decimal                       # score-weighted euros of the rounded allocation
+    value: Decimal                       # score-weighted euros of the allocation, to the cent
     bound: float                         # the solver's dual bound (upper bound on the value)
     gap: float                           # relative gap (0 when proven optimal)
     seconds: float
     model: Model = field(repr=False, default=None)
     solution: object = field(repr=False, default=None)
+    exact_value: Fraction | None = None  # the score-weighted value, exactly (scores at full precision)
+    warnings: list[str] = field(default_factory=list)   # e.g. the rules allow no allocation but the empty one
 
     @property
     def total(self) -> Decimal:
@@ -48,11 +51,12 @@ class Allocation:
 
     def certificate_reason(self) -> Reason:
         """The solver's certificate: proven optimal (objective, dual bound, gap) or the gap left."""
-        solver = self.solution.value if self.solution is not None else float(self.value)
         if self.status == "optimal":
+            # the objective is the allocation's own value, exact to the cent: the whole-euro amounts are
+            # the solver's integer solution, so the solver's objective and this value are the same number
             return Reason("fund_certificate_optimal", {
-                "objective": f"{solver:.2f}", "dual_bound": f"{self.bound:.2f}", "relative_gap": float(self.gap),
-                "allocation_value": f"{self.value:.2f}"})
+                "objective": f"{self.value:.2f}", "dual_bound": f"{max(self.bound, float(self.value)):.2f}",
+                "relative_gap": float(self.gap), "allocation_value": f"{self.value:.2f}"})
         return Reason("fund_certificate_not_proven", {"value": f"{self.value:.2f}", "bound": f"{self.bound:.2f}",
                                                       "gap_percent": float(self.gap)})
 
@@ -64,11 +68,12 @@ class Allocation:
         return Reason("fund_certificate_not_proven_meaning", dict(p))
 
     def certificate(self) -> str:
-        return render(self.certificate_reason())
+        """The certificate in English, followed by a line per warning (what the command line prints)."""
+        return "\n".join([render(self.certificate_reason())] + [f"WARNING: {w}" for w in self.warnings])
 
 
 def allocate(apps, assessments, rules, existing: Existing | None = None, time_limit: float = 60.0,
-             gap: float = 1e-9, node_limit: int | None = None) -> Allocation:
+             gap: float = 0.0, node_limit: int | None = None) -> Allocation:
     """The best allocation of the batch under the rules. ``existing`` carries what the fund already
     committed (rolling mode); by default nothing, and the whole budget is available."""
     existing = existing or Existing(available=rules.budget_eur)
@@ -85,14 +90,35 @@ def allocate(apps, assessments, rules, existing: Existing | None = None, time_li
         raise FrenchTechError(f"the solver found no allocation within its limits ({time_limit:g} s; {sol.message}); "
                               f"raise the time limit")
     amounts = {k: Decimal(v) for k, v in sol.amounts_eur().items()}
-    scores = {it.id: it.score for it in items}
-    value = sum((Decimal(str(scores[k])) / 100 * v for k, v in amounts.items()), Decimal(0))
-    alloc = Allocation(rules, existing, items, amounts, sol.status, value.quantize(Decimal("0.01")),
-                       sol.bound, sol.gap, time.perf_counter() - t0, model, sol)
-    problems = check_allocation(alloc.amounts, items, rules, existing)
+    problems = check_allocation(amounts, items, rules, existing)
     if problems:  # cannot happen unless the solver misbehaves: never hand out a wrong allocation
         raise FrenchTechError("the allocation failed the exact rule check: " + "; ".join(problems))
+    value = model.exact_value(amounts)
+    alloc = Allocation(rules, existing, items, amounts, sol.status, cents(value), sol.bound, sol.gap,
+                       time.perf_counter() - t0, model, sol, exact_value=value)
+    if not amounts and model.cand:
+        alloc.warnings.extend(empty_warning(items, rules, existing))
     return alloc
+
+
+def cents(value: Fraction) -> Decimal:
+    """An exact value rounded to the cent (half to even), in exact integer arithmetic."""
+    return Decimal(round(value * 100)).scaleb(-2)
+
+
+def empty_warning(items, rules, existing: Existing) -> list[str]:
+    """When the optimum funds nothing although there are candidates: if no application can be funded at
+    all under the rules (every allocation but the empty one breaks a rule), say so and name the rules."""
+    at_least_one = replace(rules, commit_at_least_eur=max(Decimal(1), Decimal(rules.commit_at_least_eur)))
+    probe = Model(items, at_least_one, existing)
+    if probe.solve(time_limit=30).status != "infeasible":
+        return []   # something could be funded: funding nothing is simply the best (zero scores)
+    conflict, relax = diagnose(items, at_least_one, existing)
+    rules_ = [g for g in conflict if g != "commit_at_least"]
+    named = ", ".join(rules_) or "the applications' own limits"
+    return [f"the rules make every allocation empty: no application can be funded under {named} "
+            f"(with each application's own limits); nothing is allocated. Relax: "
+            + render_fund([relax[g] for g in rules_ if g in relax])]
 
 
 def check_allocation(amounts: dict, items, rules, existing: Existing) -> list[str]:
@@ -109,19 +135,44 @@ def check_allocation(amounts: dict, items, rules, existing: Existing) -> list[st
             out.append(f"{k}: funded although excluded ({render(it.excluded)})")
         if q(v) < q(rules.ticket_min_eur) or q(v) > q(rules.ticket_max_eur):
             out.append(f"{k}: ticket {v} outside [{rules.ticket_min_eur}, {rules.ticket_max_eur}]")
+        if q(v).denominator != 1:
+            out.append(f"{k}: {v} is not a whole amount of euros")
         if q(v) > it.cap_eur:
             out.append(f"{k}: {v} above its cap {it.cap_eur} ({it.cap_reason})")
     C = q(existing.committed) + total
     if C > 0:
         lab = q(existing.labelled) + sum((q(v) for k, v in amounts.items() if by_id[k].labelled), Fraction(0))
-        if lab < q(rules.labelled_share) * C:
+        if lab < share_fraction(rules.labelled_share) * C:
             out.append(f"labelled_share: {float(lab / C):.6%} < {rules.labelled_share:.2%}")
         regions = {r for r in existing.by_region} | {by_id[k].region for k in amounts}
         for r in sorted(regions):
             amt = q(existing.by_region.get(r, 0)) + sum((q(v) for k, v in amounts.items() if by_id[k].region == r),
                                                          Fraction(0))
-            if amt > q(rules.region_cap) * C:
+            if amt > share_fraction(rules.region_cap) * C:
                 out.append(f"region:{r}: {float(amt / C):.6%} > {rules.region_cap:.2%}")
     if total < q(rules.commit_at_least_eur):
         out.append(f"commit_at_least: {total} < {rules.commit_at_least_eur}")
+    return out
+
+
+def rule_slacks(amounts: dict, items, rules, existing: Existing) -> list[dict]:
+    """The room each batch rule has left at ``amounts``, exactly, in euros (a ``Fraction``, >= 0 when the
+    rule holds): budget: what remains available; labelled_share: labelled money above the minimum share
+    of what is committed after the batch; region:<code>: room under the regional cap; commit_at_least:
+    what the batch commits above the minimum. The regions are those the optimiser has rows for."""
+    by_id = {it.id: it for it in items}
+    q = exact
+    total = sum((q(v) for v in amounts.values()), Fraction(0))
+    C = q(existing.committed) + total
+    lab = q(existing.labelled) + sum((q(v) for k, v in amounts.items() if by_id[k].labelled), Fraction(0))
+    out = [{"rule": "budget", "slack": q(existing.available) - total},
+           {"rule": "labelled_share", "slack": lab - share_fraction(rules.labelled_share) * C}]
+    regions = sorted({it.region for it in items if not it.excluded}
+                     | {r for r, v in existing.by_region.items() if v > 0})
+    for r in regions:
+        amt = q(existing.by_region.get(r, 0)) + sum((q(v) for k, v in amounts.items() if by_id[k].region == r),
+                                                    Fraction(0))
+        out.append({"rule": f"region:{r}", "slack": share_fraction(rules.region_cap) * C - amt})
+    if q(rules.commit_at_least_eur) > 0:
+        out.append({"rule": "commit_at_least", "slack": total - q(rules.commit_at_least_eur)})
     return out

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 from scipy.optimize import linprog
 
+from frenchtech.fund.allocate import rule_slacks
 from frenchtech.fund.diagnose import diagnose
-from frenchtech.fund.model import UNIT, Model
+from frenchtech.fund.model import UNIT, Model, share_fraction
 from frenchtech.fund.regions import region_name
 from frenchtech.messages import CODE_SEPARATOR, Reason, render_fund
 
-TOL_EUR = 1.0  # binding: slack below one euro per funded application (the rounding margin)
 
 
 def pair(name: str, reasons: list[Reason]) -> dict:
@@ -74,13 +74,21 @@ class Explanation:
                 "rejected": [r.to_dict() for r in self.rejected]}
 
 
-def _cents(x: float) -> str:
-    return str(Decimal(repr(max(float(x), 0.0))).quantize(Decimal("0.01")))
+def eur_value(x: Fraction):
+    """An exact amount of euros for the outputs: an int when whole, else a float to the cent (rounded down:
+    never more room than there is)."""
+    if x.denominator == 1:
+        return int(x)
+    return math.floor(x * 100) / 100
 
 
-def _binding(rule: str, slack_eur: float, rules, vintage: int) -> Reason:
+def _eur_text(x) -> str:
+    return str(x) if isinstance(x, int) else f"{x:.2f}"
+
+
+def _binding(rule: str, slack_eur, rules, vintage: int) -> Reason:
     """What a rule with no room left means."""
-    slack = _cents(slack_eur)
+    slack = _eur_text(slack_eur)
     if rule == "budget":
         return Reason("fund_binding_budget", {"slack_eur": slack})
     if rule == "labelled_share":
@@ -94,18 +102,21 @@ def _binding(rule: str, slack_eur: float, rules, vintage: int) -> Reason:
 
 
 def _slacks(alloc) -> list[dict]:
-    """Slack of every rule row at the rounded allocation, in euros."""
-    m: Model = alloc.model
-    n = len(m.cand)
-    x = np.array([float(alloc.amounts.get(it.id, 0)) / UNIT for it in m.cand])
-    y = np.array([1.0 if it.id in alloc.amounts else 0.0 for it in m.cand])
-    act = m.A @ np.r_[x, y] if n else np.zeros(len(m.names))
+    """Room left on every batch rule at the allocation, exactly, in euros (``slack``, a Fraction), and
+    whether the rule binds: less room than the smallest move it limits, so that no whole euro can be
+    moved its way (budget, commit_at_least: one euro; labelled_share: one more euro outside labelled
+    ecosystems uses ``share`` euros of room; a region: one more euro there uses 1 - ``region_cap``)."""
+    r = alloc.rules
+    step = {"budget": Fraction(1), "commit_at_least": Fraction(1),
+            "labelled_share": share_fraction(r.labelled_share) or Fraction(1)}
+    region_step = (1 - share_fraction(r.region_cap)) or Fraction(1)
     out = []
-    for i, name in enumerate(m.names):
-        if m.groups[i] in ("caps", "ticket_min"):
+    for s in rule_slacks(alloc.amounts, alloc.items, r, alloc.existing):
+        if s["rule"] not in alloc.model.names:
             continue
-        slack = (m.hi[i] - act[i]) if np.isfinite(m.hi[i]) else (act[i] - m.lo[i])
-        out.append({"rule": name, "slack_eur": round(float(slack) * UNIT, 2)})
+        move = region_step if s["rule"].startswith("region:") else step[s["rule"]]
+        out.append({"rule": s["rule"], "slack": s["slack"], "slack_eur": eur_value(s["slack"]),
+                    "binds": s["slack"] < move})
     return out
 
 
@@ -132,10 +143,11 @@ def shadow_prices(alloc, vintage: int = 2014) -> tuple[list[dict], dict]:
     if res.status != 0:
         return [], {}
     prices = []
+    scale = dict(zip(m.names, m.scale))
     for name, mu, sign in zip(names, res.ineqlin.marginals, signs):
         if name.startswith(("cap:", "ticket_min:")):
             continue
-        value = -mu / UNIT  # value per euro of right-hand side relaxed
+        value = -mu * scale[name] / UNIT  # value per euro of the rule relaxed (a share's row counts q per euro)
         if abs(value) > 1e-9:
             prices.append({"rule": name, "value_per_eur": round(value, 6),
                            "meaning": _meaning(name, round(value, 6), vintage)})
@@ -209,8 +221,8 @@ def explain(alloc, resolve_limit: int = 200, time_limit: float = 10.0, vintage: 
     geography's, for the names of the regions."""
     m: Model = alloc.model
     slacks = _slacks(alloc)
-    binding = [{**s, "meaning": _binding(s["rule"], s["slack_eur"], alloc.rules, vintage)} for s in slacks
-               if s["slack_eur"] <= TOL_EUR * max(1, len(alloc.amounts))]
+    binding = [{"rule": s["rule"], "slack_eur": s["slack_eur"],
+                "meaning": _binding(s["rule"], s["slack_eur"], alloc.rules, vintage)} for s in slacks if s["binds"]]
     prices, per_app = shadow_prices(alloc, vintage)
     estimates = per_app.pop("_estimates", {})
     funded = []

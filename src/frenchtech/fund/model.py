@@ -1,26 +1,31 @@
 """The allocation as a mixed-integer programme, on plain data (no Django, no files).
 
-For each candidate application i: a choice y_i in {0, 1} and an amount x_i (semi-continuous: 0, or
-between the minimum ticket and the application's cap). The cap is the smallest of the maximum ticket,
-the amount requested, the minority-stake limit (x <= s (pre-money + private + x), i.e.
+For each candidate application i: a choice y_i in {0, 1} and an amount x_i in whole euros (an integer:
+0, or between the minimum ticket and the application's cap). The cap is the smallest of the maximum
+ticket, the amount requested, the minority-stake limit (x <= s (pre-money + private + x), i.e.
 x <= s (pre + private) / (1 - s)) and the co-investment limit (private >= Y per fund euro, i.e.
-x <= private / Y); caps are whole euros.
+x <= private / Y), rounded down to whole euros (exactly, in decimal arithmetic).
 
-Rule rows (each a named group that the infeasibility diagnosis can relax):
-  budget           sum x                                   <= available
-  labelled_share   sum_labelled x - share * sum x          >= share * C - C_labelled   (C: already committed)
-  region:<code>    sum_region x - cap * sum x              <= cap * C - C_region
-  commit_at_least  sum x                                   >= minimum of the batch
-  ticket_min       x_i >= ticket_min * y_i                 (one row per application)
-and per application  x_i <= cap_i * y_i.
-Amounts are solved in thousands of euros and rounded down to whole euros afterwards; the ratio rows
-keep a margin (at most one euro per funded application) so that this rounding can never break them.
+Rule rows (each a named group that the infeasibility diagnosis can relax), every coefficient and
+right-hand side an integer, derived exactly from the rules (shares as fractions p/q of their decimal
+value, money in whole euros rounded towards the rule's side, which is exact for integer amounts):
+  budget           sum x                                      <= floor(available)
+  labelled_share   q sum_labelled x - p sum x                 >= ceil(p C - q C_labelled)   (share = p/q; C: already committed)
+  region:<code>    q' sum_region x - p' sum x                 <= floor(p' C - q' C_region)  (region_cap = p'/q')
+  commit_at_least  sum x                                      >= ceil(minimum of the batch)
+  ticket_min       x_i - ceil(ticket_min) y_i                 >= 0   (one row per application)
+and per application  x_i - cap_i y_i <= 0.
+These rows are the documented rules themselves (no margin): for whole-euro amounts each row holds
+exactly when its rule holds. ``scale`` gives, per row, how many row units make one euro of the rule
+(q for a share, 1 otherwise), for shadow prices and relaxations in euros.
 """
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, Decimal
+from fractions import Fraction
 
 import numpy as np
 from scipy import sparse
@@ -28,8 +33,35 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from frenchtech.messages import Reason
 
-UNIT = 1000.0          # solver unit: thousands of euros
-MARGIN = 1.0 / UNIT    # one euro per funded application, in solver units
+UNIT = 1.0             # solver unit: one euro (amounts are integer variables)
+
+# HiGHS tolerances. The solver's values are rounded to the nearest integers and the result is checked in
+# exact arithmetic (``Solution.exact``); when the rounding is not clean (a choice at 0 with a euro left on
+# its amount, a row off by the rounding), the programme is solved again with the tight tolerances, under
+# which no row can move by as much as one unit.
+TOLERANCES = {"mip_feasibility_tolerance": 1e-7, "primal_feasibility_tolerance": 1e-7}
+TIGHT = {"mip_feasibility_tolerance": 1e-9, "primal_feasibility_tolerance": 1e-9}
+
+
+def run_milp(c, integrality, lb, ub, A, lo, hi, time_limit: float = 60.0, rel_gap: float = 0.0,
+             abs_gap: float = 1e-6, node_limit: int | None = None, presolve: bool = True, tight: bool = False):
+    """scipy.optimize.milp (HiGHS) with the model's tolerances."""
+    options = {"time_limit": time_limit, "mip_rel_gap": rel_gap, "presolve": presolve, "mip_abs_gap": abs_gap,
+               **(TIGHT if tight else TOLERANCES), **({"node_limit": node_limit} if node_limit is not None else {})}
+    with warnings.catch_warnings():   # the tolerances are passed to HiGHS verbatim, as intended
+        warnings.filterwarnings("ignore", message="Unrecognized options detected", category=RuntimeWarning)
+        return milp(c, integrality=integrality, bounds=Bounds(lb, ub), constraints=LinearConstraint(A, lo, hi),
+                    options=options)
+
+
+def share_fraction(value) -> Fraction:
+    """A rule's share (0.8, 0.35) as the exact fraction of its decimal value (4/5, 7/20)."""
+    return Fraction(str(value))
+
+
+def exact(value) -> Fraction:
+    """An amount (Decimal, int, str or float) as an exact fraction of its decimal value."""
+    return value if isinstance(value, Fraction) else Fraction(str(value))
 
 
 @dataclass(frozen=True)
@@ -41,7 +73,7 @@ class Item:
     labelled: bool
     cap_eur: int                     # largest amount the rules allow for it (whole euros)
     cap_reason: str                  # which rule sets the cap: requested, ticket_max, stake, coinvest
-    min_eur: int                     # minimum ticket
+    min_eur: int                     # minimum ticket (whole euros: the smallest whole amount allowed)
     excluded: Reason | None = None   # why it cannot be funded at all (None if it is a candidate)
 
 
@@ -54,24 +86,23 @@ class Existing:
     by_region: dict = field(default_factory=dict)
 
 
-def _floor_eur(d: Decimal) -> int:
-    return int(d.to_integral_value(rounding=ROUND_FLOOR))
+def _ceil_eur(d: Decimal) -> int:
+    return int(d.to_integral_value(rounding=ROUND_CEILING))
 
 
 def build_items(apps, assessments, rules) -> list[Item]:
     """Per-application caps and exclusions from the rules (exact decimal arithmetic)."""
     items = []
-    tmin = _floor_eur(rules.ticket_min_eur)
-    s = Decimal(str(rules.max_stake))
-    y = Decimal(str(rules.coinvest_ratio))
+    tmin = _ceil_eur(rules.ticket_min_eur)
+    s, y = share_fraction(rules.max_stake), share_fraction(rules.coinvest_ratio)
     for a in apps:
         asmt = assessments[a.application_id]
-        caps = {"requested": a.requested_eur, "ticket_max": rules.ticket_max_eur,
-                "stake": s * (a.pre_money_eur + a.private_eur) / (1 - s)}
+        caps = {"requested": exact(a.requested_eur), "ticket_max": exact(rules.ticket_max_eur),
+                "stake": s * (exact(a.pre_money_eur) + exact(a.private_eur)) / (1 - s)}
         if y > 0:
-            caps["coinvest"] = a.private_eur / y
+            caps["coinvest"] = exact(a.private_eur) / y
         reason = min(caps, key=lambda k: (caps[k], k))
-        cap = _floor_eur(caps[reason])
+        cap = math.floor(caps[reason])
         excluded = None
         if not asmt.eligible:
             excluded = Reason("fund_eliminated", {"conditions": conditions(asmt)})
@@ -90,7 +121,7 @@ def conditions(asmt) -> list[dict]:
 
 @dataclass
 class Model:
-    """Matrices of the MILP over the candidate items. Variables: x (n amounts), then y (n choices)."""
+    """Matrices of the MILP over the candidate items. Variables: x (n amounts, whole euros), then y (n choices)."""
     items: list[Item]
     rules: object
     existing: Existing
@@ -108,104 +139,132 @@ class Model:
     def _build(self):
         n = len(self.cand)
         r, ex = self.rules, self.existing
-        C, CL = float(ex.committed) / UNIT, float(ex.labelled) / UNIT
-        share, cap = float(r.labelled_share), float(r.region_cap)
-        rows, lo, hi, names, groups = [], [], [], [], []
+        C, CL = exact(ex.committed), exact(ex.labelled)
+        share, cap = share_fraction(r.labelled_share), share_fraction(r.region_cap)
+        rows, lo, hi, names, groups, scale = [], [], [], [], [], []
 
-        def add(coefs: dict, lb, ub, name, group):
+        def add(coefs: dict, lb, ub, name, group, unit=1):
             rows.append(coefs)
             lo.append(lb)
             hi.append(ub)
             names.append(name)
             groups.append(group)
+            scale.append(unit)
 
         xs = range(n)
         if "budget" not in self.drop:
-            add({k: 1.0 for k in xs}, -np.inf, float(ex.available) / UNIT, "budget", "budget")
+            add({k: 1 for k in xs}, -np.inf, math.floor(exact(ex.available)), "budget", "budget")
         if "labelled_share" not in self.drop:
-            coefs = {k: (1.0 if self.cand[k].labelled else 0.0) - share for k in xs}
-            # rounding a labelled amount down can lower the share by (1 - share) euro at most
-            coefs.update({n + k: -MARGIN * (1.0 - share) for k in xs if self.cand[k].labelled})
-            add(coefs, share * C - CL, np.inf, "labelled_share", "labelled_share")
+            p, q = share.numerator, share.denominator
+            coefs = {k: (q if self.cand[k].labelled else 0) - p for k in xs}
+            add(coefs, math.ceil(p * C - q * CL), np.inf, "labelled_share", "labelled_share", q)
+        p, q = cap.numerator, cap.denominator
         for reg in self.regions:
             g = f"region:{reg}"
             if g in self.drop:
                 continue
-            coefs = {k: (1.0 if self.cand[k].region == reg else 0.0) - cap for k in xs}
-            # rounding another region's amount down can raise this region's share by cap euro at most
-            coefs.update({n + k: MARGIN * cap for k in xs if self.cand[k].region != reg})
-            add(coefs, -np.inf, cap * C - float(ex.by_region.get(reg, 0)) / UNIT, g, g)
-        least = float(r.commit_at_least_eur) / UNIT
+            coefs = {k: (q if self.cand[k].region == reg else 0) - p for k in xs}
+            add(coefs, -np.inf, math.floor(p * C - q * exact(ex.by_region.get(reg, 0))), g, g, q)
+        least = math.ceil(exact(r.commit_at_least_eur))
         if least > 0 and "commit_at_least" not in self.drop:
-            coefs = {k: 1.0 for k in xs}
-            coefs.update({n + k: -MARGIN for k in xs})
-            add(coefs, least, np.inf, "commit_at_least", "commit_at_least")
+            add({k: 1 for k in xs}, least, np.inf, "commit_at_least", "commit_at_least")
         for k, it in enumerate(self.cand):
-            add({k: 1.0, n + k: -it.cap_eur / UNIT}, -np.inf, 0.0, f"cap:{it.id}", "caps")
+            add({k: 1, n + k: -it.cap_eur}, -np.inf, 0, f"cap:{it.id}", "caps")
             if "ticket_min" not in self.drop:
-                add({k: 1.0, n + k: -it.min_eur / UNIT}, 0.0, np.inf, f"ticket_min:{it.id}", "ticket_min")
+                add({k: 1, n + k: -it.min_eur}, 0, np.inf, f"ticket_min:{it.id}", "ticket_min")
         data, ri, ci = [], [], []
         for i, coefs in enumerate(rows):
             for j, v in coefs.items():
-                if v != 0.0:
+                if v != 0:
                     ri.append(i)
                     ci.append(j)
-                    data.append(v)
+                    data.append(float(v))
         self.A = sparse.csr_array((data, (ri, ci)), shape=(len(rows), 2 * n))
         self.lo, self.hi = np.array(lo, dtype=float), np.array(hi, dtype=float)
-        self.names, self.groups = names, groups
+        self.names, self.groups, self.scale = names, groups, scale
         self.c = -np.concatenate([self.score_vector(), np.zeros(n)])
         ylo, yhi = np.zeros(n), np.ones(n)
         for iid, v in self.force.items():
             if iid in self.index:
                 ylo[self.index[iid]] = yhi[self.index[iid]] = float(v)
         self.lb = np.concatenate([np.zeros(n), ylo])
-        self.ub = np.concatenate([np.array([it.cap_eur / UNIT for it in self.cand]), yhi])
+        self.ub = np.concatenate([np.array([float(it.cap_eur) for it in self.cand]), yhi])
+        self.integrality = np.ones(2 * n)   # whole euros and yes/no choices
 
     def score_vector(self) -> np.ndarray:
-        # value of one solver unit (EUR 1,000) given to item k, in score-weighted euros
-        return np.array([self.scores.get(it.id, it.score) / 100.0 * UNIT for it in self.cand])
+        # value of one euro given to item k, in score-weighted euros (the score at full precision)
+        return np.array([self.scores.get(it.id, it.score) / 100.0 for it in self.cand])
+
+    def exact_value(self, amounts: dict) -> Fraction:
+        """Score-weighted value of whole-euro amounts, exactly (each score is the exact value of its float)."""
+        return sum((Fraction(self.scores.get(it.id, it.score)) / 100 * exact(amounts[it.id])
+                    for it in self.cand if it.id in amounts), Fraction(0))
 
     # -- solving --------------------------------------------------------------------------------
-    def solve(self, time_limit: float = 60.0, gap: float = 1e-9, node_limit: int | None = None):
+    def solve(self, time_limit: float = 60.0, gap: float = 0.0, node_limit: int | None = None):
+        """The optimum over whole-euro amounts, in up to three passes, each checked exactly:
+        1. the amounts continuous (a relaxation of the whole-euro programme, fast): when its optimum is
+           whole euros it is the whole-euro optimum, and its bound holds for the whole-euro programme;
+        2. otherwise the amounts integer (the whole-euro programme itself);
+        3. when the rounding of pass 2 is not clean, pass 2 again with tight tolerances.
+        A pass is kept when every value is within 1e-6 of its integer, no amount is left without its
+        choice, every row holds exactly in integer arithmetic and, for a proven optimum, the exact value
+        of the whole-euro amounts reaches the solver's bound."""
         n = len(self.cand)
         if n == 0:
             return Solution(self, "optimal", np.zeros(0), np.zeros(0), 0.0, 0.0, 0.0)
-        res = milp(self.c, integrality=np.concatenate([np.zeros(n), np.ones(n)]),
-                   bounds=Bounds(self.lb, self.ub), constraints=LinearConstraint(self.A, self.lo, self.hi),
-                   options={"time_limit": time_limit, "mip_rel_gap": gap, "presolve": True,
-                            **({"node_limit": node_limit} if node_limit is not None else {})})
-        if res.status == 2 or res.x is None:
-            status = "infeasible" if res.status == 2 else "no_solution"
-            return Solution(self, status, None, None, math.nan, math.nan, math.nan, message=res.message)
-        value = -res.fun
-        bound = -res.mip_dual_bound if res.mip_dual_bound is not None else value
-        gap_ = 0.0 if res.status == 0 and (res.mip_gap or 0) <= gap else float(res.mip_gap or 0)
-        status = "optimal" if res.status == 0 else "time_limit"
-        return Solution(self, status, res.x[:n], np.round(res.x[n:]), value, bound, gap_, message=res.message)
+        relaxed = np.r_[np.zeros(n), np.ones(n)]
+        for integrality, tight in ((relaxed, False), (self.integrality, False), (self.integrality, True)):
+            res = run_milp(self.c, integrality, self.lb, self.ub, self.A, self.lo, self.hi,
+                           time_limit=time_limit, rel_gap=gap, node_limit=node_limit, tight=tight)
+            if res.status == 2 or res.x is None:
+                # infeasible even with continuous amounts (a relaxation): no whole-euro allocation either
+                status = "infeasible" if res.status == 2 else "no_solution"
+                return Solution(self, status, None, None, math.nan, math.nan, math.nan, message=res.message)
+            value = -res.fun
+            bound = -res.mip_dual_bound if res.mip_dual_bound is not None else value
+            status = "optimal" if res.status == 0 else "time_limit"
+            gap_ = 0.0 if status == "optimal" else float(res.mip_gap or 0)
+            x, y = np.round(res.x[:n]), np.round(res.x[n:])
+            x[y < 0.5] = 0.0
+            sol = Solution(self, status, x, y, value, bound, gap_, message=res.message)
+            clean = float(np.max(np.abs(res.x - np.r_[x, y]))) <= 1e-6 and self.rows_hold(x, y)
+            if clean and (status != "optimal" or sol.exact_value() >= Fraction(bound) - self.tolerance(bound)):
+                return sol
+        return sol
+
+    @staticmethod
+    def tolerance(bound: float) -> Fraction:
+        """How far below the solver's floating-point bound an exact value may fall and still be proven
+        optimal: the solver's absolute gap (1e-6) plus the rounding of a double of that size."""
+        return Fraction(1, 10**6) + Fraction(abs(bound)) * Fraction(1, 10**12)
+
+    def rows_hold(self, x: np.ndarray, y: np.ndarray) -> bool:
+        """Every row, in exact integer arithmetic, at integer x and y."""
+        v = np.r_[x, y].astype(np.int64)
+        A = self.A.tocsr()
+        act = [int(sum(int(round(a)) * int(v[j]) for a, j in zip(A.data[A.indptr[i]:A.indptr[i + 1]],
+                                                                  A.indices[A.indptr[i]:A.indptr[i + 1]])))
+               for i in range(A.shape[0])]
+        return all((not np.isfinite(lo) or a >= lo) and (not np.isfinite(hi) or a <= hi)
+                   for a, lo, hi in zip(act, self.lo, self.hi))
 
 
 @dataclass
 class Solution:
     model: Model
     status: str                       # optimal | time_limit | infeasible | no_solution
-    x: np.ndarray | None              # amounts, solver units
+    x: np.ndarray | None              # amounts, whole euros (the solver's values rounded to integers)
     y: np.ndarray | None
-    value: float                      # score-weighted euros (before rounding to whole euros)
+    value: float                      # the solver's score-weighted value
     bound: float                      # dual bound from the branch and bound
     gap: float                        # relative gap between value and bound
     message: str = ""
 
+    def exact_value(self) -> Fraction:
+        return self.model.exact_value(self.amounts_eur())
+
     def amounts_eur(self) -> dict[str, int]:
-        """Whole-euro amounts of the funded items: snapped to the nearest euro when within a cent
-        (solver tolerance), otherwise rounded down."""
-        out = {}
-        keep_min = "ticket_min" not in self.model.drop
-        for k, it in enumerate(self.model.cand):
-            if self.y[k] < 0.5:
-                continue
-            eur = self.x[k] * UNIT
-            near = round(eur)
-            amount = near if abs(eur - near) < 0.01 else math.floor(eur)
-            out[it.id] = int(min(max(amount, it.min_eur if keep_min else 0), it.cap_eur))
-        return out
+        """Whole-euro amounts of the funded items (the integer variables, rounded to remove the
+        solver's floating-point noise, far below one euro)."""
+        return {it.id: int(self.x[k]) for k, it in enumerate(self.model.cand) if self.y[k] >= 0.5 and self.x[k] > 0}

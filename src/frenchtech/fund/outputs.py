@@ -67,7 +67,8 @@ def write_allocation(out: Path, alloc, apps, explanation, fund, generated: bool)
            "existing": {"available_eur": str(alloc.existing.available), "committed_eur": str(alloc.existing.committed),
                         "labelled_eur": str(alloc.existing.labelled),
                         "by_region_eur": {k: str(v) for k, v in alloc.existing.by_region.items()}},
-           "summary": summary, "seconds": round(alloc.seconds, 3), **_plain(explanation.to_dict())}
+           "summary": summary, "seconds": round(alloc.seconds, 3), "warnings": list(alloc.warnings),
+           **_plain(explanation.to_dict())}
     (out / "explanation.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "explanation.md").write_text(markdown(doc, rows), encoding="utf-8")
     return doc
@@ -119,6 +120,7 @@ def markdown(doc: dict, rows: list[dict]) -> str:
     out = [f"# Allocation {doc['reference']}", ""]
     if doc["generated_input"]:
         out += ["> The applications are GENERATED demo data, not real accelerators.", ""]
+    out += [f"> **Warning**: {w}" for w in doc.get("warnings", [])] + ([""] if doc.get("warnings") else [])
     out += [f"**{doc['certificate']}**", "", doc["certificate_meaning"], "",
             f"- Applications: {s['applications']}, funded: {s['funded']}",
             f"- Committed in this batch: EUR {Decimal(s['batch_total_eur']):,}; score-weighted value {s['value']}",
@@ -127,7 +129,7 @@ def markdown(doc: dict, rows: list[dict]) -> str:
         out.append(f"- Share in labelled ecosystems after the batch: {s['labelled_share_after']:.2%} "
                    f"(rule: at least {float(doc['rules']['labelled_share']):.0%})")
     out += ["", "## Binding rules", ""]
-    out += [f"- `{b['rule']}`{_region_label(b['rule'])} (slack EUR {b['slack_eur']:,.2f}): {b['meaning']}"
+    out += [f"- `{b['rule']}`{_region_label(b['rule'])} (slack EUR {_eur(b['slack_eur'])}): {b['meaning']}"
             for b in doc["binding"]] or ["- none"]
     out += ["", "## Shadow prices (LP with the funding choices fixed)", "",
             "| rule | value of one more euro | meaning |", "|---|---:|---|"]
@@ -146,3 +148,8 @@ def markdown(doc: dict, rows: list[dict]) -> str:
 
 def _region_label(rule: str) -> str:
     return f" ({region_name(rule[7:])})" if rule.startswith("region:") else ""
+
+
+def _eur(x) -> str:
+    """A whole amount without decimals (2), any other to the cent (0.40)."""
+    return f"{x:,}" if isinstance(x, int) else f"{x:,.2f}"

@@ -35,7 +35,7 @@ def assess(apps, fund) -> dict[str, Assessment]:
             parts[c.id] = float(n_goalposts(x, (c.goalposts[0], c.goalposts[1], 100.0), c.direction)[0])
         score = float(np.dot(weights, [parts[c.id] for c in fund.criteria]) / weights.sum()) if len(weights) else 0.0
         failed = [e for e in fund.eliminatory if not e.passes(getattr(a, e.field, None))]
-        out[a.application_id] = Assessment(a.application_id, round(score, 6), parts, tuple(e.id for e in failed),
+        out[a.application_id] = Assessment(a.application_id, score, parts, tuple(e.id for e in failed),
                                            tuple(e.label for e in failed),
                                            tuple(e.label_fr or e.label for e in failed))
     return out
