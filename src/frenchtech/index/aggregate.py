@@ -105,7 +105,10 @@ def _copeland(C, W, para, bad):
     X = np.stack(np.broadcast_arrays(*C), axis=-1)          # (R, u, k)
     Wk = np.stack(np.broadcast_arrays(*W), axis=-1)[:, 0, :]  # (R, k)
     Wk = Wk / np.nansum(Wk, axis=-1, keepdims=True)
-    R, u, _ = X.shape
+    R = max(X.shape[0], Wk.shape[0])   # shared children with R weight sets: R outranking matrices
+    X = np.broadcast_to(X, (R,) + X.shape[1:])
+    Wk = np.broadcast_to(Wk, (R, Wk.shape[1]))
+    u = X.shape[1]
     out = np.empty((R, u))
     upper = np.triu(np.ones((u, u), dtype=bool), 1)
     for r in range(R):  # the outranking matrix is units x units: one replication at a time
@@ -200,7 +203,7 @@ def aggregate_levels(fw: Framework, X: np.ndarray, W: np.ndarray, f_ag: dict[str
             if fn not in IMPL:
                 raise IndexInputError("aggregate", [f"unknown aggregation method '{fn}' for '{p}' "
                                                     f"(expected one of {', '.join(FUNCTIONS)})"])
-            kids = fw.children[p]
+            kids = sorted(fw.children[p])   # a fixed order: the sums do not depend on iMeta's row order
             C = [vals[k] for k in kids]
             cols = [pos[k] for k in kids]
             # children and weights the same in every replication: compute one row, share it

@@ -9,6 +9,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 
 from . import rstats
 from .errors import IndexInputError
@@ -41,9 +42,11 @@ def n_zscore(x, m_sd=(0, 1)):
         return (x - np.nanmean(x, axis=0)) / rstats.sd(x) * m_sd[1] + m_sd[0]
 
 
-def n_scaled(x, npara=(0, 100)):
-    """(x - l)/(u - l) * 100 with fixed l and u (not the data's range)."""
-    return (x - npara[0]) / (npara[1] - npara[0]) * 100
+def n_scaled(x, npara=(0, 100), scale_factor=100):
+    """(x - l)/(u - l) * scale_factor with fixed l and u (not the data's range)."""
+    lo, hi = (np.asarray(v, dtype=float) for v in npara[:2])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (x - lo) / (hi - lo) * np.asarray(scale_factor, dtype=float)
 
 
 def n_dist2max(x):
@@ -64,7 +67,8 @@ def n_dist2ref(x, iref, cap_max=False):
 
 
 def n_dist2targ(x, targ, direction=1, cap_max=False):
-    """(x - min)/(targ - min) (direction 1) or (max - x)/(max - targ) (direction -1); optional cap at 1."""
+    """(x - min)/(targ - min) (direction 1) or (max - x)/(max - targ) (direction -1); optional cap at 1
+    (``cap_max``: one flag, or one per column)."""
     targ = np.asarray(targ, dtype=float)
     if np.any(np.isnan(targ)):
         raise IndexInputError("normalise", ["n_dist2targ: targ is NA"])
@@ -75,7 +79,8 @@ def n_dist2targ(x, targ, direction=1, cap_max=False):
             y = (_col_max(x) - x) / (_col_max(x) - targ)
         else:
             raise IndexInputError("normalise", ["n_dist2targ: direction must be 1 or -1"])
-    return np.where(y > 1, 1.0, y) if cap_max else y
+    cap = np.asarray(cap_max, dtype=bool)  # one flag, or one per column
+    return np.where(cap & (y > 1), 1.0, y)
 
 
 def n_fracmax(x):
@@ -102,12 +107,14 @@ def n_borda(x):
 
 
 def n_goalposts(x, gposts, direction=1, trunc2posts=True):
-    """(x - l)/(u - l) (or (x - u)/(l - u) when direction is -1), truncated to [0, 1], times a."""
+    """(x - l)/(u - l) (or (x - u)/(l - u) when direction is -1), truncated to [0, 1] where
+    ``trunc2posts`` (one flag or one per column), times a."""
     lo, hi, a = (np.asarray(g, dtype=float) for g in gposts)
     with np.errstate(divide="ignore", invalid="ignore"):
         y = (x - hi) / (lo - hi) if direction == -1 else (x - lo) / (hi - lo)
-    if trunc2posts:
-        y = np.clip(y, 0, 1)  # NaN stays NaN
+    trunc = np.asarray(trunc2posts, dtype=bool)  # one flag, or one per column
+    if trunc.any():
+        y = np.where(trunc, np.clip(y, 0, 1), y)  # NaN stays NaN
     return y * a
 
 
@@ -123,13 +130,14 @@ METHODS = {
     "none": (n_none, None),
 }
 
-# parameters COINr can read from iMeta columns when f_n_para = "use_iMeta"
-IMETA_PARAS = {
-    "n_minmax": {"l_u": ("minmax_lower", "minmax_upper")},
-    "n_zscore": {"m_sd": ("zscore_mean", "zscore_sd")},
-    "n_scaled": {"npara": ("scaled_lower", "scaled_upper")},
-    "n_goalposts": {"gposts": ("goalpost_lower", "goalpost_upper", "goalpost_scale")},
-    "n_dist2targ": {"targ": ("Target",)},
+# parameters COINr can read from iMeta columns when f_n_para = "use_iMeta" (COINr's
+# get_iMeta_norm_paras): the columns each method requires
+IMETA_COLUMNS = {
+    "n_minmax": ("minmax_lower", "minmax_upper"),
+    "n_zscore": ("zscore_mean", "zscore_sd"),
+    "n_scaled": ("scaled_lower", "scaled_upper", "scale_factor"),
+    "n_goalposts": ("goalpost_lower", "goalpost_upper", "goalpost_scale", "goalpost_trunc2posts"),
+    "n_dist2targ": ("Target",),
 }
 
 
@@ -183,20 +191,65 @@ def normalise_matrix(x: np.ndarray, codes: list[str], directions: np.ndarray, f_
     return out
 
 
+def _flags(col) -> np.ndarray:
+    """A logical iMeta column (TRUE/FALSE, true/false, 1/0) as booleans; blanks are an error."""
+    out = []
+    for v in col:
+        if isinstance(v, str) and v.strip().lower() in ("true", "false", "t", "f"):
+            out.append(v.strip().lower() in ("true", "t"))
+        elif isinstance(v, (bool, np.bool_)) or (isinstance(v, (int, float, np.number)) and not np.isnan(v)):
+            out.append(bool(v))
+        else:
+            return None
+    return np.array(out, dtype=bool)
+
+
 def _imeta_paras(fn_name: str, codes: list[str], dirs: np.ndarray, imeta) -> dict:
-    if fn_name not in IMETA_PARAS or imeta is None:
+    """Keyword arguments read from iMeta, one value per column, as COINr's ``get_iMeta_norm_paras``.
+
+    Indicators arrive multiplied by their direction, so for a direction -1 the parameters given on the
+    original scale are negated and swapped: the target becomes -target (``n_dist2targ``), the
+    goalposts (l, u) become (-u, -l) (``n_goalposts``, hence (u - x)/(u - l)), and so do the bounds
+    (l, u) of ``n_scaled`` (hence (u - x)/(u - l) * scale_factor). ``n_minmax`` and ``n_zscore`` take
+    their target range or moments as they are.
+    """
+    if fn_name not in IMETA_COLUMNS or imeta is None:
         raise IndexInputError("normalise", [f"{fn_name} cannot read its parameters from iMeta"])
     rows = imeta.set_index("iCode").loc[codes]
-    kw = {}
-    for arg, cols in IMETA_PARAS[fn_name].items():
-        missing = [c for c in cols if c not in rows.columns]
-        if missing:
-            raise IndexInputError("iMeta", [f"column '{c}' needed by {fn_name} with use_iMeta" for c in missing])
-        vals = [rows[c].to_numpy(dtype=float) for c in cols]
-        kw[arg] = vals if len(vals) > 1 else vals[0]
+    missing = [c for c in IMETA_COLUMNS[fn_name] if c not in rows.columns]
+    if missing:
+        raise IndexInputError("iMeta", [f"column '{c}' needed by {fn_name} with use_iMeta" for c in missing])
+
+    def num(c):
+        v = pd.to_numeric(rows[c], errors="coerce").to_numpy(dtype=float)
+        if np.isnan(v).any():
+            bad = [code for code, x in zip(codes, v) if np.isnan(x)]
+            raise IndexInputError("iMeta", [f"'{code}': column '{c}' needs a number for {fn_name} with use_iMeta"
+                                            for code in bad])
+        return v
+
+    def flags(c):
+        f = _flags(rows[c].tolist())
+        if f is None:
+            raise IndexInputError("iMeta", [f"column '{c}' must be TRUE or FALSE for every indicator "
+                                             f"({fn_name} with use_iMeta)"])
+        return f
+
+    neg = dirs == -1
+    if fn_name == "n_minmax":
+        return {"l_u": [num("minmax_lower"), num("minmax_upper")]}
+    if fn_name == "n_zscore":
+        return {"m_sd": [num("zscore_mean"), num("zscore_sd")]}
     if fn_name == "n_dist2targ":
-        # indicators arrive multiplied by their direction: the target must be too
-        kw["targ"] = kw["targ"] * dirs
-        if "dist2targ_cap_max" in rows.columns:
-            kw["cap_max"] = bool(rows["dist2targ_cap_max"].fillna(False).astype(bool).all())
-    return kw
+        kw = {"targ": num("Target") * dirs}   # the target must be flipped with the indicator
+        if "dist2targ_cap_max" in rows.columns:   # absent (or blank): FALSE, as COINr
+            kw["cap_max"] = _flags([False if pd.isna(v) else v for v in rows["dist2targ_cap_max"]])
+            if kw["cap_max"] is None:
+                raise IndexInputError("iMeta", ["column 'dist2targ_cap_max' must be TRUE or FALSE"])
+        return kw
+    lo_c, hi_c = ("scaled_lower", "scaled_upper") if fn_name == "n_scaled" else ("goalpost_lower", "goalpost_upper")
+    lo, hi = num(lo_c), num(hi_c)
+    lo, hi = np.where(neg, -hi, lo), np.where(neg, -lo, hi)
+    if fn_name == "n_scaled":
+        return {"npara": [lo, hi], "scale_factor": num("scale_factor")}
+    return {"gposts": [lo, hi, num("goalpost_scale")], "trunc2posts": flags("goalpost_trunc2posts")}

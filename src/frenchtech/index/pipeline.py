@@ -97,6 +97,13 @@ def read_idata(idata: pd.DataFrame, fw: Framework) -> State:
                if c not in idata and c in fw.denominator.values()]
     if errors:
         raise IndexInputError("iData", errors)
+    # units in uCode order, as COINr's new_coin (by Time, then uCode, for a panel): every step, and
+    # Copeland's outranking matrix in particular, sees the same rows whatever the file's order
+    keys = {"uCode": idata["uCode"].astype(str).to_numpy()}
+    if "Time" in idata and idata["Time"].nunique() > 1:
+        keys = {"Time": idata["Time"].to_numpy(), **keys}
+    order = pd.DataFrame(keys).sort_values(list(keys), kind="stable").index.to_numpy()
+    idata = idata.iloc[order].reset_index(drop=True)
     needed = fw.indicators + [c for c in fw.denominators if c in idata]
     num = {}
     for c in needed:
@@ -109,7 +116,7 @@ def read_idata(idata: pd.DataFrame, fw: Framework) -> State:
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             errors.append(f"column '{c}' is not numeric: value {col.iloc[i]!r} for unit "
-                          f"'{idata['uCode'].iloc[i]}' (row {i + 1})")
+                          f"'{idata['uCode'].iloc[i]}' (row {order[i] + 1})")
         num[c] = conv.to_numpy(dtype=float)
     if errors:
         raise IndexInputError("iData", errors)

@@ -170,8 +170,15 @@ def pca(x: pd.DataFrame) -> dict:
 def pca_by_aggregate(result: IndexResult, dset: str = "Aggregated") -> dict[str, dict]:
     fw = result.framework
     d = _data(result, dset)
-    return {a: pca(d[fw.children[a]]) for a in fw.aggregates
-            if len(fw.children[a]) > 1 and all(c in d for c in fw.children[a])}
+    out = {}
+    for a in fw.aggregates:
+        kids = fw.children[a]
+        if len(kids) > 1 and all(c in d for c in kids):
+            res = pca(d[sorted(kids)])   # a fixed column order: the same whatever iMeta's row order
+            if not res["loadings"].empty:
+                res["loadings"] = res["loadings"].reindex(kids)
+            out[a] = res
+    return out
 
 
 def leave_one_out(result: IndexResult, target: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -294,7 +294,7 @@ class Aggregate(Step):
             cols.update({a: scores[0, :, i] for i, a in enumerate(a for a in fw.aggregates
                                                                  if fw.level[a] <= lev - 1)})
             for p in fw.parents_by_level[lev]:
-                kids = fw.children[p]
+                kids = sorted(fw.children[p])   # a fixed order, whatever iMeta's row order
                 w.update(dict(zip(kids, wts.pca_group(np.column_stack([cols[k] for k in kids])))))
         return w
 
