@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -44,7 +46,7 @@ def test_generate_then_audit(tmp_path):
 
 
 def test_bad_input_exits_with_a_clear_error(tmp_path):
-    (tmp_path / "ev").mkdir()
+    shutil.copytree(Path(__file__).parents[1] / "sources" / "fixtures" / "valid", tmp_path / "ev")
     (tmp_path / "ev" / "StockEtablissement_utf8.csv").write_text("siren,nic\n1,2\n")
     r = CliRunner().invoke(main, ["audit", "--campaign", "campaigns/metropoles-2014.toml",
                                   "--evidence", str(tmp_path / "ev"), "--out", str(tmp_path / "out")])

@@ -1,4 +1,5 @@
 """Each reader on a valid file and on broken ones: the error names file, line, column, expected form."""
+import dataclasses
 import datetime as dt
 import shutil
 
@@ -51,7 +52,11 @@ def test_valid_folder(valid, campaign):
     assert len(ev.paths["dossiers"]) == 2
 
 
-def test_missing_files_give_typed_empty_frames(tmp_path, campaign):
+def test_missing_optional_files_give_typed_empty_frames(tmp_path, campaign):
+    with pytest.raises(InputError, match="funding_rounds.csv: file not found"):
+        read_evidence_folder(tmp_path, campaign)  # required unless the campaign marks them optional
+    evidence = campaign.model.evidence.model_copy(update={"optional": ["funding_rounds", "structures", "initiatives"]})
+    campaign = dataclasses.replace(campaign, model=campaign.model.model_copy(update={"evidence": evidence}))
     ev = read_evidence_folder(tmp_path, campaign)
     for frame, schema in ((ev.rounds, ROUNDS), (ev.structures, STRUCTURES), (ev.initiatives, INITIATIVES)):
         assert frame.empty and list(frame.columns) == list(schema)

@@ -160,13 +160,16 @@ def compute_measures(con, campaign, evidence_dir: Path, small=None) -> tuple[pd.
         try:  # one scan of the register, grouped by commune: tens of thousands of rows, kept
             totals = exact_counts(con.execute(commune_totals(src.table, ms, w, extra=sirene.row_checks)), ms)
         except Exception as exc:  # a parse error met while scanning: name the file and line
-            raise sirene.engine_error(stock, exc) from None
+            raise src.error(exc) from None
         info["per_commune"] = totals
         per_commune = ibis.memtable(totals)
         if store is None:
             _check_register(con, src, stock, con.execute(sirene.register_checks(per_commune)), info)
         else:
             info["register_rows"] = int(sirene_store.read_manifest(store).get("rows", 0))
+        if info["register_rows"] == 0:  # nothing to measure: an audit of zeros would still award labels
+            raise InputError(stock, "no establishment rows (the register holds only its header)",
+                             expected="INSEE's StockEtablissement file with its establishments, one per line")
         res = exact_counts(con.execute(territory_totals(per_commune, membership, ms)), ms)
         frames.append(res.set_index("territory"))
     if side is not None:
@@ -282,11 +285,51 @@ def _table_for(result: AuditResult) -> dict[str, pd.DataFrame]:
     }
 
 
+SCRATCH = ".audit-"        # the scratch folders of write_outputs: .audit-<pid>-<random>
+SCRATCH_MAX_AGE = 24 * 3600  # a scratch folder without an owner's pid (older versions): removed after a day
+
+
+def _owner_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def remove_leftovers(parent: Path) -> list[Path]:
+    """Remove the scratch folders that audits killed before the end left in ``parent``: only this
+    kind of folder, and only when the process that made it (named in the folder) is gone."""
+    removed = []
+    for folder in Path(parent).glob(SCRATCH + "*"):
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        owner = folder.name[len(SCRATCH):].split("-", 1)[0]
+        if owner.isdigit():
+            if int(owner) == os.getpid() or _owner_alive(int(owner)):
+                continue
+        else:
+            try:
+                if time.time() - folder.stat().st_mtime < SCRATCH_MAX_AGE:
+                    continue
+            except FileNotFoundError:
+                continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
 def write_outputs(result: AuditResult, out: Path, inputs: dict, engine: str, small=None) -> None:
-    """Write every artefact to a temporary folder, then move it into place: all or nothing."""
+    """Write every artefact to a temporary folder, then move it into place: all or nothing.
+
+    The scratch folder is named after this process, so that the next run removes it if this one is
+    killed before the end."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".audit-", dir=out.parent))
+    remove_leftovers(out.parent)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{SCRATCH}{os.getpid()}-", dir=out.parent))
     try:
         outputs = {}
         for name, frame in _table_for(result).items():

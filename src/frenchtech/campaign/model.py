@@ -61,8 +61,14 @@ class CampaignInfo(Section):
         return self
 
 
+# The small evidence files a campaign may mark optional (by their name without .csv): a file that is
+# not optional and is missing stops the audit, for a missing file would read as "none of that kind".
+OptionalSource = Literal["funding_rounds", "structures", "initiatives"]
+
+
 class Evidence(Section):
     tech_naf_tags: list[str] = Field(default_factory=lambda: ["digital_core"])
+    optional: list[OptionalSource] = Field(default_factory=list)
 
 
 class IndicatorEntry(Section):

@@ -101,4 +101,6 @@ def serve(demo, campaign_file, stage, rows, home, port):
         for role, username, password in accounts:
             click.echo(f"  {role:<13} {username:<22} {password}")
     click.secho(f"Serving on http://127.0.0.1:{port}/  (Ctrl-C to stop)", bold=True)
-    call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, insecure_serving=True)
+    # The platform's own URLs serve its static files (web/urls.py), so that a path leading out of
+    # the static folders is a 404 there, not an error of runserver's static handler.
+    call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, use_static_handler=False)

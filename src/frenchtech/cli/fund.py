@@ -160,10 +160,8 @@ def _position_command(name, op, help_text):
     def _cmd(application_id, amount, decision, key, rationale, rules_file, database):
         f = _fund_id(rules_file)
         svc = _programme(database)
-        kind = {"disburse": "disbursement", "return": "return", "write_off": "write_off", "release": "release"}[op]
-        svc.record_decision(f.id, kind, decision, rationale=rationale)
-        svc.OPERATIONS[op](f.id, application_id, amount, decision, key or f"{decision}:{op}:{application_id}")
-        click.echo(f"{name} {application_id} {_eur(amount)} booked under decision {decision}")
+        entry = svc.decide_and_book(f.id, op, application_id, amount, decision, key, rationale=rationale)
+        click.echo(f"{name} {application_id} {_eur(entry.amount_eur)} booked under decision {decision}")
     return _cmd
 
 

@@ -8,6 +8,8 @@ import os
 
 import ibis
 
+from frenchtech.errors import FrenchTechError
+
 ENGINES = ("duckdb", "spark")
 
 # Spark settings for a single machine; a cluster's own defaults apply when a master URL is given.
@@ -55,7 +57,11 @@ def spark_session(master: str | None = None, conf: dict | None = None, app_name:
     master = master or os.environ.get("FRENCHTECH_SPARK_MASTER") or "local[*]"
     if master.startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    from pyspark.sql import SparkSession  # optional (the spark extra)
+    try:
+        from pyspark.sql import SparkSession  # optional (the spark extra)
+    except ImportError:
+        raise FrenchTechError("the spark engine needs PySpark, which is not installed: "
+                              "pip install 'frenchtech[spark]' (and a Java runtime)") from None
 
     builder = SparkSession.builder.master(master).appName(app_name)
     settings = {**(SPARK_LOCAL if master.startswith("local") else {}), **SPARK_ALWAYS, **(conf or {})}

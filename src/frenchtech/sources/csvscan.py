@@ -12,6 +12,7 @@ value still open at the end of the block, and the block is parsed again joined w
 from __future__ import annotations
 
 import functools
+import io
 import mmap
 import os
 import zipfile
@@ -55,11 +56,64 @@ def csv_member(zf: zipfile.ZipFile, path: Path) -> zipfile.ZipInfo:
     raise InputError(path, "the archive holds no CSV file", expected="a zipped StockEtablissement CSV")
 
 
-def open_text(path: Path):
-    """A binary stream of the CSV text: the file, or the CSV member of a zip."""
+BROKEN_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, ValueError) + ((isal_zlib.error,) if isal_zlib is not None else ())
+
+
+def damaged(path: Path, exc: BaseException | None = None) -> InputError:
+    """The error for a zip that cannot be read to its end (cut download, corrupt bytes, not a zip)."""
+    detail = f" ({exc})" if exc is not None and str(exc) else ""
+    return InputError(path, f"the archive is damaged{detail}", expected="a complete zip file; download it again")
+
+
+def open_zip(path: Path) -> zipfile.ZipFile:
+    """The register's zip, or an InputError when it is not a readable zip."""
+    try:
+        return zipfile.ZipFile(path)
+    except (*BROKEN_ZIP, OSError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise damaged(path, exc) from None
+
+
+class _Member(io.RawIOBase):
+    """The CSV member of a zip as a stream whose read errors are InputErrors naming the file (and
+    kept in ``errors``, for a reader that a query engine wraps)."""
+
+    def __init__(self, path: Path, errors: list | None):
+        self.path, self.errors = path, errors
+        self.zf = open_zip(path)
+        try:
+            self.member = self.zf.open(csv_member(self.zf, path))
+        except BROKEN_ZIP as exc:
+            self.zf.close()
+            raise damaged(path, exc) from None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        try:
+            data = self.member.read(len(b))
+        except BROKEN_ZIP as exc:
+            err = damaged(self.path, exc)
+            if self.errors is not None:
+                self.errors.append(err)
+            raise err from None
+        b[:len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.member.close()
+            self.zf.close()
+        super().close()
+
+
+def open_text(path: Path, errors: list | None = None):
+    """A binary stream of the CSV text: the file, or the CSV member of a zip (a damaged archive
+    raises InputError, when opened or when read)."""
     if path.suffix == ".zip":
-        zf = zipfile.ZipFile(path)
-        return zf.open(csv_member(zf, path))
+        return io.BufferedReader(_Member(path, errors), buffer_size=1 << 20)
     return open(path, "rb")
 
 
@@ -103,18 +157,16 @@ def _blocks(path: Path, block_bytes: int) -> Iterator[tuple[memoryview | bytes, 
 
 def _inflated(path: Path, chunk_bytes: int = 4 << 20) -> Iterator[bytes]:
     """The CSV member of a zip, decompressed, in chunks; a damaged archive is an InputError."""
-    broken = (zipfile.BadZipFile, zlib.error, EOFError) + ((isal_zlib.error,) if isal_zlib is not None else ())
     try:
         yield from _inflate(path, chunk_bytes)
-    except broken as exc:
-        raise InputError(path, f"the archive is damaged ({exc})", expected="a complete zip file; download it again"
-                         ) from None
+    except BROKEN_ZIP as exc:
+        raise damaged(path, exc) from None
 
 
 def _inflate(path: Path, chunk_bytes: int) -> Iterator[bytes]:
     """A deflated member (INSEE's zips) is inflated with ISA-L when installed, about twice as fast as
     zlib on one core, and its CRC-32 is checked; otherwise zipfile reads it."""
-    with zipfile.ZipFile(path) as zf:
+    with open_zip(path) as zf:
         info = csv_member(zf, path)
         if isal_zlib is None or info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1:
             with zf.open(info) as f:
@@ -152,11 +204,13 @@ def _unmap_before(mm: mmap.mmap, offset: int) -> None:
 
 
 def read_columns(path, header: list[str], names: list[str], *, with_lines: bool = False,
-                 threads: int | None = None, block_bytes: int = BLOCK_BYTES) -> pa.RecordBatchReader:
+                 threads: int | None = None, block_bytes: int = BLOCK_BYTES,
+                 errors: list | None = None) -> pa.RecordBatchReader:
     """A stream of Arrow batches holding ``names`` (columns of ``header``) as text, in file order.
 
     ``with_lines`` adds ``line``, each record's line number in the file (the header is line 1).
-    Malformed rows raise InputError naming the file and line, when the stream reaches them.
+    Malformed rows raise InputError naming the file and line, when the stream reaches them; the
+    error is also appended to ``errors`` (a query engine reading the stream re-words what it raises).
     """
     if _csvscan is None:
         raise RuntimeError("the compiled CSV extractor is not built")
@@ -165,7 +219,17 @@ def read_columns(path, header: list[str], names: list[str], *, with_lines: bool 
     schema = pa.schema([(n, pa.string()) for n in names] + ([("line", pa.int64())] if with_lines else []))
     threads = threads or len(os.sched_getaffinity(0)) or 1
     batches = _batches(path, len(header), wanted, names, schema, with_lines, threads, block_bytes)
-    return pa.RecordBatchReader.from_batches(schema, batches)
+    return pa.RecordBatchReader.from_batches(schema, _kept(batches, errors))
+
+
+def _kept(batches, errors: list | None):
+    """``batches``, with an InputError they raise also kept in ``errors``."""
+    try:
+        yield from batches
+    except InputError as exc:
+        if errors is not None:
+            errors.append(exc)
+        raise
 
 
 def _batches(path, ncols, wanted, names, schema, with_lines, threads, block_bytes):
@@ -203,6 +267,11 @@ def _batches(path, ncols, wanted, names, schema, with_lines, threads, block_byte
             rows, lines, columns, ascii, line_of_row, error = result
             if error is not None:
                 kind, at, detail = error
+                if _cut_last_row(block, kind, detail, ncols, wanted):
+                    said = MALFORMED[kind].format(detail=detail, ncols=ncols).removeprefix("malformed CSV row: ")
+                    raise InputError(path, f"the file ends inside a row (it is truncated): {said}", line=line + at,
+                                     expected="complete rows as in the header, each ending with a line end; "
+                                              "download the file again")
                 raise InputError(path, MALFORMED[kind].format(detail=detail, ncols=ncols), line=line + at,
                                  expected=f"{ncols} comma-separated fields as in the header, quotes doubled "
                                           "inside quoted values; the file may be truncated")
@@ -227,6 +296,15 @@ def _batches(path, ncols, wanted, names, schema, with_lines, threads, block_byte
         pending.clear()
         block = None
         blocks.close()
+
+
+def _cut_last_row(block, kind: int, detail: int, ncols: int, wanted) -> bool:
+    """Whether a parse error is the file's last row cut short: only the last block of a file can end
+    without a line end, and the rows before its last line end parse."""
+    if not len(block) or bytes(block[-1:]) == b"\n" or not (kind == 2 or (kind == 1 and detail < ncols)):
+        return False
+    head = bytes(block[:bytes(block).rfind(b"\n") + 1])
+    return kind == 2 or _csvscan.scan(head, ncols, wanted, False)[-1] is None
 
 
 def _check_utf8(path, arrays, names, block, ncols, wanted, first_line) -> None:

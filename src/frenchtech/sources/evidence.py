@@ -1,6 +1,7 @@
 """Read every evidence file of a folder into one :class:`Evidence`.
 
-Layout of an evidence folder (missing optional files give empty tables)::
+Layout of an evidence folder (funding rounds, structures and initiatives are required unless the
+campaign's ``[evidence] optional`` names them; a missing optional file gives an empty table)::
 
     StockEtablissement_utf8.csv   SIRENE register (read by frenchtech.sources.sirene, not here)
     funding_rounds.csv            exchange_rates.csv
@@ -25,6 +26,16 @@ from frenchtech.sources.structures import read_structures
 
 FILES = {"rounds": "funding_rounds.csv", "rates": "exchange_rates.csv", "structures": "structures.csv",
          "initiatives": "initiatives.csv", "dossiers": "dossiers"}
+# Sources whose absence would read as "none": required unless the campaign marks them optional
+# (by the name of their file without .csv, as in ``[evidence] optional = ["funding_rounds"]``).
+REQUIRED = ("rounds", "structures", "initiatives")
+
+
+def optional_sources(campaign) -> set[str]:
+    """The source keys the campaign's ``[evidence] optional`` allows to be missing."""
+    model = getattr(campaign, "model", None)
+    names = getattr(getattr(model, "evidence", None), "optional", None) or ()
+    return {key for key, file in FILES.items() if file.removesuffix(".csv") in names}
 
 
 @dataclass
@@ -49,6 +60,13 @@ def read_evidence_folder(folder, campaign) -> Evidence:
     geo = geography_of(campaign)
     ev = Evidence(folder=folder)
     present = {key: folder / name for key, name in FILES.items() if (folder / name).exists()}
+    optional = optional_sources(campaign)
+    for key in REQUIRED:
+        if key not in present and key not in optional:
+            name = FILES[key].removesuffix(".csv")
+            raise InputError(folder / FILES[key], "file not found (a missing file would count as none)",
+                             expected=f"the file in the evidence folder, or `optional = [\"{name}\"]` in the "
+                                      "campaign's [evidence] section when there is no such evidence")
     if "rates" in present:
         ev.rates = read_exchange_rates(present["rates"])
     if "rounds" in present:

@@ -121,11 +121,13 @@ def fetch_sirene(out_dir, url: str = SIRENE_STOCK_URL, **kwargs) -> Fetched:
 
 
 def _check_zip(path: Path, url: str) -> None:
+    """The download is a zip holding a CSV (its directory read; its bytes are checked by their size
+    and checksum, and again by each reader's CRC-32)."""
     try:
         with zipfile.ZipFile(path) as zf:
             if not any(n.lower().endswith(".csv") for n in zf.namelist()):
                 raise FetchError(f"{url}: the archive holds no CSV file")
-    except zipfile.BadZipFile:
-        path.unlink()
-        raise FetchError(f"{url}: the download is not a valid zip archive; the partial file was removed") from None
-
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
+        path.unlink(missing_ok=True)
+        raise FetchError(f"{url}: the download is not a valid zip archive ({exc}); the partial file "
+                         f"{path} was removed; run the command again") from None

@@ -7,9 +7,10 @@ Every INSEE code is read as text: Corsican communes (2A004) and leading zeros br
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import ibis
@@ -103,11 +104,11 @@ def _check_utf8(path: Path, head: bytes) -> None:
                          expected="INSEE's UTF-8 stock file (StockEtablissement_utf8)") from None
 
 
-def _zip_reader(path: Path):
+def _zip_reader(path: Path, errors: list):
     """Stream the CSV inside a zip through Arrow without unpacking it to disk."""
     cols = list(ESTABLISHMENT_FIELDS)
     return pacsv.open_csv(
-        csvscan.open_text(path),
+        csvscan.open_text(path, errors),
         read_options=pacsv.ReadOptions(block_size=16 << 20),
         convert_options=pacsv.ConvertOptions(include_columns=cols, column_types={c: pa.string() for c in cols},
                                              strings_can_be_null=True),
@@ -121,11 +122,17 @@ class EstablishmentSource:
     date's text) when read from text rather than from an ingested store.
 
     ``with_lines``, when set, gives the same relation again with each row's ``line`` in the file
-    (for naming malformed rows; a streamed file cannot be read twice from one relation)."""
+    (for naming malformed rows; a streamed file cannot be read twice from one relation).
+    ``errors`` receives the InputError a streamed reader raised, which the engine only re-words."""
 
     path: Path
     table: ibis.Table
     with_lines: Callable[[], ibis.Table] | None = None
+    errors: list = field(default_factory=list)
+
+    def error(self, exc: Exception) -> InputError:
+        """The problem behind an engine's error while scanning this source, naming the file and line."""
+        return self.errors[0] if self.errors else engine_error(self.path, exc)
 
 
 def establishments(con, path, departments=None) -> EstablishmentSource:
@@ -146,20 +153,28 @@ def establishments(con, path, departments=None) -> EstablishmentSource:
     elif con.name == "duckdb" and csvscan.available():
         # INSEE's text files go through the parallel field extractor, which hands DuckDB the six
         # columns as Arrow batches: far faster than a general CSV reader on a national file.
+        errors: list = []
+
         def scanned(with_lines: bool = False) -> ibis.Table:
-            reader = csvscan.read_columns(path, header, cols, with_lines=with_lines)
+            reader = csvscan.read_columns(path, header, cols, with_lines=with_lines, errors=errors)
             name = f"sirene_scan_{next(_scan_ids)}"
             con.con.register(name, reader)
             return standardise(con.table(name))
 
-        return EstablishmentSource(path, scanned(), lambda: scanned(with_lines=True))
+        return EstablishmentSource(path, scanned(), lambda: scanned(with_lines=True), errors)
     elif path.suffix == ".zip":
         if con.name != "duckdb":
             raise InputError(path, f"the {con.name} engine does not read zipped CSV",
                              expected="the unzipped CSV, or a store made by `frenchtech ingest sirene`")
         name = "sirene_" + path.stem.lower().replace("-", "_")
-        con.con.register(name, _zip_reader(path))
-        raw = con.table(name)
+        errors = []
+        try:
+            con.con.register(name, _zip_reader(path, errors))
+        except InputError:
+            raise
+        except Exception as exc:  # Arrow's error on the first block, re-said with the file and line
+            raise (errors[0] if errors else engine_error(path, exc)) from None
+        return EstablishmentSource(path, standardise(con.table(name).select(*cols)), errors=errors)
     else:
         try:
             raw = _read_csv(con, path, header)
@@ -207,7 +222,15 @@ def engine_error(path: Path, exc: Exception) -> InputError:
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     m = re.search(r"[Ll]ine:? (\d+)", text)
     line = int(m.group(1)) if m else None
-    if "unicode" in text.lower() or "utf" in text.lower():
+    said = text.replace(str(path), "").lower()  # the file's own name (..._utf8.csv) says nothing
+    if ("expected number of columns" in said or "unterminated quote" in said) and _ends_inside_row(path, line):
+        counts = re.search(r"expected number of columns: (\d+) found: (\d+)", said)
+        what = (f"{counts.group(2)} fields where the header has {counts.group(1)}" if counts
+                else "a quoted value is never closed")
+        return InputError(path, f"the file ends inside a row (it is truncated): {what}", line=line,
+                          expected="complete rows as in the header, each ending with a line end; "
+                                   "download the file again")
+    if "invalid unicode" in said or "utf-8" in said or "utf8" in said:
         return InputError(path, "the file is not valid UTF-8 text", line=line,
                           expected="INSEE's UTF-8 stock file (StockEtablissement_utf8)")
     if "columns" in text.lower() or "quote" in text.lower():
@@ -215,6 +238,34 @@ def engine_error(path: Path, exc: Exception) -> InputError:
                           expected=f"{len(ESTABLISHMENT_FIELDS)}+ comma-separated fields as in the header; "
                                    "the file may be truncated")
     return InputError(path, first, line=line)
+
+
+def _ends_inside_row(path: Path, line: int | None) -> bool:
+    """Whether the engine's malformed row starting at ``line`` is the last row of a file that ends
+    without a line end: the file was cut inside that row (read only on this error path)."""
+    if line is None or path.suffix != ".csv" or not path.is_file():
+        return False
+    with open(path, "rb") as f:
+        size = f.seek(0, os.SEEK_END)
+        if size == 0:
+            return False
+        f.seek(size - 1)
+        if f.read(1) == b"\n":
+            return False
+        f.seek(0)
+        breaks = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(16 << 20), b""))
+        later = breaks + 1 - line  # line ends from that row to the end of the file
+        if later <= 0:
+            return later == 0
+        # the row spans its later lines only if a quoted value is still open at the end of the file
+        f.seek(max(0, size - (16 << 20)))
+        tail = f.read()
+    cut = len(tail)
+    for _ in range(later):
+        cut = tail.rfind(b"\n", 0, cut)
+        if cut < 0:
+            return False
+    return tail.count(b'"', cut) % 2 == 1
 
 
 def standardise(raw: ibis.Table) -> ibis.Table:

@@ -23,7 +23,6 @@ import queue
 import shutil
 import threading
 import time
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +31,7 @@ import pyarrow.csv as pacsv
 
 from frenchtech.errors import InputError
 from frenchtech.hashing import file_sha256
-from frenchtech.sources.csvscan import csv_member
+from frenchtech.sources.csvscan import BROKEN_ZIP, csv_member, damaged, open_zip
 from frenchtech.sources.csvutil import COMMUNE_PATTERN
 
 STORE_FORMAT = "frenchtech-sirene-store/1"
@@ -117,10 +116,38 @@ def source_stat(path: Path) -> dict:
 def _open_source(path: Path):
     """(binary stream, uncompressed size) of the CSV, inside a zip or not."""
     if path.suffix.lower() == ".zip":
-        zf = zipfile.ZipFile(path)
-        member = csv_member(zf, path)
-        return zf.open(member), member.file_size
+        zf = open_zip(path)
+        try:
+            member = csv_member(zf, path)
+            return _Member(path, zf.open(member)), member.file_size
+        except BROKEN_ZIP as exc:
+            raise damaged(path, exc) from None
     return open(path, "rb"), path.stat().st_size
+
+
+class _Member:
+    """A zip member whose read errors (a damaged archive) are InputErrors naming the file."""
+
+    def __init__(self, path: Path, stream):
+        self.path, self.stream = path, stream
+
+    def _call(self, name, *args):
+        try:
+            return getattr(self.stream, name)(*args)
+        except BROKEN_ZIP as exc:
+            raise damaged(self.path, exc) from None
+
+    def read(self, n=-1):
+        return self._call("read", n)
+
+    def readline(self, n=-1):
+        return self._call("readline", n)
+
+    def seek(self, *args):
+        return self._call("seek", *args)
+
+    def close(self):
+        self.stream.close()
 
 
 def _header(path: Path, stream) -> bytes:
@@ -307,6 +334,12 @@ def ingest_sirene(source, store, *, progress=None, part_bytes: int = PART_BYTES,
     hasher = threading.Thread(target=lambda: digest.append(file_sha256(source)), daemon=True)
     hasher.start()
     work = _work_dir(store)
+    stream, total = _open_source(source)  # a damaged archive or a wrong header: said before any work
+    try:
+        header = _header(source, stream)
+    except BaseException:
+        stream.close()
+        raise
     state = _checkpoint(work)
     if state.get("source") != stat or force:
         shutil.rmtree(work, ignore_errors=True)
@@ -314,10 +347,8 @@ def ingest_sirene(source, store, *, progress=None, part_bytes: int = PART_BYTES,
     work.mkdir(parents=True, exist_ok=True)
     (work / DATA).mkdir(exist_ok=True)
     summary.resumed_parts = len(state["parts"])
-    stream, total = _open_source(source)
     con = _connect(memory_limit, threads)
     try:
-        header = _header(source, stream)
         start = state["parts"][-1]["end"] if state["parts"] else len(header)
         if progress:
             progress(total, start)
@@ -333,6 +364,9 @@ def ingest_sirene(source, store, *, progress=None, part_bytes: int = PART_BYTES,
             _save_checkpoint(work, state)
             start = batches.end
         rejected = _collect_rejects(con, work)
+    except InputError:  # the file itself is bad: resuming would meet it again; leave nothing behind
+        shutil.rmtree(work, ignore_errors=True)
+        raise
     finally:
         stream.close()
         con.close()
@@ -340,6 +374,10 @@ def ingest_sirene(source, store, *, progress=None, part_bytes: int = PART_BYTES,
     if bad_fields:
         rejected[REASONS["_reject_fields"]] = bad_fields
     total_rows = sum(p["rows"] for p in state["parts"])
+    if total_rows + bad_fields == 0:
+        shutil.rmtree(work, ignore_errors=True)
+        raise InputError(source, "no establishment rows (the register holds only its header)",
+                         expected="INSEE's StockEtablissement file with its establishments, one per line")
     kept = total_rows - sum(v for k, v in rejected.items() if k != REASONS["_reject_fields"])
     departments = sorted(p.name.split("=", 1)[1] for p in (work / DATA).glob("dep=*"))
     manifest = {

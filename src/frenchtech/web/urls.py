@@ -48,7 +48,13 @@ from django.conf import settings
 if settings.SERVE_STATIC:
     from django.contrib.staticfiles.views import serve as _serve_static
 
+    from django.core.exceptions import SuspiciousFileOperation
+    from django.http import Http404
+
     def _static(request, path):
-        return _serve_static(request, path, insecure=True)
+        try:
+            return _serve_static(request, path, insecure=True)
+        except SuspiciousFileOperation:  # a path leading out of the static folders (../): no such file
+            raise Http404("no such static file") from None
 
     urlpatterns.append(re_path(r"^static/(?P<path>.*)$", _static))

@@ -11,9 +11,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 
 from frenchtech.errors import FrenchTechError
-from frenchtech.programme.fund.models import Decision, Entry, Fund, Line, Position
+from frenchtech.programme.fund.models import MONEY, Decision, Entry, Fund, Line, Position
 
 CENT = Decimal("0.01")
+LARGEST = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"]) - CENT  # what a ledger amount holds
 A = Line.Account
 
 
@@ -29,8 +30,12 @@ def money(value, what: str = "amount") -> Decimal:
         d = Decimal(str(value).strip())
     except InvalidOperation:
         raise LedgerError(f"{what}: {value!r} is not an amount in EUR") from None
-    if not d.is_finite() or d <= 0:
+    if not d.is_finite():
+        raise LedgerError(f"{what}: {value} is not a finite amount in EUR")
+    if d <= 0:
         raise LedgerError(f"{what}: {value} must be a positive amount")
+    if d > LARGEST:
+        raise LedgerError(f"{what}: {value} is more than the ledger holds (at most EUR {LARGEST:,})")
     if d != d.quantize(CENT):
         raise LedgerError(f"{what}: {value} has more than 2 decimals (amounts are to the cent)")
     return d.quantize(CENT)
@@ -214,6 +219,18 @@ def release(fund_code, application_id, amount, decision, key) -> Entry:
 
 OPERATIONS = {"commit": commit, "disburse": disburse, "return": record_return, "write_off": write_off,
               "release": release}
+DECISION_KINDS = {"disburse": "disbursement", "return": "return", "write_off": "write_off", "release": "release"}
+
+
+def decide_and_book(fund_code: str, op: str, application_id: str, amount, decision: str, key: str | None = None,
+                    rationale: str = "", decided_by: str = "") -> Entry:
+    """Record the decision of a position operation and book its entry together: the amount is checked
+    first, and a refused entry leaves no decision behind."""
+    what = {"disburse": "disbursement", "write_off": "write-off"}.get(op, op)
+    money(amount, f"{what} for {application_id}")
+    with transaction.atomic():
+        record_decision(fund_code, DECISION_KINDS[op], decision, rationale=rationale, decided_by=decided_by)
+        return OPERATIONS[op](fund_code, application_id, amount, decision, key or f"{decision}:{op}:{application_id}")
 
 
 def apply_entries(fund_code: str, entries, after_each=None) -> dict:

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from frenchtech.geo import load_geography
+from frenchtech.geo.geography import VINTAGES
 from frenchtech.geo.geography import normalise_name
 from frenchtech.programme.accounts.permissions import can
 from frenchtech.programme.dossiers.models import Call, Phase
@@ -39,10 +40,15 @@ def _codes(value: str) -> list[str]:
 def perimeter_json(request):
     """Population and size of a perimeter: ?vintage=2014&epci=SIREN,...&communes=CODE,..."""
     call = current_call()
+    given = request.GET.get("vintage")
     try:
-        vintage = int(request.GET.get("vintage") or (load_call_campaign(call).vintage if call else 2014))
+        vintage = int(given or (load_call_campaign(call).vintage if call else 2014))
     except ValueError:
-        vintage = 2014
+        vintage = None
+    if vintage not in VINTAGES:
+        return JsonResponse({"ok": False, "error": f"unknown geography vintage {given!r}; available: "
+                                                   + ", ".join(map(str, VINTAGES)),
+                             "population": 0, "communes": 0}, status=400)
     return JsonResponse(perimeter(vintage, _codes(request.GET.get("epci", "")), _codes(request.GET.get("communes", ""))))
 
 
