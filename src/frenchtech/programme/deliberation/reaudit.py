@@ -16,7 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from frenchtech.audit.folder import read as read_audit
-from frenchtech.audit.manifest import check_manifest
 from frenchtech.labelling.registry import as_date
 from frenchtech.programme.activity.services import record
 from frenchtech.programme.deliberation import snapshot
@@ -29,7 +28,7 @@ from frenchtech.programme.deliberation.services import (
 )
 from frenchtech.programme.dossiers.models import Call
 from frenchtech.programme.labels.models import CampaignRun, Decision
-from frenchtech.programme.labels.services import PublicationError, correct_decision
+from frenchtech.programme.labels.services import PublicationError, correct_decision, refuse_edited_manifest
 
 COMPARED = ("decision", "kind", "valid_from", "review_until", "valid_until", "reapply_from")
 
@@ -71,10 +70,7 @@ def _audit(audit_dir) -> tuple[dict, str, list[dict]]:
             raise PublicationError(f"{path}: not found (an audit folder has manifest.json and decisions.csv)")
     audit = read_audit(folder)
     manifest = audit.manifest
-    problems = check_manifest(manifest)
-    if problems:
-        raise PublicationError(f"{manifest_path}: edited after the audit ("
-                               + "; ".join(p.get("problem", str(p)) for p in problems) + ")")
+    refuse_edited_manifest(manifest, manifest_path)
     return manifest, audit.manifest_sha256, audit.decision_records()
 
 

@@ -16,11 +16,10 @@ import tempfile
 from pathlib import Path
 
 from frenchtech.audit.folder import PUBLISHED_EVIDENCE
-from frenchtech.audit.manifest import check_manifest
 from frenchtech.errors import InputError
 from frenchtech.hashing import file_sha256
 from frenchtech.programme.deliberation.models import PublishedFile
-from frenchtech.programme.labels.services import PublicationError
+from frenchtech.programme.labels.services import PublicationError, refuse_edited_manifest
 
 LISTED_EVIDENCE = ("structures", "initiatives")
 
@@ -43,10 +42,7 @@ def pin(publication, audit_dir) -> int:
     if _sha(raw) != publication.manifest_sha256:
         raise PublicationError(f"{folder / 'manifest.json'}: changed while it was being published")
     manifest = json.loads(raw)
-    problems = check_manifest(manifest)
-    if problems:
-        raise PublicationError(f"{folder / 'manifest.json'}: edited after the audit ("
-                               + "; ".join(p.get("problem", str(p)) for p in problems) + ")")
+    refuse_edited_manifest(manifest, folder / "manifest.json")
     files = {"manifest.json": raw}
     for name, digest in sorted(manifest.get("outputs", {}).items()):
         files[name] = _checked(folder / name, digest)

@@ -36,6 +36,14 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
+def refuse_edited_manifest(manifest: dict, path) -> None:
+    """A manifest whose content no longer matches its own hash is never published."""
+    problems = check_manifest(manifest)
+    if problems:
+        raise PublicationError(f"{path}: edited after the audit ("
+                               + "; ".join(p.get("problem", str(p)) for p in problems) + "); run `frenchtech verify`")
+
+
 @transaction.atomic
 def publish_audit(audit_dir) -> CampaignRun:
     """Record an audit's decisions (decisions.csv, checked against manifest.json) and the labels they
@@ -48,10 +56,7 @@ def publish_audit(audit_dir) -> CampaignRun:
             raise InputError(p, "not found", expected="an audit folder (manifest.json, decisions.csv)")
     audit = read_audit(folder)
     manifest = audit.manifest
-    problems = check_manifest(manifest)
-    if problems:
-        raise PublicationError(f"{manifest_path}: edited after the audit ("
-                               + "; ".join(p.get("problem", str(p)) for p in problems) + "); run `frenchtech verify`")
+    refuse_edited_manifest(manifest, manifest_path)
     if not audit.output_intact("decisions.csv"):
         raise PublicationError(f"{decisions_path}: differs from the hash recorded in its manifest; "
                                "run `frenchtech verify` on the audit")
