@@ -175,6 +175,13 @@ def encode(reasons: Iterable[Reason]) -> tuple[str, str]:
             json.dumps([dict(r.params) for r in reasons], ensure_ascii=False, sort_keys=True, allow_nan=False))
 
 
+def columns_of(reasons, field: str) -> dict:
+    """The columns of a list of reasons in a table: ``field`` (the English text), ``field_code`` and
+    ``field_params`` (as ``encode`` writes them)."""
+    code, params = encode(reasons)
+    return {field: render_all(reasons, "en"), f"{field}_code": code, f"{field}_params": params}
+
+
 def decode(codes, params) -> list[Reason]:
     """The reasons of a (codes, params) pair of columns, as ``encode`` wrote them."""
     codes = cell_text(codes).strip()
@@ -224,6 +231,19 @@ def render(reason: Reason, lang: str = "en", names: Mapping[str, str] | None = N
 def render_all(reasons: Iterable[Reason], lang: str = "en", names: Mapping[str, str] | None = None) -> str:
     """Several reasons side by side, joined as the language joins them ("; " or " ; ")."""
     return catalogue(lang).pgettext("separator", SEPARATOR).join(render(r, lang, names) for r in reasons)
+
+
+def render_columns(entry, field: str, lang: str, join=render_all) -> str | None:
+    """The explanation ``field`` of a table row (a CSV row, an explanation.json entry) rendered in
+    ``lang`` from its ``<field>_code`` and ``<field>_params`` columns by ``join`` (reasons, lang) -> text;
+    None when the row carries no codes, or codes this version does not know (the caller shows the text
+    as written)."""
+    entry = {} if entry is None else entry   # a dict or a table row (a pandas Series)
+    try:
+        reasons = decode(entry.get(f"{field}_code"), entry.get(f"{field}_params"))
+        return join(reasons, lang) if reasons else None
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def decision_words(lang: str, code) -> str:

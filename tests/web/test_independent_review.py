@@ -122,6 +122,7 @@ def test_conflict_declared_after_scoring_excludes_the_review(dossiers, people, c
     assert counted.juror == people["juror2"] and not counted.excluded and counted.exclusion_reason == ""
     assert counted.scores == LOW and (counted.total, counted.max) == (12, 30)
     assert total(counted.scores, call.rubric.criteria)["percent"] == counted.percent
+    assert counted.percent == pytest.approx(40)   # 12 of 30
     entry = Entry.objects.filter(action="conflict.declare").last()
     assert entry.after["territory"] == "lyon" and entry.after["excluded_reviews"] == [excluded.review.pk]
 

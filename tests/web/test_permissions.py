@@ -169,6 +169,8 @@ def test_stale_assignment_to_a_draft_opens_nothing(world):
             v = can(juror, action, lyon)
             assert not v, (phase, action)
             assert str(v.reason)
+            if action in ("dossier.view", "attachment.view") and phase != "upcoming":
+                assert "draft" in str(v.reason), (phase, action, str(v.reason))
 
 
 def test_fund_actions_outside_any_campaign(world):

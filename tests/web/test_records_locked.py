@@ -179,17 +179,17 @@ def test_admin_obeys_the_workflow(reviewed, dossiers, people, call):
     form = {"name": "Lyon", "epci": '["246900245"]', "communes": "[]", "declared": '{"funding_eur": 0}',
             "narrative": "{}", "structures": "[]", "initiatives": "[]", "status": "draft", "population": "0",
             "versions-TOTAL_FORMS": "0", "versions-INITIAL_FORMS": "0"}
-    admin.post(url, form)
+    assert admin.post(url, form).status_code == 403   # read-only in the admin
     stored = Dossier.objects.get(pk=lyon.pk)
     assert stored.declared == {"funding_eur": 1000000, "support_structures": 4} and stored.status == "submitted"
-    admin.post(f"/admin/dossiers/dossier/{lyon.pk}/delete/", {"post": "yes"})
+    assert admin.post(f"/admin/dossiers/dossier/{lyon.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Dossier.objects.filter(pk=lyon.pk).exists()
     # a submitted review: scores unchanged; no review can be added
     review = reviewed["submitted"]
     before = Review.objects.get(pk=review.pk).scores
-    admin.post(f"/admin/jury/review/{review.pk}/change/",
+    assert admin.post(f"/admin/jury/review/{review.pk}/change/",
                {"assignment": review.assignment_id, "scores": '{"ecosystem": 0, "ambition": 0}', "comment": "",
-                "submitted_at_0": "2014-10-01", "submitted_at_1": "10:00:00"})
+                "submitted_at_0": "2014-10-01", "submitted_at_1": "10:00:00"}).status_code == 403
     assert Review.objects.get(pk=review.pk).scores == before
     assert admin.get("/admin/jury/review/add/").status_code == 403
     admin.post("/admin/jury/review/", {"action": "delete_selected", "_selected_action": [review.pk], "post": "yes"})

@@ -213,6 +213,12 @@ def national_indicators(con, campaign, info: dict, small) -> pd.DataFrame:
     return out
 
 
+def software_versions() -> dict:
+    """The software an audit records in its manifest (``verify`` compares it with the running one)."""
+    return {"frenchtech": __version__, "python": platform.python_version(), "ibis": ibis.__version__,
+            "pandas": pd.__version__}
+
+
 def run_audit(campaign, evidence_dir, out_dir=None, engine: str = "duckdb", con=None, previous=None) -> AuditResult:
     """Audit ``campaign`` on the evidence folder; write the artefacts to ``out_dir`` if given."""
     evidence_dir = Path(evidence_dir)
@@ -346,8 +352,7 @@ def write_outputs(result: AuditResult, out: Path, inputs: dict, engine: str, sma
         c = result.campaign
         manifest = {
             **campaign_fields(c, result.evidence_dir),
-            "software": {"frenchtech": __version__, "python": platform.python_version(),
-                         "ibis": ibis.__version__, "pandas": pd.__version__},
+            "software": software_versions(),
             "engine": engine,
             "inputs": inputs,
             "outputs": outputs,

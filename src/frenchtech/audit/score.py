@@ -14,7 +14,6 @@ import pandas as pd
 
 from frenchtech import index as engine
 from frenchtech.campaign.model import IndexMethod
-from frenchtech.index.steps import STEPS
 from frenchtech.indicators.catalogue import load_catalogue
 
 INDEX_CODE = "Index"

@@ -7,16 +7,11 @@ from __future__ import annotations
 
 import json
 import math
-import platform
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import ibis
-import pandas as pd
-
-from frenchtech import __version__
 from frenchtech.audit.manifest import (
     SELF,
     SIGNATURE,
@@ -27,7 +22,7 @@ from frenchtech.audit.manifest import (
     read_manifest,
     sha256,
 )
-from frenchtech.audit.run import run_audit
+from frenchtech.audit.run import run_audit, software_versions
 from frenchtech.audit.signing import check_signature, load_public_key
 from frenchtech.campaign import load_campaign
 from frenchtech.errors import FrenchTechError
@@ -61,11 +56,6 @@ class Verification:
     def as_dict(self) -> dict:
         return {"manifest": str(self.manifest), "identical": self.ok, "inputs_checked": self.inputs_checked,
                 "outputs_checked": self.outputs_checked, "differences": self.differences, "notes": self.notes}
-
-
-def software_versions() -> dict:
-    return {"frenchtech": __version__, "python": platform.python_version(), "ibis": ibis.__version__,
-            "pandas": pd.__version__}
 
 
 def verify(manifest_path, rerun: bool = True, key=None) -> Verification:
@@ -208,8 +198,8 @@ def _rerun(m: dict, report: Verification) -> dict | None:
         campaign = load_campaign(campaign_entry["path"])
         previous = (m.get("predecessor") or {}).get("folder")
         run_audit(campaign, evidence_dir, scratch / "audit", engine=m.get("engine", "duckdb"), previous=previous)
-        again = output_hashes(scratch / "audit")
         _, rerun_manifest = read_manifest(scratch / "audit")
+        again = rerun_manifest.get("outputs", {})   # the re-run hashed its outputs as it wrote them
     except FrenchTechError as exc:
         report.differences.append({"what": "rerun", "problem": f"the audit no longer runs: {exc}"})
         shutil.rmtree(scratch, ignore_errors=True)

@@ -64,7 +64,7 @@ def demo(campaign_file, rows, workdir):
 @click.command()
 @click.option("--demo", is_flag=True, help="Load the demo campaign (generated evidence, audit, call, demo "
                                             "accounts printed at start).")
-@click.option("--campaign", "campaign_file", default="metropoles-2014", show_default=True,
+@click.option("--campaign", "campaign_file", default=DEFAULT_CAMPAIGN, show_default=True,
               help="Campaign TOML file (or a shipped campaign name) for --demo.")
 @click.option("--stage", type=click.Choice(["open", "review"]), default="review", show_default=True,
               help="With --demo: leave the call open for applications, or start at the jury review.")

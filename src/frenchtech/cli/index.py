@@ -5,16 +5,15 @@ from pathlib import Path
 
 import click
 
-from frenchtech.index import audit as audit_mod
-from frenchtech.index import build as build_index
-from frenchtech.index import sensitivity as run_sensitivity
-from frenchtech.index import uncertainty as run_uncertainty
-from frenchtech.index.coinr_io import read_coinr, write_table
-from frenchtech.index.errors import IndexInputError
-from frenchtech.index.spec import load_spec
+# Each command imports the index engine (pandas, scipy) when it runs: `frenchtech --help` and the other
+# commands stay fast.
 
 
 def _load(idata, imeta, spec):
+    from frenchtech.index.coinr_io import read_coinr
+    from frenchtech.index.errors import IndexInputError
+    from frenchtech.index.spec import load_spec
+
     try:
         return read_coinr(idata, imeta) + (load_spec(spec),)
     except IndexInputError as e:
@@ -22,6 +21,8 @@ def _load(idata, imeta, spec):
 
 
 def _inputs(spec: dict, section: str, inputs_file) -> tuple[list, dict]:
+    from frenchtech.index.spec import load_spec
+
     opts = dict(spec.get(section) or {})
     if inputs_file:
         inputs = load_spec(inputs_file).get("inputs", [])
@@ -52,6 +53,11 @@ def index():
               help="Also write every step's table and the audit to this folder.")
 def build(idata, imeta, spec_path, out, tables):
     """Build the index from IDATA and IMETA (COINr tables) as SPEC says; write the Aggregated table."""
+    from frenchtech.index import audit as audit_mod
+    from frenchtech.index import build as build_index
+    from frenchtech.index.coinr_io import write_table
+    from frenchtech.index.errors import IndexInputError
+
     d, m, spec = _load(idata, imeta, spec_path)
     try:
         res = build_index(d, m, spec)
@@ -90,6 +96,10 @@ def build(idata, imeta, spec_path, out, tables):
               help="CSV of rank statistics per unit (Nominal, Mean, Median, Q5, Q95, PassProbability).")
 def uncertainty(idata, imeta, spec_path, inputs_file, n, seed, quota, threshold, relative, out):
     """Monte Carlo over the uncertain inputs: each unit's rank interval and chance of passing."""
+    from frenchtech.index import uncertainty as run_uncertainty
+    from frenchtech.index.coinr_io import write_table
+    from frenchtech.index.errors import IndexInputError
+
     d, m, spec = _load(idata, imeta, spec_path)
     inputs, opts = _inputs(spec, "uncertainty", inputs_file)
     try:
@@ -116,6 +126,10 @@ def uncertainty(idata, imeta, spec_path, inputs_file, n, seed, quota, threshold,
               help="CSV of Sobol indices: Variable, S1, S1_conf, ST, ST_conf.")
 def sensitivity(idata, imeta, spec_path, inputs_file, n, seed, n_boot, out):
     """First-order and total Sobol indices of each input on the mean absolute rank shift."""
+    from frenchtech.index import sensitivity as run_sensitivity
+    from frenchtech.index.coinr_io import write_table
+    from frenchtech.index.errors import IndexInputError
+
     d, m, spec = _load(idata, imeta, spec_path)
     inputs, opts = _inputs(spec, "sensitivity", inputs_file)
     try:

@@ -9,7 +9,7 @@ from fractions import Fraction
 
 from frenchtech.errors import FrenchTechError
 from frenchtech.fund.diagnose import diagnose
-from frenchtech.fund.model import Existing, Item, Model, build_items, exact, share_fraction
+from frenchtech.fund.model import Existing, Item, Model, build_items, exact
 from frenchtech.messages import Reason, render, render_fund
 
 
@@ -142,13 +142,13 @@ def check_allocation(amounts: dict, items, rules, existing: Existing) -> list[st
     C = q(existing.committed) + total
     if C > 0:
         lab = q(existing.labelled) + sum((q(v) for k, v in amounts.items() if by_id[k].labelled), Fraction(0))
-        if lab < share_fraction(rules.labelled_share) * C:
+        if lab < exact(rules.labelled_share) * C:
             out.append(f"labelled_share: {float(lab / C):.6%} < {rules.labelled_share:.2%}")
         regions = {r for r in existing.by_region} | {by_id[k].region for k in amounts}
         for r in sorted(regions):
             amt = q(existing.by_region.get(r, 0)) + sum((q(v) for k, v in amounts.items() if by_id[k].region == r),
                                                          Fraction(0))
-            if amt > share_fraction(rules.region_cap) * C:
+            if amt > exact(rules.region_cap) * C:
                 out.append(f"region:{r}: {float(amt / C):.6%} > {rules.region_cap:.2%}")
     if total < q(rules.commit_at_least_eur):
         out.append(f"commit_at_least: {total} < {rules.commit_at_least_eur}")
@@ -166,13 +166,13 @@ def rule_slacks(amounts: dict, items, rules, existing: Existing) -> list[dict]:
     C = q(existing.committed) + total
     lab = q(existing.labelled) + sum((q(v) for k, v in amounts.items() if by_id[k].labelled), Fraction(0))
     out = [{"rule": "budget", "slack": q(existing.available) - total},
-           {"rule": "labelled_share", "slack": lab - share_fraction(rules.labelled_share) * C}]
+           {"rule": "labelled_share", "slack": lab - exact(rules.labelled_share) * C}]
     regions = sorted({it.region for it in items if not it.excluded}
                      | {r for r, v in existing.by_region.items() if v > 0})
     for r in regions:
         amt = q(existing.by_region.get(r, 0)) + sum((q(v) for k, v in amounts.items() if by_id[k].region == r),
                                                     Fraction(0))
-        out.append({"rule": f"region:{r}", "slack": share_fraction(rules.region_cap) * C - amt})
+        out.append({"rule": f"region:{r}", "slack": exact(rules.region_cap) * C - amt})
     if q(rules.commit_at_least_eur) > 0:
         out.append({"rule": "commit_at_least", "slack": total - q(rules.commit_at_least_eur)})
     return out

@@ -15,7 +15,7 @@ from scipy.optimize import linprog
 
 from frenchtech.fund.allocate import rule_slacks
 from frenchtech.fund.diagnose import diagnose
-from frenchtech.fund.model import UNIT, Model, share_fraction
+from frenchtech.fund.model import Model, exact
 from frenchtech.fund.regions import region_name
 from frenchtech.messages import CODE_SEPARATOR, Reason, render_fund
 
@@ -108,8 +108,8 @@ def _slacks(alloc) -> list[dict]:
     ecosystems uses ``share`` euros of room; a region: one more euro there uses 1 - ``region_cap``)."""
     r = alloc.rules
     step = {"budget": Fraction(1), "commit_at_least": Fraction(1),
-            "labelled_share": share_fraction(r.labelled_share) or Fraction(1)}
-    region_step = (1 - share_fraction(r.region_cap)) or Fraction(1)
+            "labelled_share": exact(r.labelled_share) or Fraction(1)}
+    region_step = (1 - exact(r.region_cap)) or Fraction(1)
     out = []
     for s in rule_slacks(alloc.amounts, alloc.items, r, alloc.existing):
         if s["rule"] not in alloc.model.names:
@@ -147,15 +147,15 @@ def shadow_prices(alloc, vintage: int = 2014) -> tuple[list[dict], dict]:
     for name, mu, sign in zip(names, res.ineqlin.marginals, signs):
         if name.startswith(("cap:", "ticket_min:")):
             continue
-        value = -mu * scale[name] / UNIT  # value per euro of the rule relaxed (a share's row counts q per euro)
+        value = -mu * scale[name]  # value per euro of the rule relaxed (a share's row counts q per euro)
         if abs(value) > 1e-9:
             prices.append({"rule": name, "value_per_eur": round(value, 6),
                            "meaning": _meaning(name, round(value, 6), vintage)})
     per_app = {}
     for name, mu in zip(names, res.ineqlin.marginals):
         if name.startswith(("cap:", "ticket_min:")) and abs(mu) > 1e-12:
-            per_app[name] = -mu / UNIT
-    # reduced-cost estimate of the score each candidate needs: 100/UNIT * sum_k dual_k * a_k,i
+            per_app[name] = -mu
+    # reduced-cost estimate of the score each candidate needs: 100 * sum_k dual_k * a_k,i
     full = m.A.tocsr()[:, :n]
     need = np.zeros(n)
     row_of = {nm: i for i, nm in enumerate(m.names)}
@@ -163,7 +163,7 @@ def shadow_prices(alloc, vintage: int = 2014) -> tuple[list[dict], dict]:
         if name.startswith(("cap:", "ticket_min:")) or abs(mu) < 1e-15:
             continue
         need += (-mu) * sign * full[[row_of[name]], :].toarray().ravel()
-    per_app["_estimates"] = {it.id: float(100.0 / UNIT * need[k]) for k, it in enumerate(m.cand)}
+    per_app["_estimates"] = {it.id: float(100.0 * need[k]) for k, it in enumerate(m.cand)}
     return prices, per_app
 
 
@@ -205,9 +205,9 @@ def _score_needed(alloc, it, time_limit: float, pool=None) -> float | None:
         m = Model(items if items is not None else alloc.model.items, alloc.rules, alloc.existing,
                   force={it.id: 1}, scores={it.id: s})
         sol = m.solve(time_limit=time_limit)
-        if sol.status not in ("optimal", "time_limit"):
+        if sol.status not in ("optimal", "time_limit", "not_proven"):
             return None
-        xi = sol.x[m.index[it.id]] * UNIT / 100.0  # slope of the value per score point
+        xi = sol.x[m.index[it.id]] / 100.0  # slope of the value per score point
         short = target - sol.value
         if abs(short) <= max(1e-7 * abs(target), 1e-6):
             return s

@@ -33,8 +33,6 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from frenchtech.messages import Reason
 
-UNIT = 1.0             # solver unit: one euro (amounts are integer variables)
-
 # HiGHS tolerances. The solver's values are rounded to the nearest integers and the result is checked in
 # exact arithmetic (``Solution.exact``); when the rounding is not clean (a choice at 0 with a euro left on
 # its amount, a row off by the rounding), the programme is solved again with the tight tolerances, under
@@ -44,9 +42,9 @@ TIGHT = {"mip_feasibility_tolerance": 1e-9, "primal_feasibility_tolerance": 1e-9
 
 
 def run_milp(c, integrality, lb, ub, A, lo, hi, time_limit: float = 60.0, rel_gap: float = 0.0,
-             abs_gap: float = 1e-6, node_limit: int | None = None, presolve: bool = True, tight: bool = False):
+             abs_gap: float = 1e-6, node_limit: int | None = None, tight: bool = False):
     """scipy.optimize.milp (HiGHS) with the model's tolerances."""
-    options = {"time_limit": time_limit, "mip_rel_gap": rel_gap, "presolve": presolve, "mip_abs_gap": abs_gap,
+    options = {"time_limit": time_limit, "mip_rel_gap": rel_gap, "mip_abs_gap": abs_gap,
                **(TIGHT if tight else TOLERANCES), **({"node_limit": node_limit} if node_limit is not None else {})}
     with warnings.catch_warnings():   # the tolerances are passed to HiGHS verbatim, as intended
         warnings.filterwarnings("ignore", message="Unrecognized options detected", category=RuntimeWarning)
@@ -54,13 +52,9 @@ def run_milp(c, integrality, lb, ub, A, lo, hi, time_limit: float = 60.0, rel_ga
                     options=options)
 
 
-def share_fraction(value) -> Fraction:
-    """A rule's share (0.8, 0.35) as the exact fraction of its decimal value (4/5, 7/20)."""
-    return Fraction(str(value))
-
-
 def exact(value) -> Fraction:
-    """An amount (Decimal, int, str or float) as an exact fraction of its decimal value."""
+    """An amount or a rule's share (Decimal, int, str or float) as the exact fraction of its decimal value
+    (0.8 -> 4/5, 0.35 -> 7/20)."""
     return value if isinstance(value, Fraction) else Fraction(str(value))
 
 
@@ -94,7 +88,7 @@ def build_items(apps, assessments, rules) -> list[Item]:
     """Per-application caps and exclusions from the rules (exact decimal arithmetic)."""
     items = []
     tmin = _ceil_eur(rules.ticket_min_eur)
-    s, y = share_fraction(rules.max_stake), share_fraction(rules.coinvest_ratio)
+    s, y = exact(rules.max_stake), exact(rules.coinvest_ratio)
     for a in apps:
         asmt = assessments[a.application_id]
         caps = {"requested": exact(a.requested_eur), "ticket_max": exact(rules.ticket_max_eur),
@@ -140,7 +134,7 @@ class Model:
         n = len(self.cand)
         r, ex = self.rules, self.existing
         C, CL = exact(ex.committed), exact(ex.labelled)
-        share, cap = share_fraction(r.labelled_share), share_fraction(r.region_cap)
+        share, cap = exact(r.labelled_share), exact(r.region_cap)
         rows, lo, hi, names, groups, scale = [], [], [], [], [], []
 
         def add(coefs: dict, lb, ub, name, group, unit=1):
@@ -231,6 +225,9 @@ class Model:
             clean = float(np.max(np.abs(res.x - np.r_[x, y]))) <= 1e-6 and self.rows_hold(x, y)
             if clean and (status != "optimal" or sol.exact_value() >= Fraction(bound) - self.tolerance(bound)):
                 return sol
+        # no pass could be proven on the whole-euro programme: say so, with the gap to the solver's bound
+        sol.status = "not_proven"
+        sol.gap = float((Fraction(bound) - sol.exact_value()) / Fraction(abs(bound))) if bound else 0.0
         return sol
 
     @staticmethod
@@ -240,20 +237,17 @@ class Model:
         return Fraction(1, 10**6) + Fraction(abs(bound)) * Fraction(1, 10**12)
 
     def rows_hold(self, x: np.ndarray, y: np.ndarray) -> bool:
-        """Every row, in exact integer arithmetic, at integer x and y."""
-        v = np.r_[x, y].astype(np.int64)
-        A = self.A.tocsr()
-        act = [int(sum(int(round(a)) * int(v[j]) for a, j in zip(A.data[A.indptr[i]:A.indptr[i + 1]],
-                                                                  A.indices[A.indptr[i]:A.indptr[i + 1]])))
-               for i in range(A.shape[0])]
-        return all((not np.isfinite(lo) or a >= lo) and (not np.isfinite(hi) or a <= hi)
-                   for a, lo, hi in zip(act, self.lo, self.hi))
+        """Every row, in exact integer arithmetic, at integer x and y (the coefficients are integers)."""
+        A = self.A.tocsr().copy()
+        A.data = np.rint(A.data)
+        act = A.astype(np.int64) @ np.r_[x, y].astype(np.int64)
+        return bool(np.all((~np.isfinite(self.lo) | (act >= self.lo)) & (~np.isfinite(self.hi) | (act <= self.hi))))
 
 
 @dataclass
 class Solution:
     model: Model
-    status: str                       # optimal | time_limit | infeasible | no_solution
+    status: str                       # optimal | time_limit | not_proven | infeasible | no_solution
     x: np.ndarray | None              # amounts, whole euros (the solver's values rounded to integers)
     y: np.ndarray | None
     value: float                      # the solver's score-weighted value

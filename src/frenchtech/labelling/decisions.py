@@ -20,18 +20,12 @@ from frenchtech.labelling.observed import check_declared, flag_summary
 from frenchtech.labelling.registry import GRANTING, REJECTED, Label, as_date
 from frenchtech.labelling.rules import apply_rule, eis_group, relative_scores
 from frenchtech.labelling.settings import _years_after
-from frenchtech.messages import Reason, encode, render_all
+from frenchtech.messages import Reason, columns_of
 
 COLUMNS = ["territory", "kind", "theme", "decision", "reason", "reason_code", "reason_params", "score", "relative",
            "group", "eligible", "rule_decision", "override", "override_rationale", "previous_decision",
            "previous_relative", "change", "early_warning", "early_warning_code", "early_warning_params", "label",
            "valid_from", "review_until", "valid_until", "reapply_from", "decided_on", "campaign", "id"]
-
-
-def explained(reasons, field: str) -> dict:
-    """The columns of a list of reasons: ``field`` (English text), ``field_code``, ``field_params``."""
-    code, params = encode(reasons)
-    return {field: render_all(reasons, "en"), f"{field}_code": code, f"{field}_params": params}
 
 
 def read_previous(folder) -> list[dict]:
@@ -160,7 +154,7 @@ def decide_campaign(campaign, scores: pd.Series, populations: dict, dossiers: di
                                                      "rationale": o.rationale})])
     for row in rows.values():
         _dates(row, campaign, prev_labels)
-        row.update(explained(row.pop("reasons"), "reason"), **explained(row.pop("warnings"), "early_warning"))
+        row.update(columns_of(row.pop("reasons"), "reason"), **columns_of(row.pop("warnings"), "early_warning"))
     table = pd.DataFrame([rows[t] for t in scores.index if t in rows])
     return table[COLUMNS]
 

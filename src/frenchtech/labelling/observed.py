@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from frenchtech.indicators.catalogue import load_catalogue
-from frenchtech.messages import Reason, encode, render_all
+from frenchtech.messages import Reason, columns_of, encode, render_all
 
 FLAG_COLUMNS = ["territory", "figure", "measure", "declared", "observed", "gap", "tolerance", "evidence", "rows",
                 "code", "params", "rows_code", "rows_params"]
@@ -100,8 +100,7 @@ def check_declared(campaign, measures: pd.DataFrame, evidence, stock=None) -> tu
                                            "tolerance": tol})
             flags.append({"territory": tid, "figure": figure, "measure": m.id, "declared": float(declared),
                           "observed": observed, "gap": gap, "tolerance": tol, "evidence": f"evidence/{name}",
-                          "rows": render_all(summary, "en"), **dict(zip(("code", "params"), encode([flag]))),
-                          **dict(zip(("rows_code", "rows_params"), encode(summary)))})
+                          **dict(zip(("code", "params"), encode([flag]))), **columns_of(summary, "rows")})
     return pd.DataFrame(flags, columns=FLAG_COLUMNS), files
 
 

@@ -22,11 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from frenchtech.index import bar
-from frenchtech.index.bar import PRECISION  # noqa: F401  (relative scores are compared at this precision)
-from frenchtech.labelling.settings import EIS_GROUPS, KindRule
+from frenchtech.labelling.settings import CANDIDATES, EIS_GROUPS, KindRule
 from frenchtech.messages import Reason, render_all
-
-CANDIDATES = "candidates"   # the reference of a threshold rule: the candidates' mean score
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,6 @@ from pathlib import Path
 
 from frenchtech.sources.dossier import DECLARED  # the dossier vocabulary
 
-RULES = ("quota", "threshold")
-DECISIONS = ("labelled", "not_selected")
 CANDIDATES = "candidates"   # the reference of a threshold: the candidates' mean score
 JURY = "jury"               # who decides an override
 # European Innovation Scoreboard groups, by score relative to the reference (lower bounds).

@@ -19,15 +19,12 @@ from frenchtech.messages import (  # noqa: F401  (the pages' formatting API)
     cell_text,
     date,
     decision_words,
-    decode,
     gettext,
-    euros,
     ngettext,
     number,
-    ordinal,
     percent,
-    pgettext,
     render_all,
+    render_columns,
     time,
 )
 
@@ -130,12 +127,7 @@ def decision_reason(lang: str, row, names: dict | None = None, field: str = "rea
     message catalogue (``frenchtech.messages``); ``names`` ({territory id: name}) names the territories
     it mentions. An audit written without codes shows the English text as written."""
     row = row if row is not None else {}
-    text = cell_text(row.get(field))
-    try:
-        reasons = decode(row.get(f"{field}_code"), row.get(f"{field}_params"))
-        rendered = render_all(reasons, lang, names)
-    except (ValueError, KeyError, TypeError):   # codes this version does not know: the text as written
-        return text
-    if not reasons:
-        return text
+    rendered = render_columns(row, field, lang, lambda reasons, lang: render_all(reasons, lang, names))
+    if rendered is None:
+        return cell_text(row.get(field))
     return rendered + " (flags.csv)" if field == "flags" else rendered

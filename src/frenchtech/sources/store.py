@@ -328,11 +328,6 @@ def ingest_sirene(source, store, *, progress=None, part_bytes: int = PART_BYTES,
         summary.rows, summary.rejected, summary.up_to_date = m["rows"], m["rejected"], True
         summary.seconds = time.perf_counter() - t0
         return summary
-    # The source hash runs beside the conversion (hashlib releases the GIL); a daemon thread, so
-    # that an interrupted ingest exits at once.
-    digest: list[str] = []
-    hasher = threading.Thread(target=lambda: digest.append(file_sha256(source)), daemon=True)
-    hasher.start()
     work = _work_dir(store)
     stream, total = _open_source(source)  # a damaged archive or a wrong header: said before any work
     try:
@@ -340,6 +335,11 @@ def ingest_sirene(source, store, *, progress=None, part_bytes: int = PART_BYTES,
     except BaseException:
         stream.close()
         raise
+    # The source hash runs beside the conversion (hashlib releases the GIL); a daemon thread, so
+    # that an interrupted ingest exits at once.
+    digest: list[str] = []
+    hasher = threading.Thread(target=lambda: digest.append(file_sha256(source)), daemon=True)
+    hasher.start()
     state = _checkpoint(work)
     if state.get("source") != stat or force:
         shutil.rmtree(work, ignore_errors=True)

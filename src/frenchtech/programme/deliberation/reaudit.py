@@ -22,13 +22,17 @@ from frenchtech.programme.deliberation import snapshot
 from frenchtech.programme.deliberation.models import Publication
 from frenchtech.programme.deliberation.services import (
     MIN_RATIONALE,
-    _head,
     _publication,
     current_decisions,
 )
 from frenchtech.programme.dossiers.models import Call
-from frenchtech.programme.labels.models import CampaignRun, Decision
-from frenchtech.programme.labels.services import PublicationError, correct_decision, refuse_edited_manifest
+from frenchtech.programme.labels.models import CampaignRun
+from frenchtech.programme.labels.services import (
+    PublicationError,
+    correct_decision,
+    refuse_edited_manifest,
+    standing_decisions,
+)
 
 COMPARED = ("decision", "kind", "valid_from", "review_until", "valid_until", "reapply_from")
 
@@ -84,10 +88,11 @@ def plan(campaign: str, audit_dir) -> Plan:
     if sha == latest.manifest_sha256:
         raise PublicationError(f"{Path(audit_dir)}: this audit is the one already published")
     by_hand = {d.territory for d in current_decisions(call).values() if d.manual}
+    heads = standing_decisions(run)
     out = Plan(campaign, sha)
     for row in rows:
         territory = row["territory"]
-        standing = _head(Decision.objects.filter(run=run, territory=territory))
+        standing = heads.get(territory)
         if standing is None:
             out.unknown.append(territory)
             continue

@@ -27,8 +27,13 @@ from frenchtech.programme.deliberation.models import (
 )
 from frenchtech.programme.dossiers.models import Call, Dossier, Status
 from frenchtech.programme.calls import load_call_campaign
-from frenchtech.programme.labels.models import CampaignRun, Decision
-from frenchtech.programme.labels.services import PublicationError, correct_decision, publish_audit
+from frenchtech.programme.labels.models import CampaignRun
+from frenchtech.programme.labels.services import (
+    PublicationError,
+    correct_decision,
+    publish_audit,
+    standing_decisions,
+)
 
 MIN_RATIONALE = 10   # characters: the same bar as the labels registry's corrections
 
@@ -176,9 +181,7 @@ def _period_errors(rules: LabelRules, starts: dt.date, ends: dt.date) -> dict[st
 
 def current_decisions(call: Call) -> dict[int, JuryDecision]:
     """dossier id -> the decision that stands (the head of the dossier's chain)."""
-    rows = list(JuryDecision.objects.filter(call=call).select_related("decided_by"))
-    superseded = {d.supersedes_id for d in rows if d.supersedes_id}
-    return {d.dossier_id: d for d in rows if d.pk not in superseded}
+    return {d.dossier_id: d for d in JuryDecision.objects.filter(call=call, superseded_by__isnull=True)}
 
 
 def _locked_call(call: Call) -> Call:
@@ -353,8 +356,9 @@ def publish(call: Call, actor, *, confirmed_manifest: str) -> Publication:
         if run.manifest_sha256 != confirmed_manifest:
             raise DecisionError({"__all__": [_("The audit changed since the confirmation page was shown: "
                                                "review the summary again.")]})
+        standing = standing_decisions(run)
         for d in current_decisions(call).values():
-            audit = _head(Decision.objects.filter(run=run, territory=d.territory))
+            audit = standing.get(d.territory)
             if audit is None or _publishes_as_is(audit, d):
                 continue
             correct_decision(audit.record_id, d.decision, d.rationale, on_date=timezone.localdate(), kind=d.kind,
@@ -389,14 +393,6 @@ def _publishes_as_is(audit, jury: JuryDecision) -> bool:
         jury.kind, jury.valid_from, jury.review_until, jury.valid_until)
 
 
-def _head(decisions):
-    """The newest decision of a chain (the one no other decision supersedes)."""
-    items = list(decisions)
-    superseded = {d.supersedes_id for d in items if d.supersedes_id}
-    heads = [d for d in items if d.pk not in superseded]
-    return heads[0] if heads else None
-
-
 def public_decisions(call: Call) -> list[dict]:
     """Published decisions of the call's campaign (the newest of each chain), labelled first.
 
@@ -408,12 +404,8 @@ def public_decisions(call: Call) -> list[dict]:
         return []
     applied = set(Dossier.objects.filter(call=call, status=Status.SUBMITTED).values_list("territory", flat=True))
     applied |= set(JuryDecision.objects.filter(call=call).values_list("territory", flat=True))
-    by_territory: dict[str, list] = {}
-    for d in Decision.objects.filter(run=run):
-        by_territory.setdefault(d.territory, []).append(d)
     rows = []
-    for territory, items in by_territory.items():
-        d = _head(items)
+    for territory, d in standing_decisions(run).items():
         rows.append({"name": d.name, "territory": territory, "decision": d.decision, "kind": d.kind,
                      "audit_only": territory not in applied, "starts": d.valid_from, "ends": d.valid_until,
                      "override": d.override, "rationale": d.override_rationale,

@@ -136,7 +136,8 @@ class DossierVersion(models.Model):
         ordering = ["dossier", "-number"]
 
 
-def _private_root():
+def private_root():
+    """Where private files live: the PRIVATE_FILES_ROOT setting, else FRENCHTECH_HOME/private-files."""
     return str(getattr(settings, "PRIVATE_FILES_ROOT", None)
                or Path(os.environ.get("FRENCHTECH_HOME", ".")).resolve() / "private-files")
 
@@ -147,7 +148,7 @@ class PrivateStorage(FileSystemStorage):
 
     @property
     def base_location(self):
-        return _private_root()
+        return private_root()
 
     @property
     def location(self):

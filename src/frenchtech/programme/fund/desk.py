@@ -25,6 +25,7 @@ from frenchtech.fund import (
 )
 from frenchtech.fund.generate import GENERATED_NOTE, generate_applications
 from frenchtech.fund.outputs import decision_payload, read_allocation, write_allocation
+from frenchtech.programme.dossiers.models import private_root
 from frenchtech.programme.fund import services
 from frenchtech.programme.fund.models import Decision, Fund
 
@@ -47,9 +48,7 @@ def territory_names(f) -> dict[str, str]:
 
 
 def folder(f) -> Path:
-    # the web platform's setting; the command line has no such setting: the home folder's private-files
-    private = getattr(settings, "PRIVATE_FILES_ROOT", None)
-    return Path(private or Path(os.environ.get("FRENCHTECH_HOME", ".")).resolve() / "private-files") / "fund" / f.id
+    return Path(private_root()) / "fund" / f.id
 
 
 def _apps_file(f) -> Path:

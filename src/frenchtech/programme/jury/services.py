@@ -217,10 +217,6 @@ class ReviewRecord:
     def assignment(self) -> Assignment:
         return self.review.assignment
 
-    @property
-    def counted(self) -> bool:
-        return not self.excluded
-
 
 def dossier_reviews(dossier) -> list[ReviewRecord]:
     """Every submitted review of ``dossier`` (drafts never), oldest submission first, each saying whether
@@ -242,19 +238,20 @@ def dossier_reviews(dossier) -> list[ReviewRecord]:
     return out
 
 
-def counted_reviews(dossier) -> list[ReviewRecord]:
-    """The submitted reviews of ``dossier`` that count: none by a juror conflicted with its territory."""
-    return [r for r in dossier_reviews(dossier) if not r.excluded]
+def counted_reviews(dossier, reviews: list[ReviewRecord] | None = None) -> list[ReviewRecord]:
+    """The submitted reviews of ``dossier`` that count: none by a juror conflicted with its territory.
+    ``reviews``: the dossier's ``dossier_reviews`` when the caller already has them."""
+    return [r for r in (dossier_reviews(dossier) if reviews is None else reviews) if not r.excluded]
 
 
-def excluded_count(dossier) -> int:
+def excluded_count(dossier, reviews: list[ReviewRecord] | None = None) -> int:
     """How many submitted reviews of ``dossier`` are excluded from the aggregates (conflicts of interest)."""
-    return sum(1 for r in dossier_reviews(dossier) if r.excluded)
+    return sum(1 for r in (dossier_reviews(dossier) if reviews is None else reviews) if r.excluded)
 
 
-def mean_percent(dossier) -> float | None:
+def mean_percent(dossier, reviews: list[ReviewRecord] | None = None) -> float | None:
     """Mean of the counted reviews' percentages (n/a-only reviews left out); None when there is none."""
-    values = [r.percent for r in counted_reviews(dossier) if r.percent is not None]
+    values = [r.percent for r in counted_reviews(dossier, reviews) if r.percent is not None]
     return sum(values) / len(values) if values else None
 
 

@@ -129,6 +129,11 @@ def correct_decision(record_id: str, decision: str, rationale: str, on_date=None
     return _record(old.run, row, supersedes=old)
 
 
+def standing_decisions(run: CampaignRun) -> dict[str, Decision]:
+    """territory -> the decision of ``run`` that stands (the newest of its chain of corrections)."""
+    return {d.territory: d for d in Decision.objects.filter(run=run, superseded_by__isnull=True)}
+
+
 def records() -> list[dict]:
     """Every published decision as a plain record (see frenchtech.labelling.registry)."""
     return [d.as_record() for d in Decision.objects.select_related("run", "supersedes")]

@@ -25,7 +25,8 @@ from django.db import DatabaseError
 from frenchtech.programme.deliberation import snapshot
 from frenchtech.programme.deliberation.models import Publication
 from frenchtech.programme.dossiers.models import Call
-from frenchtech.programme.labels.models import CampaignRun, Decision
+from frenchtech.programme.labels.models import CampaignRun
+from frenchtech.programme.labels.services import standing_decisions
 from frenchtech.report import api
 
 PROPOSED, PUBLISHED = "proposed", "published"
@@ -95,11 +96,9 @@ def published_rows(campaign: str) -> list[dict] | None:
         run = CampaignRun.objects.filter(campaign=campaign).first()
         if run is None:
             return None
-        decisions = list(Decision.objects.filter(run=run).order_by("pk"))
+        standing = standing_decisions(run)
     except DatabaseError:  # a platform database not migrated yet: nothing is published
         return None
-    superseded = {d.supersedes_id for d in decisions if d.supersedes_id}
-    standing = {d.territory: d for d in decisions if d.pk not in superseded}
     rows = []
     for d in standing.values():
         rows.append({"territory": d.territory, "id": d.record_id, "decision": d.decision,

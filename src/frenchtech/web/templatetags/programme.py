@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from frenchtech.indicators import indicator_label
-from frenchtech.messages import decode, euros, render_fund
+from frenchtech.messages import euros, render_columns, render_fund
 from frenchtech.web import labels_text, numbers
 
 register = template.Library()
@@ -54,10 +54,8 @@ def explained(entry, field):
     an allocation written without codes shows its text as written."""
     if not entry:
         return ""
-    codes = entry.get(f"{field}_code")
-    if codes is None:
-        return entry.get(field, "")
-    return render_fund(decode(codes, entry.get(f"{field}_params")), (get_language() or "fr")[:2])
+    rendered = render_columns(entry, field, (get_language() or "fr")[:2], render_fund)
+    return entry.get(field, "") if rendered is None else rendered
 
 
 @register.filter

@@ -65,7 +65,9 @@ def deliberation_list(request):
     rows = []
     for d in Dossier.objects.filter(call=call).order_by("name"):
         audit = dossier_audit(call, d, campaign)
-        rows.append({"dossier": d, "audit": audit, "jury": mean_percent(d), "excluded": excluded_count(d),
+        reviews = dossier_reviews(d)
+        rows.append({"dossier": d, "audit": audit, "jury": mean_percent(d, reviews),
+                     "excluded": excluded_count(d, reviews),
                      "decision": decided.get(d.pk),
                      "flags": len(audit["audit_flags"])})
     rows.sort(key=lambda r: (r["audit"]["rank"] is None, r["audit"]["rank"] or 0, r["dossier"].name))
@@ -120,15 +122,16 @@ def deliberation_detail(request, pk):
             messages.success(request, _("Decision recorded for %(name)s.") % {"name": dossier.name})
             return redirect("deliberation-list")
     criteria = call.rubric.criteria
+    records = dossier_reviews(dossier)
     reviews = [{"juror": r.juror.username, "scores": [r.scores.get(c["id"]) for c in criteria],
                 "comment": r.comment, "total": r.total, "percent": r.percent, "excluded": r.excluded,
-                "exclusion_reason": r.exclusion_reason} for r in dossier_reviews(dossier)]
+                "exclusion_reason": r.exclusion_reason} for r in records]
     rules = store.label_rules(campaign)
     kinds = [(k, labels_text.kind(k)) for k in sorted({s.kind for s in campaign.specs} | {"metropole"})]
     return render(request, "web/deliberation_detail.html", {
         "dossier": dossier, "call": call, "audit": audit, "reviews": reviews, "criteria": criteria,
-        "excluded": sum(r["excluded"] for r in reviews),
-        "jury_mean": mean_percent(dossier), "current": current, "form": form, "errors": errors, "kinds": kinds,
+        "excluded": excluded_count(dossier, records),
+        "jury_mean": mean_percent(dossier, records), "current": current, "form": form, "errors": errors, "kinds": kinds,
         "decisions": [(k, labels_text.decision(k)) for k in store.Outcome.values],
         "figure_label": labels_text.figure, "decision_label": labels_text.decision,
         "proposal_reason": decision_reason((get_language() or "fr")[:2], audit["proposal"]),

@@ -104,15 +104,16 @@ def _jury_reviews(user, dossier) -> dict:
         return {"reviews": None, "reviews_hidden": hidden}
     admin = role_of(user) == Role.ADMIN
     anonymous = not admin and dossier.call.blind_review
+    records = dossier_reviews(dossier)
     rows = []
-    for r in (dossier_reviews(dossier) if admin else counted_reviews(dossier)):
+    for r in (records if admin else counted_reviews(dossier, records)):
         own = r.juror.pk == user.pk
         name = _("you") if own and not admin else (_("another juror") if anonymous else r.juror.username)
         rows.append({"juror": name, "comment": r.comment, "total": r.total, "max": r.max, "percent": r.percent,
                      "excluded": r.excluded, "exclusion_reason": r.exclusion_reason,
                      "declared_at": r.conflict.declared_at if r.conflict else None,
                      "conflict_reason": r.conflict.reason if r.conflict else ""})
-    return {"reviews": rows, "reviews_hidden": "", "jury_mean": mean_percent(dossier),
+    return {"reviews": rows, "reviews_hidden": "", "jury_mean": mean_percent(dossier, records),
             "excluded_count": sum(1 for r in rows if r["excluded"])}
 
 
