@@ -115,6 +115,12 @@ TEMPLATES: dict[str, str | tuple[str, str]] = {
     "fund_relax_drop": "%(rule)s: must be dropped altogether",
     "fund_relax_other": "%(rule)s: needs relaxing by EUR %(by_eur)s",
     "fund_relax_in_conflict": "%(rule)s: in conflict",
+    # the optimum funds nothing because no application can be funded at all under the rules
+    "fund_every_allocation_empty": "the rules make every allocation empty: no application can be funded under "
+                                   "%(rules)s (with each application's own limits); nothing is allocated. "
+                                   "Relax: %(relax)s",
+    "fund_every_allocation_empty_limits": "the rules make every allocation empty: no application can be funded "
+                                          "within its own limits; nothing is allocated",
     # the solver's certificate, and what it means
     "fund_certificate_optimal": "OPTIMAL (proven by branch and bound: objective %(objective)s, dual bound "
                                 "%(dual_bound)s, relative gap %(relative_gap)s; whole-euro allocation value "
@@ -436,6 +442,8 @@ FORMATS.update({
     "limit": lambda lang, v, names: catalogue(lang).pgettext("fund limit", FUND_LIMITS.get(str(v), str(v))),
     "conditions": _conditions,
     "rules": lambda lang, v, names: ", ".join(map(str, v if isinstance(v, list) else [v])),
+    # reasons carried inside a reason (a warning's relaxations), each {"code", "params"}
+    "relax": lambda lang, v, names: render_fund([Reason(x["code"], x["params"]) for x in v], lang),
 })
 
 

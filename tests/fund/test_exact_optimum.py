@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from frenchtech.cli import main
 from frenchtech.fund import Application, Existing, InfeasibleRules, Rules, allocate, check_allocation, explain
 from frenchtech.fund.scorecard import Assessment
+from frenchtech.messages import decode, render, render_fund
 
 BIG = Decimal(10**12)   # private money and valuation far above any cap: the amount requested sets the cap
 
@@ -228,7 +229,8 @@ def test_a_regional_cap_that_makes_every_allocation_empty_is_warned(tmp_path):
     assert brute_force(apps, asm, r)[1] == {}                   # only the empty allocation meets the rules
     alloc = allocate(apps, asm, r)
     assert not alloc.amounts and alloc.warnings
-    assert "every allocation empty" in alloc.warnings[0] and "region:11" in alloc.warnings[0]
+    assert alloc.warnings[0].code == "fund_every_allocation_empty" and "region:11" in alloc.warnings[0].params["rules"]
+    assert "every allocation empty" in render(alloc.warnings[0]) and "region:11" in render(alloc.warnings[0])
     assert "WARNING: the rules make every allocation empty" in alloc.certificate()
 
 
@@ -253,3 +255,6 @@ def test_the_command_line_and_the_outputs_warn_when_every_allocation_is_empty(tm
     doc = json.loads((out / "explanation.json").read_text())
     assert doc["summary"]["funded"] == 0 and doc["warnings"] and "region:" in doc["warnings"][0]
     assert "**Warning**: the rules make every allocation empty" in (out / "explanation.md").read_text()
+    # the warning is a code: the platform's fund page renders it in the reader's language
+    french = render_fund(decode(doc["warnings_code"], doc["warnings_params"]), "fr")
+    assert french.startswith("les règles rendent toute allocation vide") and "region:" in french

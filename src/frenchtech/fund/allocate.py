@@ -10,7 +10,7 @@ from fractions import Fraction
 from frenchtech.errors import FrenchTechError
 from frenchtech.fund.diagnose import diagnose
 from frenchtech.fund.model import Existing, Item, Model, build_items, exact
-from frenchtech.messages import Reason, render, render_fund
+from frenchtech.messages import Reason, render
 
 
 class InfeasibleRules(FrenchTechError):
@@ -43,7 +43,7 @@ class Allocation:
     model: Model = field(repr=False, default=None)
     solution: object = field(repr=False, default=None)
     exact_value: Fraction | None = None  # the score-weighted value, exactly (scores at full precision)
-    warnings: list[str] = field(default_factory=list)   # e.g. the rules allow no allocation but the empty one
+    warnings: list[Reason] = field(default_factory=list)   # e.g. the rules allow no allocation but the empty one
 
     @property
     def total(self) -> Decimal:
@@ -69,7 +69,7 @@ class Allocation:
 
     def certificate(self) -> str:
         """The certificate in English, followed by a line per warning (what the command line prints)."""
-        return "\n".join([render(self.certificate_reason())] + [f"WARNING: {w}" for w in self.warnings])
+        return "\n".join([render(self.certificate_reason())] + [f"WARNING: {render(w)}" for w in self.warnings])
 
 
 def allocate(apps, assessments, rules, existing: Existing | None = None, time_limit: float = 60.0,
@@ -106,7 +106,7 @@ def cents(value: Fraction) -> Decimal:
     return Decimal(round(value * 100)).scaleb(-2)
 
 
-def empty_warning(items, rules, existing: Existing) -> list[str]:
+def empty_warning(items, rules, existing: Existing) -> list[Reason]:
     """When the optimum funds nothing although there are candidates: if no application can be funded at
     all under the rules (every allocation but the empty one breaks a rule), say so and name the rules."""
     at_least_one = replace(rules, commit_at_least_eur=max(Decimal(1), Decimal(rules.commit_at_least_eur)))
@@ -115,10 +115,10 @@ def empty_warning(items, rules, existing: Existing) -> list[str]:
         return []   # something could be funded: funding nothing is simply the best (zero scores)
     conflict, relax = diagnose(items, at_least_one, existing)
     rules_ = [g for g in conflict if g != "commit_at_least"]
-    named = ", ".join(rules_) or "the applications' own limits"
-    return [f"the rules make every allocation empty: no application can be funded under {named} "
-            f"(with each application's own limits); nothing is allocated. Relax: "
-            + render_fund([relax[g] for g in rules_ if g in relax])]
+    if not rules_:
+        return [Reason("fund_every_allocation_empty_limits")]
+    return [Reason("fund_every_allocation_empty",
+                   {"rules": rules_, "relax": [relax[g].to_json() for g in rules_ if g in relax]})]
 
 
 def check_allocation(amounts: dict, items, rules, existing: Existing) -> list[str]:

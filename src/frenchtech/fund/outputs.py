@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from frenchtech.fund.regions import region_name
-from frenchtech.messages import encode, render_fund
+from frenchtech.messages import CODE_SEPARATOR, encode, render, render_fund
 
 ALLOCATION_COLUMNS = ["application_id", "accelerator", "siren", "commune", "territory", "region", "labelled",
                       "score", "requested_eur", "cap_eur", "funded", "amount_eur", "limited_by", "reason", "change",
@@ -67,7 +67,9 @@ def write_allocation(out: Path, alloc, apps, explanation, fund, generated: bool)
            "existing": {"available_eur": str(alloc.existing.available), "committed_eur": str(alloc.existing.committed),
                         "labelled_eur": str(alloc.existing.labelled),
                         "by_region_eur": {k: str(v) for k, v in alloc.existing.by_region.items()}},
-           "summary": summary, "seconds": round(alloc.seconds, 3), "warnings": list(alloc.warnings),
+           "summary": summary, "seconds": round(alloc.seconds, 3), "warnings": [render(w) for w in alloc.warnings],
+           "warnings_code": CODE_SEPARATOR.join(w.code for w in alloc.warnings),
+           "warnings_params": [dict(w.params) for w in alloc.warnings],
            **_plain(explanation.to_dict())}
     (out / "explanation.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "explanation.md").write_text(markdown(doc, rows), encoding="utf-8")
