@@ -6,7 +6,7 @@ import sys
 import click
 
 from frenchtech import __version__
-from frenchtech.cli import audit, demo, fund, index, labels, report, sources
+from frenchtech.cli import audit, demo, fund, index, labels, report, sources, whatif
 from frenchtech.errors import FrenchTechError
 
 
@@ -39,7 +39,7 @@ for _command in (
     sources.generate, sources.ingest, sources.fetch,
     audit.audit, audit.verify, audit.keys, audit.sign,
     labels.labels, labels.campaign,
-    index.index,
+    index.index, whatif.whatif,
     fund.fund,
     report.report, report.showcase,
     demo.demo, demo.serve,
