@@ -6,7 +6,7 @@ import sys
 import click
 
 from frenchtech import __version__
-from frenchtech.cli import audit, demo, fund, index, labels, report, sources, whatif
+from frenchtech.cli import audit, backup, demo, fund, index, labels, report, sources, whatif
 from frenchtech.errors import FrenchTechError
 
 
@@ -43,6 +43,7 @@ for _command in (
     fund.fund,
     report.report, report.showcase,
     demo.demo, demo.serve,
+    backup.backup, backup.restore,
 ):
     main.add_command(_command)
 
