@@ -46,7 +46,7 @@ from frenchtech.indicators.engine import (
 from frenchtech.labelling.decisions import label_audit, predecessor_folder
 from frenchtech.labelling.decisions import notes as labelling_notes
 from frenchtech.labelling.probability import pass_matrix
-from frenchtech.sources import sirene
+from frenchtech.sources import history, sirene
 from frenchtech.sources import store as sirene_store
 from frenchtech.sources.evidence import read_evidence_folder
 
@@ -69,6 +69,7 @@ class AuditResult:
     previous: Path | None = None        # the predecessor audit folder of a chained campaign
     index: object | None = None         # frenchtech.audit.score.IndexOutcome: every stage, uncertainty
     national: pd.DataFrame | None = None  # every indicator for every EPCI of the vintage (reference)
+    active_at_end: dict | None = None   # how "active at the end of the window" was decided (manifest)
 
 
 def _window(campaign) -> Window:
@@ -149,14 +150,15 @@ def compute_measures(con, campaign, evidence_dir: Path, small=None) -> tuple[pd.
             raise InputError(evidence_dir, "no SIRENE stock file found",
                              expected="StockEtablissement_utf8.csv (or .zip, .parquet) in the evidence folder")
         info["establishments_file"] = stock
+        periods = info["history_file"] = history.find_history(evidence_dir)  # the state at the window's end
         store = sirene.store_folder(stock)
         ms = by_source["establishments"]
         if store is not None:
             # An ingested store was validated at ingest: read only the candidates' departments.
             deps = sorted({c[:3] if c.startswith("97") else c[:2] for c in geo_members["commune"]})
-            src = sirene.establishments(con, stock, departments=deps)
+            src = sirene.establishments(con, stock, departments=deps, at=w.end, history_path=periods)
         else:
-            src = sirene.establishments(con, stock)
+            src = sirene.establishments(con, stock, at=w.end, history_path=periods)
         try:  # one scan of the register, grouped by commune: tens of thousands of rows, kept
             totals = exact_counts(con.execute(commune_totals(src.table, ms, w, extra=sirene.row_checks)), ms)
         except Exception as exc:  # a parse error met while scanning: name the file and line
@@ -167,6 +169,7 @@ def compute_measures(con, campaign, evidence_dir: Path, small=None) -> tuple[pd.
             _check_register(con, src, stock, con.execute(sirene.register_checks(per_commune)), info)
         else:
             info["register_rows"] = int(sirene_store.read_manifest(store).get("rows", 0))
+        info["active_at_end"] = sirene.state_method(con, src)
         if info["register_rows"] == 0:  # nothing to measure: an audit of zeros would still award labels
             raise InputError(stock, "no establishment rows (the register holds only its header)",
                              expected="INSEE's StockEtablissement file with its establishments, one per line")
@@ -246,6 +249,7 @@ def run_audit(campaign, evidence_dir, out_dir=None, engine: str = "duckdb", con=
                          flag_files=flag_files, evidence_dir=evidence_dir, previous=previous, index=outcome)
     result.timings["index"] = t3 - t2
     result.national = national_indicators(con, campaign, info, small)
+    result.active_at_end = info.get("active_at_end")
     result.notes.append(f"register rows scanned: {info.get('register_rows', 0):,}")
     result.notes.extend(index_notes(outcome))
     result.notes.extend(labelling_notes(decisions, flags))
@@ -253,6 +257,8 @@ def run_audit(campaign, evidence_dir, out_dir=None, engine: str = "duckdb", con=
         result.notes.append(f"{len(small.city_report)} funding round(s) with an unresolved city (see city_report.csv)")
     if out_dir is not None:
         inputs = _input_hashes(campaign, evidence_dir, small, stock, stock_hash) | predecessor_inputs(previous)
+        if info.get("history_file") is not None:
+            inputs["establishments_history"] = {"path": str(info["history_file"]), "sha256": sha256(info["history_file"])}
         write_outputs(result, Path(out_dir), inputs, engine, small)
     result.timings["total"] = time.perf_counter() - t0
     return result
@@ -355,6 +361,7 @@ def write_outputs(result: AuditResult, out: Path, inputs: dict, engine: str, sma
             "software": software_versions(),
             "engine": engine,
             "inputs": inputs,
+            **({"active_at_end": result.active_at_end} if result.active_at_end else {}),
             "outputs": outputs,
             **run_context(result),
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -1,11 +1,12 @@
 """The seeded generator: a complete evidence folder in the real formats, labelled as generated.
 
 ``generate_evidence(campaign, out_dir, rows, seed)`` writes the SIRENE register (national, ``rows``
-rows), funding rounds with their exchange-rate table, support structures, initiatives and one dossier
-per candidate territory. Volumes follow the real populations of the campaign's geography, denser in
-big cities, times a random factor per candidate territory (so rankings change with the seed). Each
-dossier declares its observed figures with a little noise, except one territory, drawn by the seed,
-which inflates its funding threefold. Same campaign, rows and seed give byte-identical files.
+rows) with the periods of its establishments (StockEtablissementHistorique), funding rounds with their
+exchange-rate table, support structures, initiatives and one dossier per candidate territory. Volumes
+follow the real populations of the campaign's geography, denser in big cities, times a random factor
+per candidate territory (so rankings change with the seed). Each dossier declares its observed
+figures with a little noise, except one territory, drawn by the seed, which inflates its funding
+threefold. Same campaign, rows and seed give byte-identical files.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from frenchtech.sources.places import Places, build_places
 
 GENERATOR_VERSION = "1"
 REGISTER_FILE = "StockEtablissement_utf8.csv"
+HISTORY_FILE = "StockEtablissementHistorique_utf8.csv"
 INFLATION = 3.0
 DECLARED_NOISE = 0.05        # sd of the log noise on declared figures
 CITY_ONLY_SHARE = 0.35       # rounds located by city name only
@@ -241,7 +243,7 @@ def generate_evidence(campaign, out_dir, rows: int, seed: int, progress=None) ->
     out.mkdir(parents=True, exist_ok=True)
     places = build_places(campaign, seed)
     geo = load_geography(campaign.vintage)
-    register = write_register(out / REGISTER_FILE, places, campaign, rows, seed, progress)
+    register = write_register(out / REGISTER_FILE, out / HISTORY_FILE, places, campaign, rows, seed, progress)
 
     per_unit: dict[str, np.ndarray] = {}
     rng = np.random.default_rng([seed, 3])
@@ -264,7 +266,8 @@ def generate_evidence(campaign, out_dir, rows: int, seed: int, progress=None) ->
         observed[t.id] = {FIGURES[m]: (round(float(per_unit[m][units].sum()), 2)) for m in FIGURES}
     inflated = _dossiers(np.random.default_rng([seed, 6]), campaign, observed, out / "dossiers", seed)
 
-    files = [{"path": REGISTER_FILE, "sha256": register["sha256"], "rows": rows}]
+    files = [{"path": REGISTER_FILE, "sha256": register["sha256"], "rows": rows},
+             {"path": HISTORY_FILE, "sha256": register["history"]["sha256"], "rows": register["history"]["rows"]}]
     for name in ("funding_rounds.csv", "exchange_rates.csv", "structures.csv", "initiatives.csv"):
         files.append({"path": name, "sha256": file_sha256(out / name)})
     for t in campaign.territories:
@@ -290,8 +293,8 @@ def generate_evidence(campaign, out_dir, rows: int, seed: int, progress=None) ->
         "GENERATED DEMO DATA — not real figures.\n\n"
         f"This folder was written by `frenchtech generate` (generator version {GENERATOR_VERSION}) for the "
         f"campaign {campaign.id!r} with seed {seed} and {rows} register rows.\n"
-        f"{REGISTER_FILE} has the exact INSEE SIRENE layout, so it carries no comment line: it is labelled "
-        "by GENERATED.json beside it, which lists every file with its SHA-256.\n"
+        f"{REGISTER_FILE} and {HISTORY_FILE} have the exact INSEE SIRENE layouts, so they carry no comment "
+        "line: they are labelled by GENERATED.json beside them, which lists every file with its SHA-256.\n"
         "The small CSV files and the dossiers start with a '# GENERATED DATA' comment line.\n",
         encoding="utf-8")
     return manifest

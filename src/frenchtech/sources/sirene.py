@@ -3,6 +3,10 @@
 The register is never loaded into Python: the reader returns a lazy, typed relation of the few
 columns the indicators need, scanned by the query engine (DuckDB by default) in one streaming pass.
 Every INSEE code is read as text: Corsican communes (2A004) and leading zeros break numeric guessing.
+
+An establishment's state is taken on a given day (the window's last day), not as it is today: from
+its periods in StockEtablissementHistorique when the evidence has that file, otherwise from the
+stock's ``dateDebut``, the day its current state began (see ``STOCK_APPROXIMATION``).
 """
 from __future__ import annotations
 
@@ -30,7 +34,13 @@ ESTABLISHMENT_FIELDS = {
     "dateCreationEtablissement": "created_raw",
     "etatAdministratifEtablissement": "state",
     "etablissementSiege": "head_office_raw",
+    "dateDebut": "since_raw",
 }
+STOCK_APPROXIMATION = (
+    "state on the day derived from the stock: an establishment active today is taken as active on the "
+    "day if it was created by then; a closed one (state F) as active on the day if its current period "
+    "(dateDebut, the closure) starts after it: its closure is taken to be its only change since the day")
+HISTORY_APPROXIMATION = "none: the state of the period of StockEtablissementHistorique covering the day"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 STORE_NAME = "StockEtablissement_store"  # the folder ``frenchtech ingest sirene`` writes by default
 STOCK_NAMES = ("StockEtablissement_utf8.csv", "StockEtablissement_utf8.zip", "StockEtablissement.csv",
@@ -51,7 +61,8 @@ def find_stock(folder: Path) -> Path | None:
             raw = folder / name
             break
     if raw is None:
-        hits = sorted(p for p in folder.glob("StockEtablissement*") if p.is_file())
+        hits = sorted(p for p in folder.glob("StockEtablissement*") if p.is_file()
+                  and not p.name.startswith(("StockEtablissementHistorique", "StockEtablissementLiens")))
         raw = hits[0] if hits else None
     store = folder / STORE_NAME
     if sirene_store.is_store(store):
@@ -69,7 +80,7 @@ def store_folder(path) -> Path | None:
     return path if sirene_store.is_store(path) else None
 
 
-def _check_header(path: Path) -> list[str]:
+def _check_header(path: Path, fields=ESTABLISHMENT_FIELDS, layout: str = "StockEtablissement") -> list[str]:
     """Fail early, with the expected columns, when the header is not INSEE's."""
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq  # only for a Parquet stock: off `import frenchtech.audit.run` (benchmarked)
@@ -81,11 +92,10 @@ def _check_header(path: Path) -> list[str]:
         _check_utf8(path, head)
         text = head.split(b"\n", 1)[0].decode("utf-8")
         names = [n.strip().strip('"') for n in text.rstrip("\r\n").split(",")]
-    missing = [c for c in ESTABLISHMENT_FIELDS if c not in names]
+    missing = [c for c in fields if c not in names]
     if missing:
         raise InputError(path, f"missing column(s) {', '.join(missing)}", line=1, column=missing[0],
-                         expected="the INSEE StockEtablissement header (comma-separated, with "
-                                  + ", ".join(ESTABLISHMENT_FIELDS) + ")")
+                         expected=f"the INSEE {layout} header (comma-separated, with " + ", ".join(fields) + ")")
     return names
 
 
@@ -104,9 +114,8 @@ def _check_utf8(path: Path, head: bytes) -> None:
                          expected="INSEE's UTF-8 stock file (StockEtablissement_utf8)") from None
 
 
-def _zip_reader(path: Path, errors: list):
+def _zip_reader(path: Path, errors: list, cols: list[str]):
     """Stream the CSV inside a zip through Arrow without unpacking it to disk."""
-    cols = list(ESTABLISHMENT_FIELDS)
     return pacsv.open_csv(
         csvscan.open_text(path, errors),
         read_options=pacsv.ReadOptions(block_size=16 << 20),
@@ -118,8 +127,10 @@ def _zip_reader(path: Path, errors: list):
 @dataclass
 class EstablishmentSource:
     """A lazily scanned StockEtablissement file: ``table`` has the standard columns
-    commune, naf, created (date), active (bool), head_office (bool), siren, and created_raw (the
-    date's text) when read from text rather than from an ingested store.
+    commune, naf, created (date), active (bool), head_office (bool), siren, since (date: the start
+    of the current period), and created_raw, since_raw (the dates' text) when read from text rather
+    than from an ingested store. ``active`` is the state on the day ``at`` when one was given (see
+    ``state_method``), today's otherwise.
 
     ``with_lines``, when set, gives the same relation again with each row's ``line`` in the file
     (for naming malformed rows; a streamed file cannot be read twice from one relation).
@@ -129,29 +140,57 @@ class EstablishmentSource:
     table: ibis.Table
     with_lines: Callable[[], ibis.Table] | None = None
     errors: list = field(default_factory=list)
+    history: object | None = None  # the history.HistorySource ``active`` was taken from, if any
 
     def error(self, exc: Exception) -> InputError:
         """The problem behind an engine's error while scanning this source, naming the file and line."""
+        if self.history is not None and self.history.errors:
+            return self.history.errors[0]
         return self.errors[0] if self.errors else engine_error(self.path, exc)
 
 
-def establishments(con, path, departments=None) -> EstablishmentSource:
+def state_method(con, source: EstablishmentSource) -> dict:
+    """How ``active`` was decided, for the audit's manifest. The Historique's rows are checked here
+    (a second pass over that file): malformed periods stop the audit, naming the first."""
+    if source.history is None:
+        return {"method": "stock-dateDebut", "approximation": STOCK_APPROXIMATION}
+    from frenchtech.sources import history
+
+    history.check(con, source.history)
+    return {"method": "historique", "approximation": HISTORY_APPROXIMATION, "file": str(source.history.path)}
+
+
+def establishments(con, path, departments=None, at=None, history_path=None) -> EstablishmentSource:
     """Open a StockEtablissement file, or an ingested store, as a typed relation on the connection's backend.
 
-    ``departments`` (store only) limits the scan to those department partitions.
+    ``departments`` (store only) limits the scan to those department partitions. ``at`` (a date) makes ``active`` the state on that day: from the periods of the
+    StockEtablissementHistorique file ``history_path`` when given, else from the stock's ``dateDebut``.
     """
     path = Path(path)
+    hist = None
+    if at is not None and history_path is not None:
+        from frenchtech.sources import history
+
+        hist = history.periods(con, history_path)
+
+    def on_day(t: ibis.Table) -> ibis.Table:
+        return _state_on(t, at, hist)
+
     store = store_folder(path)
     if store is not None:
-        return EstablishmentSource(path, _read_store(con, store, departments))
+        return EstablishmentSource(path, on_day(_read_store(con, store, departments)), history=hist)
     if not path.exists():
         raise InputError(path, "file not found", expected="a StockEtablissement CSV, zip or Parquet file")
     header = _check_header(path)
-    cols = list(ESTABLISHMENT_FIELDS)
+    # the siret joins the stock to its periods: read only when they are
+    cols = list(ESTABLISHMENT_FIELDS) + (["siret"] if hist is not None else [])
+    if hist is not None and "siret" not in header:
+        raise InputError(path, "missing column(s) siret", line=1, column="siret",
+                         expected="the INSEE StockEtablissement header, with siret (to join its periods)")
     if path.suffix == ".parquet":
         raw = con.read_parquet(path)
     elif con.name == "duckdb" and csvscan.available():
-        # INSEE's text files go through the parallel field extractor, which hands DuckDB the six
+        # INSEE's text files go through the parallel field extractor, which hands DuckDB the few
         # columns as Arrow batches: far faster than a general CSV reader on a national file.
         errors: list = []
 
@@ -159,28 +198,44 @@ def establishments(con, path, departments=None) -> EstablishmentSource:
             reader = csvscan.read_columns(path, header, cols, with_lines=with_lines, errors=errors)
             name = f"sirene_scan_{next(_scan_ids)}"
             con.con.register(name, reader)
-            return standardise(con.table(name))
+            t = standardise(con.table(name))
+            return t if with_lines else on_day(t)  # malformed rows are located without the periods
 
-        return EstablishmentSource(path, scanned(), lambda: scanned(with_lines=True), errors)
+        return EstablishmentSource(path, scanned(), lambda: scanned(with_lines=True), errors, hist)
     elif path.suffix == ".zip":
         if con.name != "duckdb":
             raise InputError(path, f"the {con.name} engine does not read zipped CSV",
                              expected="the unzipped CSV, or a store made by `frenchtech ingest sirene`")
-        name = "sirene_" + path.stem.lower().replace("-", "_")
+        name = f"sirene_zip_{next(_scan_ids)}"
         errors = []
         try:
-            con.con.register(name, _zip_reader(path, errors))
+            con.con.register(name, _zip_reader(path, errors, cols))
         except InputError:
             raise
         except Exception as exc:  # Arrow's error on the first block, re-said with the file and line
             raise (errors[0] if errors else engine_error(path, exc)) from None
-        return EstablishmentSource(path, standardise(con.table(name).select(*cols)), errors=errors)
+        return EstablishmentSource(path, on_day(standardise(con.table(name).select(*cols))), errors=errors,
+                                   history=hist)
     else:
         try:
             raw = _read_csv(con, path, header)
         except Exception as exc:  # the engine's own error, re-said with the file and line
             raise engine_error(path, exc) from None
-    return EstablishmentSource(path, standardise(raw.select(*cols)))
+    return EstablishmentSource(path, on_day(standardise(raw.select(*cols))), history=hist)
+
+
+def _state_on(t: ibis.Table, at, hist) -> ibis.Table:
+    """``t`` with ``active`` the state on the day ``at`` (today's state when ``at`` is None)."""
+    if at is None:
+        return t
+    if hist is not None:
+        from frenchtech.sources import history
+
+        return t.mutate(active=t.siret.isin(history.active_on(hist.table, at).siret))
+    # ``active`` holds today's state here: a closed establishment was still open on the day when its
+    # closure (the start of its current period) came after it; either way it must exist by then.
+    exists = t.created.isnull() | (t.created <= at)
+    return t.mutate(active=exists & (t.active | (t.since > at).fill_null(False)))
 
 
 _scan_ids = itertools.count()
@@ -199,7 +254,11 @@ def _read_csv(con, path: Path, header: list[str]):
 
 def _read_store(con, store: Path, departments=None) -> ibis.Table:
     """The store's typed columns as the standard establishment relation (validated at ingest)."""
-    cols = ["siren", "commune", "naf", "created", "active", "head_office"]
+    cols = ["siren", "siret", "commune", "naf", "created", "since", "active", "head_office"]
+    manifest = sirene_store.read_manifest(store)
+    if manifest.get("format") != sirene_store.STORE_FORMAT:
+        raise InputError(store / sirene_store.MANIFEST, f"a store of format {manifest.get('format')!r}",
+                         expected=f"{sirene_store.STORE_FORMAT}: run `frenchtech ingest sirene` again")
     if departments is None:
         paths = [sirene_store.parquet_glob(store)]
     else:
@@ -272,12 +331,16 @@ def standardise(raw: ibis.Table) -> ibis.Table:
     """INSEE names -> the product's standard establishment columns."""
     r = raw.rename({v: k for k, v in ESTABLISHMENT_FIELDS.items()})
     created = r.created_raw.nullif("")
+    since = r.since_raw.nullif("")
     return r.select(
         siren=r.siren,
+        **({"siret": r.siret} if "siret" in r.columns else {}),
         commune=r.commune.nullif(""),
         naf=r.naf.nullif(""),
         created_raw=created,
         created=created.try_cast("date"),
+        since_raw=since,
+        since=since.try_cast("date"),
         active=r.state == "A",
         head_office=r.head_office_raw == "true",  # INSEE writes true/false in lower case
         **({"line": r.line} if "line" in r.columns else {}),
@@ -292,7 +355,8 @@ def row_checks(t: ibis.Table) -> dict:
     if "created_raw" not in t.columns:
         return {"_rows": t.count(), "_bad_date": t.count(where=ibis.literal(False))}
     # a date given but not parsed: counted without a per-row filter
-    return {"_rows": t.count(), "_bad_date": t.created_raw.count() - t.created.count()}
+    return {"_rows": t.count(), "_bad_date": t.created_raw.count() - t.created.count()
+            + t.since_raw.count() - t.since.count()}
 
 
 def register_checks(per_commune: ibis.Table) -> ibis.Table:
@@ -315,6 +379,8 @@ def first_bad_lines(con, source: EstablishmentSource, limit: int = 3) -> list[In
     bad_c = t.filter(t.commune.notnull() & ~t.commune.re_search(COMMUNE_PATTERN)).order_by("line").limit(limit)
     t = numbered()
     bad_d = t.filter(t.created_raw.notnull() & t.created.isnull()).order_by("line").limit(limit)
+    t = numbered()
+    bad_s = t.filter(t.since_raw.notnull() & t.since.isnull()).order_by("line").limit(limit)
     errors = []
     for row in con.execute(bad_c).itertuples():
         errors.append(InputError(source.path, f"bad commune code {row.commune!r}", line=row.line,
@@ -323,4 +389,7 @@ def first_bad_lines(con, source: EstablishmentSource, limit: int = 3) -> list[In
     for row in con.execute(bad_d).itertuples():
         errors.append(InputError(source.path, f"bad date {row.created_raw!r}", line=row.line,
                                  column="dateCreationEtablissement", expected="an ISO date YYYY-MM-DD"))
+    for row in con.execute(bad_s).itertuples():
+        errors.append(InputError(source.path, f"bad date {row.since_raw!r}", line=row.line,
+                                 column="dateDebut", expected="an ISO date YYYY-MM-DD"))
     return errors

@@ -1,8 +1,9 @@
 """Column lists of INSEE's SIRENE stock files, in file order.
 
-StockEtablissement (establishments) and StockUniteLegale (legal units), as published on
-data.gouv.fr ("Base Sirene des entreprises et de leurs établissements"). Readers and the generator
-use them so that both agree with the real header byte for byte.
+StockEtablissement (establishments), StockEtablissementHistorique (their periods) and
+StockUniteLegale (legal units), as published on data.gouv.fr ("Base Sirene des entreprises et de
+leurs établissements"). Readers and the generator use them so that both agree with the real
+header byte for byte.
 """
 from __future__ import annotations
 
@@ -97,4 +98,27 @@ LEGAL_UNIT_COLUMNS: tuple[str, ...] = (
     "economieSocialeSolidaireUniteLegale",
     "societeMissionUniteLegale",
     "caractereEmployeurUniteLegale",
+)
+
+# StockEtablissementHistorique: one row per period of an establishment (a new period starts when
+# any of its historised values changes); dateFin is empty for the current period.
+HISTORY_COLUMNS: tuple[str, ...] = (
+    "siren",
+    "nic",
+    "siret",
+    "dateFin",
+    "dateDebut",
+    "etatAdministratifEtablissement",
+    "changementEtatAdministratifEtablissement",
+    "enseigne1Etablissement",
+    "enseigne2Etablissement",
+    "enseigne3Etablissement",
+    "changementEnseigneEtablissement",
+    "denominationUsuelleEtablissement",
+    "changementDenominationUsuelleEtablissement",
+    "activitePrincipaleEtablissement",
+    "nomenclatureActivitePrincipaleEtablissement",
+    "changementActivitePrincipaleEtablissement",
+    "caractereEmployeurEtablissement",
+    "changementCaractereEmployeurEtablissement",
 )

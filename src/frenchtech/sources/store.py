@@ -1,7 +1,8 @@
 """The SIRENE evidence store: a StockEtablissement CSV (zipped or not) as partitioned Parquet.
 
 ``ingest_sirene(source, store)`` streams the CSV once and writes only the columns the indicators
-read, typed (codes as text, the creation date as a date, state and head office as booleans), into
+read, typed (codes as text, the creation date and the current period's start as dates, state and
+head office as booleans), into
 zstd-compressed Parquet files partitioned by department (``data/dep=35/...``): a territory is a set
 of communes, so a campaign touches a known set of departments and a reader can skip the others.
 
@@ -34,7 +35,7 @@ from frenchtech.hashing import file_sha256
 from frenchtech.sources.csvscan import BROKEN_ZIP, csv_member, damaged, open_zip
 from frenchtech.sources.csvutil import COMMUNE_PATTERN
 
-STORE_FORMAT = "frenchtech-sirene-store/1"
+STORE_FORMAT = "frenchtech-sirene-store/2"  # /2: siret and since (dateDebut), for the state on a day
 MANIFEST = "manifest.json"
 DATA = "data"
 REJECTED = "rejected"
@@ -42,34 +43,41 @@ BLOCK_BYTES = 64 << 20           # one Arrow parse (about 450,000 rows of StockE
 PART_BYTES = 1 << 30             # one checkpointed unit of work
 FIELDS = {                       # INSEE column -> store column
     "siren": "siren",
+    "siret": "siret",
     "codeCommuneEtablissement": "commune",
     "activitePrincipaleEtablissement": "naf",
     "dateCreationEtablissement": "created",
     "etatAdministratifEtablissement": "state",
     "etablissementSiege": "head_office",
+    "dateDebut": "since",
 }
 ABROAD = "99"                    # INSEE's code for "abroad" (pays 99xxx): establishments without a commune
 
 # Typed store columns from the raw text; invalid rows go to a ``_reject_<reason>`` partition.
 TRANSFORM = f"""
 SELECT siren,
+       siret,
        commune,
        nullif(naf, '') AS naf,
        try_cast(created AS DATE) AS created,
+       try_cast(since AS DATE) AS since,
        state = 'A' AS active,
        lower(head_office) = 'true' AS head_office,
        CASE
          WHEN commune IS NOT NULL AND NOT regexp_full_match(commune, '{COMMUNE_PATTERN[1:-1]}')
            THEN '_reject_commune'
          WHEN created IS NOT NULL AND try_cast(created AS DATE) IS NULL THEN '_reject_date'
+         WHEN since IS NOT NULL AND try_cast(since AS DATE) IS NULL THEN '_reject_since'
          WHEN commune IS NULL THEN '{ABROAD}'
          WHEN commune LIKE '97%' OR commune LIKE '98%' THEN left(commune, 3)
          ELSE left(commune, 2)
        END AS dep
-FROM (SELECT siren, nullif(commune, '') AS commune, naf, nullif(created, '') AS created, state, head_office
+FROM (SELECT siren, siret, nullif(commune, '') AS commune, naf, nullif(created, '') AS created,
+             nullif(since, '') AS since, state, head_office
       FROM batches)
 """
 REASONS = {"_reject_commune": "bad commune code", "_reject_date": "bad creation date",
+           "_reject_since": "bad dateDebut",
            "_reject_fields": "wrong number of fields"}
 
 
@@ -385,8 +393,8 @@ def ingest_sirene(source, store, *, progress=None, part_bytes: int = PART_BYTES,
         "source": {"path": str(source.resolve()), "sha256": _joined(hasher, digest), "stat": stat},
         "rows": kept,
         "rejected": rejected,
-        "columns": {"siren": "text", "commune": "text", "naf": "text", "created": "date",
-                    "active": "boolean", "head_office": "boolean"},
+        "columns": {"siren": "text", "siret": "text", "commune": "text", "naf": "text", "created": "date",
+                    "since": "date", "active": "boolean", "head_office": "boolean"},
         "partitioned_by": "dep",
         "departments": departments,
         "compression": "zstd",
