@@ -48,7 +48,7 @@ from frenchtech.labelling.decisions import notes as labelling_notes
 from frenchtech.labelling.probability import pass_matrix
 from frenchtech.sources import history, sirene
 from frenchtech.sources import store as sirene_store
-from frenchtech.sources.evidence import read_evidence_folder
+from frenchtech.sources.evidence import describe_readers, read_evidence_folder
 
 
 @dataclass
@@ -255,6 +255,8 @@ def run_audit(campaign, evidence_dir, out_dir=None, engine: str = "duckdb", con=
     result.notes.extend(labelling_notes(decisions, flags))
     if small is not None and getattr(small, "city_report", None):
         result.notes.append(f"{len(small.city_report)} funding round(s) with an unresolved city (see city_report.csv)")
+    if small is not None and getattr(small, "readers", None):
+        result.notes.extend(f"source {line}" for line in describe_readers(small.readers))
     if out_dir is not None:
         inputs = _input_hashes(campaign, evidence_dir, small, stock, stock_hash) | predecessor_inputs(previous)
         if info.get("history_file") is not None:
@@ -361,6 +363,7 @@ def write_outputs(result: AuditResult, out: Path, inputs: dict, engine: str, sma
             "software": software_versions(),
             "engine": engine,
             "inputs": inputs,
+            **({"sources": small.readers} if getattr(small, "readers", None) else {}),
             **({"active_at_end": result.active_at_end} if result.active_at_end else {}),
             "outputs": outputs,
             **run_context(result),

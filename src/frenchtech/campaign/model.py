@@ -66,9 +66,40 @@ class CampaignInfo(Section):
 OptionalSource = Literal["funding_rounds", "structures", "initiatives"]
 
 
+class RoundsSource(Section):
+    """``[evidence.rounds]``: the layout of the funding-rounds file (docs/evidence-formats.md)."""
+    format: Literal["frenchtech", "crunchbase", "mapping"] = "frenchtech"
+    file: str | None = None       # in the evidence folder; default funding_rounds.csv
+    profile: str | None = None    # mapping: the column-mapping profile (TOML), in the evidence folder
+
+    @model_validator(mode="after")
+    def _profile(self):
+        if self.format == "mapping" and (self.profile is None or self.file is None):
+            raise ValueError('format = "mapping" needs file (the export) and profile (its column-mapping TOML)')
+        if self.format != "mapping" and self.profile is not None:
+            raise ValueError('profile is read only with format = "mapping"')
+        return self
+
+
+class RatesSource(Section):
+    """``[evidence.rates]``: the exchange-rate file and the rule that converts a round's amount."""
+    format: Literal["frenchtech", "ecb"] = "frenchtech"
+    file: str | None = None       # default exchange_rates.csv; ecb: eurofxref-hist.csv or eurofxref-hist.zip
+    rule: Literal["day", "year_average"] = "year_average"   # the round's day (ecb only), or its year's mean
+
+    @field_validator("rule")
+    @classmethod
+    def _daily_rates(cls, value, info):
+        if value == "day" and info.data.get("format") == "frenchtech":
+            raise ValueError('exchange_rates.csv has one rate per year: rule = "day" needs format = "ecb"')
+        return value
+
+
 class Evidence(Section):
     tech_naf_tags: list[str] = Field(default_factory=lambda: ["digital_core"])
     optional: list[OptionalSource] = Field(default_factory=list)
+    rounds: RoundsSource | None = None    # unset: funding_rounds.csv in the layout of our own design
+    rates: RatesSource | None = None      # unset: exchange_rates.csv, one rate per currency and year
 
 
 class IndicatorEntry(Section):

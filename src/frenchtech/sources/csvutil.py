@@ -31,6 +31,9 @@ class CsvRows:
     error. Values are stripped of surrounding spaces.
     """
 
+    delimiter = ","           # readers of other publishers' layouts may set another separator
+    encoding = "utf-8"
+
     def __init__(self, path, required: tuple[str, ...], optional: tuple[str, ...] = (),
                  one_of: tuple[str, ...] = ()):
         self.path = Path(path)
@@ -49,20 +52,20 @@ class CsvRows:
             if self._line == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             try:
-                text = raw.decode("utf-8")
+                text = raw.decode(self.encoding)
             except UnicodeDecodeError as exc:
-                raise self.error(f"not UTF-8 text: undecodable byte 0x{raw[exc.start]:02x} at position "
-                                 f"{exc.start + 1}", line=self._line,
-                                 expected="a UTF-8 encoded file") from None
+                raise self.error(f"not {self.encoding.upper()} text: undecodable byte 0x{raw[exc.start]:02x} at "
+                                 f"position {exc.start + 1}", line=self._line,
+                                 expected=f"a {self.encoding.upper()} encoded file") from None
             self._ended_with_newline = text.endswith("\n")
             yield text
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         if not self.path.exists():
             raise self.error("file not found")
-        with self.path.open("rb") as handle:
+        with self._open() as handle:
             lines = self._lines(handle)
-            reader = csv.reader(lines, strict=True)
+            reader = csv.reader(lines, strict=True, delimiter=self.delimiter)
             header = None
             start = 1
             try:
@@ -95,6 +98,10 @@ class CsvRows:
                                  expected='fields separated by commas, quotes doubled inside quoted fields') from None
             if header is None:
                 raise self.error("empty file: no header line", line=1, expected=",".join(self.required))
+
+    def _open(self):
+        """The file's bytes (a reader of zipped files opens the CSV inside)."""
+        return self.path.open("rb")
 
     @staticmethod
     def _at_end(handle) -> bool:

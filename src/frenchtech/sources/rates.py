@@ -1,9 +1,13 @@
-"""Exchange-rate table ``exchange_rates.csv``: ``currency,year,eur_per_unit``.
+"""Exchange rates that convert round amounts to euros.
 
-EUR is implicit (1.0). A rate converts one unit of the currency into euros for a calendar year.
+Two layouts are read: today's ``exchange_rates.csv`` (``currency,year,eur_per_unit``: one rate per
+currency and calendar year) and the ECB's euro reference rates (``frenchtech.sources.ecb``). Both give
+an object with ``rate(currency, date)`` (euros for one unit, or None) and ``explain(currency, date)``
+(why there is none), so the round readers need not know which file was read. EUR is always 1.0.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -11,20 +15,32 @@ from frenchtech.sources.csvutil import CsvRows, parse_number
 
 COLUMNS = ("currency", "year", "eur_per_unit")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+# How a round's amount is converted: the rate of the round's day, or the average of its year.
+RULES = ("day", "year_average")
 
 
 class RateTable(dict):
     """{(currency, year): eur_per_unit}; ``path`` is where it was read from (None if empty)."""
 
     path: Path | None = None
+    rule = "year_average"
 
     def currencies(self) -> set[str]:
         return {"EUR"} | {c for c, _ in self}
 
-    def rate(self, currency: str, year: int) -> float | None:
+    def rate(self, currency: str, date: dt.date | int) -> float | None:
         if currency == "EUR":
             return 1.0
-        return self.get((currency, year))
+        return self.get((currency, date if isinstance(date, int) else date.year))
+
+    def explain(self, currency: str, date: dt.date) -> tuple[str, str]:
+        """(message, expected form) when ``rate`` gives None."""
+        source = self.path.name if self.path else "exchange_rates.csv"
+        if currency in self.currencies():
+            return (f"no exchange rate for {currency} in {date.year}",
+                    f"EUR or a currency with a {date.year} rate in {source}")
+        return (f"unknown currency {currency!r}: no rate in {source}",
+                f"EUR or a currency with a {date.year} rate in {source}")
 
 
 def read_exchange_rates(path) -> RateTable:
