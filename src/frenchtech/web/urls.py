@@ -8,6 +8,7 @@ from frenchtech.web.views import (
     jury,
     programme,
     public,
+    whatif,
 )
 
 urlpatterns = [
@@ -33,6 +34,8 @@ urlpatterns = [
     path("deliberation/", deliberation.deliberation_list, name="deliberation-list"),
     path("deliberation/<int:pk>/", deliberation.deliberation_detail, name="deliberation-detail"),
     path("deliberation/publish/", deliberation.publish, name="publish"),
+    path("deliberation/whatif/", whatif.run, name="whatif-run"),
+    path("deliberation/whatif/scenarios/", whatif.save, name="whatif-save"),
     path("programme/calendar/", programme.calendar, name="calendar"),
     path("programme/activity/", programme.activity, name="activity"),
     path("programme/activity.csv", programme.activity_csv, name="activity-csv"),

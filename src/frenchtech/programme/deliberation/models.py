@@ -108,3 +108,27 @@ class PublishedFile(ProtectedModel):
         constraints = [models.UniqueConstraint(fields=["publication", "path"],
                                                name="deliberation_one_file_per_path")]
         ordering = ["publication", "path"]
+
+
+class Scenario(models.Model):
+    """A what-if saved during the deliberation: the campaign keys it changes (``settings``, as
+    ``frenchtech.labelling.whatif`` takes them), its name, who saved it and when, and the decisions it
+    would have changed when saved. A scenario never changes a decision: decisions are JuryDecision rows.
+    (The field is ``keys``: a field named ``settings`` would hide Django's settings in this class.)"""
+    call = models.ForeignKey("dossiers.Call", on_delete=models.PROTECT, related_name="scenarios")
+    name = models.CharField(_("name"), max_length=120)
+    keys = models.JSONField(_("settings changed"), default=dict)
+    changes = models.JSONField(_("decisions that would change"), default=list)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+", verbose_name=_("who"))
+    author_name = models.CharField(_("who"), max_length=150, blank=True)   # kept if the account goes
+    created = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = _("what-if scenario")
+        verbose_name_plural = _("what-if scenarios")
+        constraints = [models.UniqueConstraint(fields=["call", "name"], name="deliberation_one_scenario_per_name")]
+
+    def __str__(self):
+        return self.name

@@ -20,6 +20,7 @@ from frenchtech.web import labels_text
 from frenchtech.web.audit_view import dossier_audit
 from frenchtech.web.calls import current_call
 from frenchtech.web.views.common import require
+from frenchtech.web.views.whatif import panel as whatif_panel
 
 
 def _absolute_indicators() -> set[str]:
@@ -75,7 +76,8 @@ def deliberation_list(request):
     return render(request, "web/deliberation_list.html", {
         "call": call, "rows": rows, "decision_label": labels_text.decision,
         "audit_only": [r["name"] for r in plan.audit_only],
-        "can_decide": call.phase() == "deliberation", "submitted": Status.SUBMITTED})
+        "can_decide": call.phase() == "deliberation", "submitted": Status.SUBMITTED,
+        "whatif": whatif_panel(call)})
 
 
 def _batch_defer(request, call, chosen: list[int]):
