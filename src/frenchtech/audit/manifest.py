@@ -1,5 +1,8 @@
 """The audit manifest: what went in (hashed), how (configuration, version, seed), what came out.
 
+Inputs are hashed with SHA-256, the register with BLAKE3 (frenchtech.hashing); each input's entry
+names its algorithm by its key (``sha256`` or ``blake3``), so older manifests read as they were.
+
 The manifest carries the SHA-256 of its own canonical content (``self``), so that an edit made after
 the audit shows; a ``signature`` block (frenchtech.audit.signing) may be added beside it."""
 from __future__ import annotations
@@ -7,19 +10,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from frenchtech.errors import InputError
 from frenchtech.hashing import file_sha256 as sha256
-
-_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hash")
-
-
-def hash_later(path) -> Future:
-    """Hash a (possibly large) input in the background while the audit scans it."""
-    return _pool.submit(sha256, path)
-
 
 SELF = "self"            # the block holding the manifest's own hash
 SIGNATURE = "signature"  # the block holding its signature, if signed

@@ -17,7 +17,6 @@ import pandas as pd
 from frenchtech import __version__
 from frenchtech.audit.manifest import (
     campaign_fields,
-    hash_later,
     output_hashes,
     predecessor_inputs,
     run_context,
@@ -33,6 +32,7 @@ from frenchtech.audit.score import (
 )
 from frenchtech.errors import InputError
 from frenchtech.geo import load_geography
+from frenchtech.hashing import REGISTER_ALGORITHM, InPassDigest, digest_entry, file_digest
 from frenchtech.indicators.backends import connect
 from frenchtech.indicators.catalogue import load_catalogue
 from frenchtech.indicators.engine import (
@@ -128,8 +128,9 @@ def _measures_by_source(campaign, with_declared: bool = False) -> dict[str, list
     return by_source
 
 
-def compute_measures(con, campaign, evidence_dir: Path, small=None) -> tuple[pd.DataFrame, dict]:
-    """Every measure of the campaign's indicators per territory, one query per evidence source."""
+def compute_measures(con, campaign, evidence_dir: Path, small=None, digest=None) -> tuple[pd.DataFrame, dict]:
+    """Every measure of the campaign's indicators per territory, one query per evidence source.
+    ``digest`` (an InPassDigest of the register) is fed the register by the scan that reads it."""
     w = _window(campaign)
     # Declared figures are checked against every measure the dossiers can be compared with.
     by_source = _measures_by_source(campaign, with_declared=True)
@@ -158,7 +159,7 @@ def compute_measures(con, campaign, evidence_dir: Path, small=None) -> tuple[pd.
             deps = sorted({c[:3] if c.startswith("97") else c[:2] for c in geo_members["commune"]})
             src = sirene.establishments(con, stock, departments=deps, at=w.end, history_path=periods)
         else:
-            src = sirene.establishments(con, stock, at=w.end, history_path=periods)
+            src = sirene.establishments(con, stock, digest=digest, at=w.end, history_path=periods)
         try:  # one scan of the register, grouped by commune: tens of thousands of rows, kept
             totals = exact_counts(con.execute(commune_totals(src.table, ms, w, extra=sirene.row_checks)), ms)
         except Exception as exc:  # a parse error met while scanning: name the file and line
@@ -228,11 +229,12 @@ def run_audit(campaign, evidence_dir, out_dir=None, engine: str = "duckdb", con=
     predecessor_folder(campaign, evidence_dir, previous)  # a chained campaign needs it: say so before any work
     t0 = time.perf_counter()
     stock = sirene.find_stock(evidence_dir)
-    stock_hash = hash_later(stock) if stock is not None else None
+    # the register's digest is computed by the scan that measures it: the file is read once
+    stock_hash = InPassDigest(stock) if stock is not None else None
     small = read_evidence_folder(evidence_dir, campaign)
     t1 = time.perf_counter()
     con = con or connect(engine)
-    measures, info = compute_measures(con, campaign, evidence_dir, small)
+    measures, info = compute_measures(con, campaign, evidence_dir, small, digest=stock_hash)
     t2 = time.perf_counter()
     populations = pd.Series({t.id: t.population for t in campaign.territories})
     indicators = indicator_values(measures, populations, [c.id for c in campaign.indicators])
@@ -260,7 +262,9 @@ def run_audit(campaign, evidence_dir, out_dir=None, engine: str = "duckdb", con=
     if out_dir is not None:
         inputs = _input_hashes(campaign, evidence_dir, small, stock, stock_hash) | predecessor_inputs(previous)
         if info.get("history_file") is not None:
-            inputs["establishments_history"] = {"path": str(info["history_file"]), "sha256": sha256(info["history_file"])}
+            # a register too (gigabytes for the whole country): BLAKE3 on every core, as the stock
+            inputs["establishments_history"] = digest_entry(info["history_file"], REGISTER_ALGORITHM,
+                                                            file_digest(info["history_file"], REGISTER_ALGORITHM))
         write_outputs(result, Path(out_dir), inputs, engine, small)
     result.timings["total"] = time.perf_counter() - t0
     return result
@@ -276,7 +280,7 @@ def _input_hashes(campaign, evidence_dir: Path, small, stock, stock_hash) -> dic
                 rel = Path(p).relative_to(evidence_dir).as_posix()
                 files[f"{source}:{rel}"] = {"path": str(p), "sha256": sha256(p)}
     if stock is not None:
-        files["establishments"] = {"path": str(stock), "sha256": stock_hash.result()}
+        files["establishments"] = digest_entry(stock, stock_hash.algorithm, stock_hash.result())
     return files
 
 

@@ -20,12 +20,12 @@ from frenchtech.audit.manifest import (
     check_manifest,
     output_hashes,
     read_manifest,
-    sha256,
 )
 from frenchtech.audit.run import run_audit, software_versions
 from frenchtech.audit.signing import check_signature, load_public_key
 from frenchtech.campaign import load_campaign
 from frenchtech.errors import FrenchTechError
+from frenchtech.hashing import file_digest, recorded_digest
 
 # Fields left out of the field-by-field comparison with the re-run's manifest, and why:
 # - "created": the time of the run. Two runs of the same audit write manifests that differ only there
@@ -86,15 +86,24 @@ def verify(manifest_path, rerun: bool = True, key=None) -> Verification:
 def _check_inputs(m: dict, report: Verification) -> None:
     for name, entry in sorted(m.get("inputs", {}).items()):
         report.inputs_checked += 1
+        recorded = recorded_digest(entry)
+        if recorded is None or not isinstance(entry.get("path"), str):
+            report.differences.append({"what": "input", "name": name, "path": str(entry.get("path")) if
+                                       isinstance(entry, dict) else None, "algorithm": None,
+                                       "problem": "recorded without a path or a digest", "recorded": entry,
+                                       "now": None})
+            continue
+        # each entry says how it was hashed: SHA-256 (every input of older manifests) or BLAKE3 (registers)
+        algorithm, digest = recorded
         path = Path(entry["path"])
         if not path.is_file():
             report.differences.append({"what": "input", "name": name, "path": str(path), "problem": "missing",
-                                       "recorded": entry["sha256"], "now": None})
+                                       "algorithm": algorithm, "recorded": digest, "now": None})
             continue
-        now = sha256(path)
-        if now != entry["sha256"]:
+        now = file_digest(path, algorithm)
+        if now != digest:
             report.differences.append({"what": "input", "name": name, "path": str(path), "problem": "changed",
-                                       "recorded": entry["sha256"], "now": now})
+                                       "algorithm": algorithm, "recorded": digest, "now": now})
 
 
 def _check_software(m: dict, report: Verification) -> None:
@@ -226,8 +235,10 @@ def _value(v) -> str:
 
 def describe(d: dict) -> str:
     """One line per difference, for the terminal."""
+    if d["what"] == "input" and not d.get("algorithm"):
+        return f"input {d['name']} {d['problem']}: {_value(d['recorded'])}"
     if d["what"] == "input":
-        return (f"input {d['name']} {d['problem']}: {d['path']} (recorded sha256 {d['recorded'][:12]}…, "
+        return (f"input {d['name']} {d['problem']}: {d['path']} (recorded {d['algorithm']} {d['recorded'][:12]}…, "
                 f"now {d['now'][:12] + '…' if d['now'] else 'absent'})")
     if d["what"] == "software":
         return f"software {d['name']} changed: {d['recorded']} when audited, {d['now']} now"

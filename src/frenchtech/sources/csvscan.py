@@ -8,6 +8,10 @@ CSV readers materialise or tokenise every column, this one counts the commas of 
 
 A line end inside a quoted value may fall where a block was cut: the extractor then reports the
 value still open at the end of the block, and the block is parsed again joined with the next.
+
+Given a ``digest`` (frenchtech.hashing.InPassDigest), the reader also feeds it every byte of the
+file in order as it reads them (for a zip, the zip file's own bytes): the register is read once for
+both its figures and its digest.
 """
 from __future__ import annotations
 
@@ -117,12 +121,15 @@ def open_text(path: Path, errors: list | None = None):
     return open(path, "rb")
 
 
-def _blocks(path: Path, block_bytes: int) -> Iterator[tuple[memoryview | bytes, Callable[[], None] | None]]:
+def _blocks(path: Path, block_bytes: int, digest=None
+            ) -> Iterator[tuple[memoryview | bytes, Callable[[], None] | None]]:
     """The data lines of the file (header skipped) in blocks that end at a line end, each with what
-    to call once it is parsed (or None)."""
+    to call once it is parsed (or None). The whole file goes to ``digest``, if given."""
     if path.suffix != ".zip":
         with open(path, "rb") as f:
             if os.fstat(f.fileno()).st_size == 0:
+                if digest is not None:
+                    digest.complete()
                 return
             # A plain file is mapped, not read: blocks are views, and the workers touch each byte once.
             # The map is left to close with its last view (a worker may still be reading one).
@@ -130,15 +137,22 @@ def _blocks(path: Path, block_bytes: int) -> Iterator[tuple[memoryview | bytes, 
             mm.madvise(mmap.MADV_SEQUENTIAL)
             view = memoryview(mm)
             pos = mm.find(b"\n") + 1 or len(mm)
+            if digest is not None:
+                digest.feed(view[:pos])
             while pos < len(mm):
                 cut = mm.find(b"\n", min(pos + block_bytes, len(mm)) - 1)
                 cut = len(mm) if cut < 0 else cut + 1
-                yield view[pos:cut], functools.partial(_unmap_before, mm, cut)
+                release = functools.partial(_unmap_before, mm, cut)
+                if digest is not None:  # the pages are dropped once both the parse and the digest read them
+                    release = functools.partial(_after, digest.feed(view[pos:cut]), release)
+                yield view[pos:cut], release
                 pos = cut
+            if digest is not None:
+                digest.complete()
             return
     # A zip member is a stream: inflate on, and carry the last partial line to the next block.
     buf, in_header = bytearray(), True
-    for chunk in _inflated(path):
+    for chunk in _inflated(path, digest=digest):
         buf += chunk
         if in_header:
             end = buf.find(b"\n")
@@ -155,17 +169,21 @@ def _blocks(path: Path, block_bytes: int) -> Iterator[tuple[memoryview | bytes, 
         yield bytes(buf), None
 
 
-def _inflated(path: Path, chunk_bytes: int = 4 << 20) -> Iterator[bytes]:
+def _inflated(path: Path, chunk_bytes: int = 4 << 20, digest=None) -> Iterator[bytes]:
     """The CSV member of a zip, decompressed, in chunks; a damaged archive is an InputError."""
     try:
-        yield from _inflate(path, chunk_bytes)
+        yield from _inflate(path, chunk_bytes, digest)
     except BROKEN_ZIP as exc:
         raise damaged(path, exc) from None
 
 
-def _inflate(path: Path, chunk_bytes: int) -> Iterator[bytes]:
+def _inflate(path: Path, chunk_bytes: int, digest=None) -> Iterator[bytes]:
     """A deflated member (INSEE's zips) is inflated with ISA-L when installed, about twice as fast as
-    zlib on one core, and its CRC-32 is checked; otherwise zipfile reads it."""
+    zlib on one core, and its CRC-32 is checked; otherwise zipfile reads it (and ``digest`` is not
+    fed: the caller hashes the file itself).
+
+    With ISA-L the zip file is read from its first byte to its last, in order, and each piece read
+    goes to ``digest``: the headers before the member, its compressed data, the directory after."""
     with open_zip(path) as zf:
         info = csv_member(zf, path)
         if isal_zlib is None or info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1:
@@ -177,13 +195,19 @@ def _inflate(path: Path, chunk_bytes: int) -> Iterator[bytes]:
         local = f.read(30)  # the local header: its name and extra field lengths place the data
         if local[:4] != b"PK\x03\x04":
             raise zipfile.BadZipFile("no local header for the CSV member")
-        f.seek(info.header_offset + 30 + int.from_bytes(local[26:28], "little") + int.from_bytes(local[28:30], "little"))
+        start = info.header_offset + 30 + int.from_bytes(local[26:28], "little") + int.from_bytes(local[28:30], "little")
+        if digest is not None:
+            f.seek(0)
+            digest.feed(f.read(start))
+        f.seek(start)
         inflate, crc, left = isal_zlib.decompressobj(-15), 0, info.compress_size
         while left:
             data = f.read(min(chunk_bytes, left))
             if not data:
                 break
             left -= len(data)
+            if digest is not None:
+                digest.feed(data)
             out = inflate.decompress(data)
             crc = isal_zlib.crc32(out, crc)
             yield out
@@ -191,8 +215,17 @@ def _inflate(path: Path, chunk_bytes: int) -> Iterator[bytes]:
         crc = isal_zlib.crc32(out, crc)
         if out:
             yield out
+        if digest is not None and not left:
+            for data in iter(lambda: f.read(chunk_bytes), b""):  # the central directory, and anything after
+                digest.feed(data)
+            digest.complete()
     if left or not inflate.eof or crc != info.CRC:
         raise zipfile.BadZipFile("its CSV does not match its CRC-32 checksum")
+
+
+def _after(future, release: Callable[[], None]) -> None:
+    future.result()
+    release()
 
 
 def _unmap_before(mm: mmap.mmap, offset: int) -> None:
@@ -205,12 +238,13 @@ def _unmap_before(mm: mmap.mmap, offset: int) -> None:
 
 def read_columns(path, header: list[str], names: list[str], *, with_lines: bool = False,
                  threads: int | None = None, block_bytes: int = BLOCK_BYTES,
-                 errors: list | None = None) -> pa.RecordBatchReader:
+                 errors: list | None = None, digest=None) -> pa.RecordBatchReader:
     """A stream of Arrow batches holding ``names`` (columns of ``header``) as text, in file order.
 
     ``with_lines`` adds ``line``, each record's line number in the file (the header is line 1).
     Malformed rows raise InputError naming the file and line, when the stream reaches them; the
     error is also appended to ``errors`` (a query engine reading the stream re-words what it raises).
+    ``digest`` (frenchtech.hashing.InPassDigest) is fed the file's bytes as they are read.
     """
     if _csvscan is None:
         raise RuntimeError("the compiled CSV extractor is not built")
@@ -218,7 +252,7 @@ def read_columns(path, header: list[str], names: list[str], *, with_lines: bool 
     wanted = tuple(header.index(n) for n in names)
     schema = pa.schema([(n, pa.string()) for n in names] + ([("line", pa.int64())] if with_lines else []))
     threads = threads or len(os.sched_getaffinity(0)) or 1
-    batches = _batches(path, len(header), wanted, names, schema, with_lines, threads, block_bytes)
+    batches = _batches(path, len(header), wanted, names, schema, with_lines, threads, block_bytes, digest)
     return pa.RecordBatchReader.from_batches(schema, _kept(batches, errors))
 
 
@@ -232,8 +266,8 @@ def _kept(batches, errors: list | None):
         raise
 
 
-def _batches(path, ncols, wanted, names, schema, with_lines, threads, block_bytes):
-    blocks = _blocks(path, block_bytes)
+def _batches(path, ncols, wanted, names, schema, with_lines, threads, block_bytes, digest=None):
+    blocks = _blocks(path, block_bytes, digest)
     pending: deque = deque()
 
     def scan(block):

@@ -160,10 +160,12 @@ def state_method(con, source: EstablishmentSource) -> dict:
     return {"method": "historique", "approximation": HISTORY_APPROXIMATION, "file": str(source.history.path)}
 
 
-def establishments(con, path, departments=None, at=None, history_path=None) -> EstablishmentSource:
+def establishments(con, path, departments=None, digest=None, at=None, history_path=None) -> EstablishmentSource:
     """Open a StockEtablissement file, or an ingested store, as a typed relation on the connection's backend.
 
-    ``departments`` (store only) limits the scan to those department partitions. ``at`` (a date) makes ``active`` the state on that day: from the periods of the
+    ``departments`` (store only) limits the scan to those department partitions. ``digest``
+    (frenchtech.hashing.InPassDigest) is fed the file by the field extractor's scan, if it reads it.
+    ``at`` (a date) makes ``active`` the state on that day: from the periods of the
     StockEtablissementHistorique file ``history_path`` when given, else from the stock's ``dateDebut``.
     """
     path = Path(path)
@@ -195,7 +197,8 @@ def establishments(con, path, departments=None, at=None, history_path=None) -> E
         errors: list = []
 
         def scanned(with_lines: bool = False) -> ibis.Table:
-            reader = csvscan.read_columns(path, header, cols, with_lines=with_lines, errors=errors)
+            reader = csvscan.read_columns(path, header, cols, with_lines=with_lines, errors=errors,
+                                          digest=None if with_lines else digest)
             name = f"sirene_scan_{next(_scan_ids)}"
             con.con.register(name, reader)
             t = standardise(con.table(name))
