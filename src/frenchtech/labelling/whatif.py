@@ -21,6 +21,7 @@ files are unchanged: a what-if is then only the computation. A what-if reads and
 from __future__ import annotations
 
 import copy
+import dataclasses
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,12 +34,14 @@ from pydantic import ValidationError
 
 from frenchtech.audit.folder import AuditFolder, read, stamp
 from frenchtech.audit.score import add_uncertainty, composite
-from frenchtech.campaign.config import Campaign, parse_campaign
+from frenchtech.campaign.config import Campaign, IndicatorChoice, Problems, parse_campaign
 from frenchtech.campaign.model import CampaignFile, IndexMethod, RuleTable
-from frenchtech.errors import InputError
+from frenchtech.errors import ConfigError, InputError
 from frenchtech.hashing import file_sha256
+from frenchtech.index import pipeline
 from frenchtech.labelling.decisions import decide_campaign, read_previous
 from frenchtech.labelling.probability import PASSING, pass_matrix
+from frenchtech.labelling.settings import resolve_labelling
 from frenchtech.sources.dossier import dossier_files, read_dossiers
 
 SETTABLE = ("pillars.<pillar>, indicators.<indicator>, index.<step>[.<parameter>], labelling.<key>, "
@@ -165,8 +168,18 @@ def changed_campaign(inputs: AuditInputs, settings: Mapping[str, Any]) -> Campai
                        ".".join(map(str, loc)))
             problems.append(f"{key}: {e['msg']}, got {e.get('input')!r}")
         raise InputError("what-if", "; ".join(problems)) from None
-    source = "what-if of " + str(inputs.audit.path)
-    return parse_campaign(model.model_dump(exclude_none=True), source=source, source_path=inputs.campaign_path)
+    # The territories are the audit's (a what-if cannot change them): their perimeters are not resolved
+    # again; the sections a what-if changes are checked as the campaign loader checks them.
+    base = inputs.campaign
+    source = f"what-if of {inputs.audit.path}"
+    problems = Problems(source, None)
+    rules = resolve_labelling(model, base.specs, problems, campaign_path=inputs.campaign_path)
+    if problems:
+        raise ConfigError(source, problems.items)
+    pipeline(model.index.spec())   # the engine's own check of the steps and their parameters
+    return dataclasses.replace(
+        base, model=model, indicators=[IndicatorChoice(i.id, i.pillar, i.weight) for i in model.indicators],
+        pillars=dict(model.pillars), index=model.index, labelling=model.labelling, rules=rules)
 
 
 # -- the audit's inputs, read once ----------------------------------------------------------------
