@@ -136,6 +136,8 @@ def test_reminders_command_and_page(dossiers, people, call, mailoutbox):
 
     set_phase(call, "review")
     assign(people["juror"], dossiers["lyon"])
+    people["juror"].email = "juror1@frenchtech.example"  # a person without an address is not e-mailed
+    people["juror"].save()
     call_command("remind_reviews", campaign=call.campaign)
     assert len(mailoutbox) == 1 and "Lyon" in mailoutbox[0].body
     page = client_for(people["admin"]).get("/jury/reminders/").content.decode()

@@ -6,7 +6,7 @@ import sys
 import click
 
 from frenchtech import __version__
-from frenchtech.cli import audit, backup, demo, fund, index, labels, report, sources, whatif
+from frenchtech.cli import audit, backup, demo, fund, index, labels, notify, ops, report, sources, whatif
 from frenchtech.errors import FrenchTechError
 
 
@@ -42,8 +42,8 @@ for _command in (
     index.index, whatif.whatif,
     fund.fund,
     report.report, report.showcase,
-    demo.demo, demo.serve,
-    backup.backup, backup.restore,
+    demo.demo, demo.serve, ops.check,
+    backup.backup, backup.restore, notify.notify,
 ):
     main.add_command(_command)
 

@@ -94,8 +94,26 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
-EMAIL_BACKEND = os.environ.get("FRENCHTECH_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = "programme@frenchtech.localhost"
+# E-mail (notices to applicants and jurors): printed on the console unless FRENCHTECH_SMTP_HOST names an
+# SMTP server. FRENCHTECH_SMTP_TLS: starttls (default, port 587), ssl (port 465) or off (port 25).
+EMAIL_HOST = os.environ.get("FRENCHTECH_SMTP_HOST", "")
+EMAIL_BACKEND = os.environ.get("FRENCHTECH_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+                               else "django.core.mail.backends.console.EmailBackend")
+from frenchtech.errors import FrenchTechError  # noqa: E402  (a bad value is named as the CLI names errors)
+
+_SMTP_TLS = os.environ.get("FRENCHTECH_SMTP_TLS", "starttls").lower()
+if _SMTP_TLS not in ("starttls", "ssl", "off"):
+    raise FrenchTechError(f"FRENCHTECH_SMTP_TLS={_SMTP_TLS!r}: expected starttls, ssl or off")
+EMAIL_USE_TLS, EMAIL_USE_SSL = _SMTP_TLS == "starttls", _SMTP_TLS == "ssl"
+_SMTP_PORT = os.environ.get("FRENCHTECH_SMTP_PORT") or {"starttls": "587", "ssl": "465", "off": "25"}[_SMTP_TLS]
+if not _SMTP_PORT.isdigit():
+    raise FrenchTechError(f"FRENCHTECH_SMTP_PORT={_SMTP_PORT!r}: expected a port number")
+EMAIL_PORT = int(_SMTP_PORT)
+EMAIL_HOST_USER = os.environ.get("FRENCHTECH_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("FRENCHTECH_SMTP_PASSWORD", "")
+EMAIL_TIMEOUT = 20  # seconds: a stalled server fails the message (logged), never hangs the caller
+DEFAULT_FROM_EMAIL = os.environ.get("FRENCHTECH_DEFAULT_FROM", "programme@frenchtech.localhost")
+SITE_URL = os.environ.get("FRENCHTECH_SITE_URL", "").rstrip("/")  # the platform's address, in e-mails
 
 LOGGING = {"version": 1, "disable_existing_loggers": False,
            "handlers": {"console": {"class": "logging.StreamHandler"}},

@@ -12,8 +12,8 @@ from frenchtech.programme.jury.models import Conflict, Review
 
 @admin.register(Profile)
 class ProfileAdmin(LoggedAdmin):
-    list_display = ("user", "role", "team")
-    list_filter = ("role",)
+    list_display = ("user", "role", "team", "language")
+    list_filter = ("role", "language")
 
 
 @admin.register(TerritoryTeam)

@@ -34,6 +34,9 @@ class Profile(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.PUBLIC)
     team = models.ForeignKey(TerritoryTeam, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="members", verbose_name=_("team"))
+    # The language of the e-mails the person receives (pages follow the browser or the language switch).
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
+                                default=settings.LANGUAGE_CODE)
 
     def __str__(self):
         return f"{self.user.get_username()} ({self.role})"
@@ -53,3 +56,16 @@ class LoginFailureCount(models.Model):
     key = models.CharField(max_length=255, unique=True)
     failures = models.PositiveIntegerField(default=0)
     since = models.DateTimeField()
+
+
+class Notice(models.Model):
+    """An e-mail the programme sent to a person: what it was about (``kind``) and for what (``key``:
+    the call and its date), so that a scheduled notice goes once to each person."""
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    language = models.CharField(max_length=8)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "key"])]

@@ -36,10 +36,12 @@ def team_of(user):
 
 
 @transaction.atomic
-def create_person(username: str, password: str, role: str, *, email: str = "", team=None, actor=None):
+def create_person(username: str, password: str, role: str, *, email: str = "", team=None, actor=None,
+                  language: str | None = None):
+    """``language``: of the e-mails the person receives (default: the programme's, French)."""
     user = get_user_model().objects.create_user(username=username, password=password, email=email,
                                                 is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
-    Profile.objects.create(user=user, role=role, team=team)
+    Profile.objects.create(user=user, role=role, team=team, **({"language": language} if language else {}))
     record(actor or user, "account.create", user, after={"username": username, "role": role,
                                                          "team": team.territory if team else None})
     return user

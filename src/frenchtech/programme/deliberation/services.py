@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from frenchtech.audit.folder import read_cached
 from frenchtech.labelling.settings import _years_after
+from frenchtech.programme import notifications
 from frenchtech.programme.activity.services import record
 from frenchtech.programme.deliberation import snapshot
 from frenchtech.programme.deliberation.models import (
@@ -371,6 +372,8 @@ def publish(call: Call, actor, *, confirmed_manifest: str) -> Publication:
         raise DecisionError({"__all__": [str(exc)]}) from None
     record(actor, "call.publish", call, after={**plan.as_dict(), "published_at": call.published_at, "run": run.pk},
            campaign=call.campaign)
+    # Announced once committed: a mail that fails is logged and never touches the publication.
+    notifications.after_commit(notifications.decisions_published, call, actor=actor)
     return publication
 
 

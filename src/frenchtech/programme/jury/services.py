@@ -9,14 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from frenchtech.campaign.model import RUBRIC_2014
 from frenchtech.programme.accounts.models import Role
+from frenchtech.programme import notifications
 from frenchtech.programme.accounts.permissions import can
 from frenchtech.programme.activity.services import record
 from frenchtech.programme.calls import load_call_campaign
@@ -79,7 +78,8 @@ def declare_conflict(juror, call, territory: str, reason: str, actor=None) -> Co
 
 
 @transaction.atomic
-def assign(juror, dossier, actor=None) -> Assignment:
+def assign(juror, dossier, actor=None, notify: bool = True) -> Assignment:
+    """Give ``dossier`` to ``juror``; the juror is e-mailed once the assignment is committed (``notify``)."""
     if getattr(getattr(juror, "profile", None), "role", None) != Role.JUROR:
         raise JuryError({"juror": [_("Only jurors can be assigned.")]})
     if dossier.status != Status.SUBMITTED:
@@ -92,6 +92,8 @@ def assign(juror, dossier, actor=None) -> Assignment:
     if created:
         record(actor, "jury.assign", a, after={"juror": juror.username, "dossier": dossier.pk},
                campaign=dossier.call.campaign)
+        if notify:
+            notifications.after_commit(notifications.reviews_assigned, dossier.call, [a], actor=actor)
     return a
 
 
@@ -122,8 +124,10 @@ def batch_assign(call, jurors, dossiers, per_dossier: int, actor=None) -> list[A
         free = sorted((j for j in jurors if j.pk not in have and (j.pk, d.territory) not in conflicts),
                       key=lambda j: (load[j.pk], j.username))
         for j in free[:max(0, per_dossier - len(have))]:
-            made.append(assign(j, d, actor))
+            made.append(assign(j, d, actor, notify=False))
             load[j.pk] += 1
+    if made:  # one e-mail per juror for the whole batch, once it is committed
+        notifications.after_commit(notifications.reviews_assigned, call, made, actor=actor)
     return made
 
 
@@ -269,18 +273,14 @@ def outstanding(call):
 
 
 def send_reminders(call, actor=None) -> int:
-    """E-mail each juror the list of their outstanding reviews; returns the number of e-mails sent."""
-    by_juror: dict = {}
-    for a in outstanding(call):
-        by_juror.setdefault(a.juror, []).append(a)
+    """E-mail each juror the list of their outstanding reviews, in the juror's language; returns the
+    number of e-mails sent. A juror the e-mail did not reach is in the activity log (``mail.failed``)."""
+    outcome, by_juror = notifications.review_reminder(call, list(outstanding(call)), actor)
     for juror, items in by_juror.items():
-        lines = "\n".join(f"- {a.dossier.name}" for a in items)
-        send_mail(subject=_("Reviews to complete: %(call)s") % {"call": call.name},
-                  message=_("Hello %(name)s,\n\nThese reviews are still to be submitted before %(date)s:\n%(lines)s\n")
-                  % {"name": juror.username, "date": call.review_ends.date().isoformat(), "lines": lines},
-                  from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[juror.email or f"{juror.username}@localhost"])
+        if juror.username not in outcome.sent:
+            continue
         for a in items:
             Reminder.objects.create(assignment=a)
         record(actor, "jury.remind", juror, after={"outstanding": [a.dossier_id for a in items]},
                campaign=call.campaign)
-    return len(by_juror)
+    return len(outcome.sent)
