@@ -51,7 +51,8 @@ def prepare(home: Path, rows: int) -> tuple[str, Path]:
     password = next(p for role, user, p in accounts if user == "admin")
     call = Call.objects.order_by("-opens", "-id").first()
     now, day = dt.datetime.now(dt.UTC), dt.timedelta(days=1)
-    call.opens, call.deadline, call.review_ends, call.deliberation_ends = now - 3 * day, now - 2 * day, now - day, now + 4 * day
+    call.opens, call.deadline, call.review_ends = now - 3 * day, now - 2 * day, now - day
+    call.deliberation_ends = now + 4 * day
     call.published_at = None
     call.save()
     assert call.phase() == "deliberation"

@@ -121,11 +121,9 @@ def test_panel_controls_are_labelled_and_carry_no_inline_code(deliberating, peop
 
 # -- in the browser ------------------------------------------------------------------------------------
 def _browser_ready():
-    try:
-        import pytest_playwright  # noqa: F401
-    except ImportError:
-        return False
-    return Path("/usr/bin/chromium").exists()
+    import importlib.util
+
+    return importlib.util.find_spec("pytest_playwright") is not None and Path("/usr/bin/chromium").exists()
 
 
 @pytest.mark.skipif(not _browser_ready(), reason="browser tests need pytest-playwright and Debian's Chromium")
@@ -150,6 +148,10 @@ def test_changing_a_weight_redraws_the_table(browser, live_server, call, people)
     expect(rows).to_have_count(16)
     before = rows.all_inner_texts()
     assert page.locator("#whatif-table tr.changed").count() == 0    # the audit's own settings change nothing
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page, context="#whatif").response["violations"]
+    assert not violations, [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in violations]
 
     page.get_by_label("Funding", exact=True).fill("4")
     page.get_by_label("Funding", exact=True).dispatch_event("change")
