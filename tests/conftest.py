@@ -2,11 +2,19 @@
 from __future__ import annotations
 
 import csv
+import os
+import secrets
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from frenchtech.sources.sirene_columns import ESTABLISHMENT_COLUMNS
+
+# The platform has no built-in secret key: the tests sign sessions with one of their own, drawn per run
+# (also seen by the servers they start). The settings module is loaded before this file, hence both.
+os.environ.setdefault("FRENCHTECH_SECRET_KEY", "tests-" + secrets.token_urlsafe(50))
+settings.SECRET_KEY = os.environ["FRENCHTECH_SECRET_KEY"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

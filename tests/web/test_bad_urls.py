@@ -19,7 +19,7 @@ def test_static_path_out_of_the_static_folders_is_not_found(client):
 
 
 def _served_handler(monkeypatch, tmp_path):
-    """The WSGI handler `frenchtech serve` runs, built from the options it gives runserver."""
+    """The WSGI handler `frenchtech serve --dev` runs, built from the options it gives runserver."""
     import django.core.management
 
     from frenchtech.cli.main import main
@@ -28,7 +28,7 @@ def _served_handler(monkeypatch, tmp_path):
     monkeypatch.setattr(django.core.management, "call_command", lambda *a, **kw: calls.append((a, kw)))
     monkeypatch.setenv("FRENCHTECH_HOME", str(tmp_path))
     monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "frenchtech.web.settings")
-    r = CliRunner().invoke(main, ["serve", "--home", str(tmp_path)])
+    r = CliRunner().invoke(main, ["serve", "--dev", "--home", str(tmp_path)])
     assert r.exit_code == 0, r.output
     (args, options), = [c for c in calls if c[0][0] == "runserver"]
     from django.contrib.staticfiles.management.commands.runserver import Command

@@ -49,6 +49,7 @@ def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=No
            "other_lang": "en" if lang == "fr" else "fr", "generated": audit.generated,
            "campaign_name": audit.name(lang), "campaign_id": audit.campaign_id, "attribution": attribution(lang),
            "css": (resources.files("frenchtech.report") / "static" / "showcase.css").read_text(encoding="utf-8"),
+           "js": (resources.files("frenchtech.report") / "static" / "showcase.js").read_text(encoding="utf-8"),
            "created": datetime_text(lang, audit.manifest.get("created", "")), "version": __version__,
            "manifest_hash": audit.data.manifest_sha256[:16],
            "method": [(step_name(lang, step), text) for step, text in method_steps(audit)],

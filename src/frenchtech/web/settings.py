@@ -1,8 +1,10 @@
 """Web platform settings: the programme settings plus views, sessions, i18n and secure defaults.
 
-Environment: DATABASE_URL (SQLite by default), FRENCHTECH_HOME (where the database and the private
-files live), FRENCHTECH_SECRET_KEY, FRENCHTECH_TLS=1 behind a TLS proxy (secure cookies, HSTS),
-FRENCHTECH_ALLOWED_HOSTS (comma-separated), FRENCHTECH_DEBUG=1 for development.
+Environment: DATABASE_URL (SQLite by default), FRENCHTECH_HOME (where the database, the private
+files and the collected static files live), FRENCHTECH_SECRET_KEY (required: nothing is signed with a
+built-in key), FRENCHTECH_TLS=1 behind a TLS proxy (secure cookies, HSTS), FRENCHTECH_ALLOWED_HOSTS
+(comma-separated), FRENCHTECH_PRIVATE_FILES (attachments, default HOME/private-files),
+FRENCHTECH_DEBUG=1 for development. docs/deploy.md describes a production setup.
 """
 from __future__ import annotations
 
@@ -15,6 +17,9 @@ from frenchtech.programme.settings import INSTALLED_APPS as _PROGRAMME_INSTALLED
 HERE = Path(__file__).resolve().parent
 HOME = Path(os.environ.get("FRENCHTECH_HOME", ".")).resolve()
 
+# No fallback: an empty key makes Django refuse to sign anything (sessions, password resets) instead of
+# signing with a key anyone can read here. `frenchtech serve` names the variable; --demo draws one.
+SECRET_KEY = os.environ.get("FRENCHTECH_SECRET_KEY", "")
 DEBUG = os.environ.get("FRENCHTECH_DEBUG") == "1"
 ALLOWED_HOSTS = os.environ.get("FRENCHTECH_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
@@ -29,7 +34,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "frenchtech.web.security.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "frenchtech.web.static_files.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -58,7 +65,12 @@ TEMPLATES = [{
 LOCALE_PATHS = [HERE.parent / "locale"]  # one catalogue: the pages, the reports and the audit's reasons
 STATIC_URL = "/static/"
 STATIC_ROOT = HOME / "static"
-SERVE_STATIC = True  # the platform serves its own few static files (no CDN, no separate web server needed)
+# The platform serves its own few static files through WhiteNoise (no CDN, no separate web server needed):
+# `frenchtech serve` collects them into STATIC_ROOT with hashed names and compressed copies, served with
+# far-future cache headers; before any collection, pages name the plain files, found in the app folders.
+STORAGES = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "frenchtech.web.static_files.StaticStorage"}}
+WHITENOISE_USE_FINDERS = True
 
 # Attachments: outside any served folder; streamed by a view after a permission check.
 PRIVATE_FILES_ROOT = Path(os.environ.get("FRENCHTECH_PRIVATE_FILES", HOME / "private-files"))
@@ -86,6 +98,9 @@ TLS = os.environ.get("FRENCHTECH_TLS") == "1"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = TLS
 SECURE_SSL_REDIRECT = TLS
 SECURE_HSTS_SECONDS = 31536000 if TLS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = TLS
+# Preloading is a decision for the whole registrable domain, taken with the browsers' list, not here.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TLS else None
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import include, path
 
 from frenchtech.web.views import (
     accounts,
@@ -45,19 +45,5 @@ urlpatterns = [
     path("admin/login/", accounts.admin_login),  # one login page, with its rate limit, for the admin too
     path("admin/", admin.site.urls),
 ]
-
-from django.conf import settings
-
-if settings.SERVE_STATIC:
-    from django.contrib.staticfiles.views import serve as _serve_static
-
-    from django.core.exceptions import SuspiciousFileOperation
-    from django.http import Http404
-
-    def _static(request, path):
-        try:
-            return _serve_static(request, path, insecure=True)
-        except SuspiciousFileOperation:  # a path leading out of the static folders (../): no such file
-            raise Http404("no such static file") from None
-
-    urlpatterns.append(re_path(r"^static/(?P<path>.*)$", _static))
+# Static files are served by WhiteNoise (settings.MIDDLEWARE) from the files it knows: any other /static/
+# path, such as one leading out of the static folders (../), matches no URL here and is a 404.

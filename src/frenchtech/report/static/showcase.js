@@ -42,6 +42,13 @@
     });
     var out = q("count"); out.textContent = shown + out.textContent.replace(/^\d+/, "");
   }
+  // The filters apply as one types: the form is never sent.
+  document.querySelectorAll("form.filters").forEach(function (form) {
+    form.addEventListener("submit", function (e) { e.preventDefault(); });
+  });
+  document.querySelectorAll("button.print").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
   document.querySelectorAll(".filters [data-for]").forEach(function (el) {
     ["input", "change"].forEach(function (ev) { el.addEventListener(ev, function () { filter(el.getAttribute("data-for")); }); });
   });
