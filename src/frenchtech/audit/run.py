@@ -46,7 +46,7 @@ from frenchtech.indicators.engine import (
 from frenchtech.labelling.decisions import label_audit, predecessor_folder
 from frenchtech.labelling.decisions import notes as labelling_notes
 from frenchtech.labelling.probability import pass_matrix
-from frenchtech.sources import history, sirene
+from frenchtech.sources import history, ilab, sirene
 from frenchtech.sources import store as sirene_store
 from frenchtech.sources.evidence import describe_readers, read_evidence_folder
 
@@ -106,6 +106,8 @@ def _small_measures(con, small, by_source, membership, w) -> list[pd.DataFrame]:
         "structures": (small.structures, ["opened", "closed"]),
         "initiatives": (small.initiatives, ["date"]),
     } if small is not None else {}
+    if small is not None and getattr(small, "laureate_list", None) is not None:   # once located
+        tables["laureates"] = (ilab.measure_table(small.laureate_list), ["date"])
     for source, (frame, date_cols) in tables.items():
         if source not in by_source:
             continue
@@ -144,7 +146,12 @@ def compute_measures(con, campaign, evidence_dir: Path, small=None, digest=None)
     if con.name == "duckdb" and "establishments" in by_source and small is not None:
         # The small sources run on a second embedded connection while the register is scanned:
         # DuckDB releases the interpreter during a scan, so their cost disappears behind it.
-        side = _side_pool.submit(_small_measures, connect("duckdb"), small, by_source, membership, w)
+        side = _side_pool.submit(_small_measures, connect("duckdb"), small,
+                                 {k: v for k, v in by_source.items() if k != "laureates"}, membership, w)
+    generated = (evidence_dir / "GENERATED.json").exists()
+    # i-Lab laureates are located by their head office in the same scan; never in a generated register
+    sirens = () if generated or small is None else ilab.lookup_sirens(getattr(small, "laureates", None))
+    found = None
     if "establishments" in by_source:
         stock = sirene.find_stock(evidence_dir)
         if stock is None:
@@ -161,9 +168,12 @@ def compute_measures(con, campaign, evidence_dir: Path, small=None, digest=None)
         else:
             src = sirene.establishments(con, stock, digest=digest, at=w.end, history_path=periods)
         try:  # one scan of the register, grouped by commune: tens of thousands of rows, kept
-            totals = exact_counts(con.execute(commune_totals(src.table, ms, w, extra=sirene.row_checks)), ms)
+            extra = (lambda t: {**sirene.row_checks(t), **ilab.scan_aggregates(t, sirens)}) if sirens \
+                else sirene.row_checks
+            totals = exact_counts(con.execute(commune_totals(src.table, ms, w, extra=extra)), ms)
         except Exception as exc:  # a parse error met while scanning: name the file and line
             raise src.error(exc) from None
+        found = ilab.pop_found(totals) if sirens else None
         info["per_commune"] = totals
         per_commune = ibis.memtable(totals)
         if store is None:
@@ -176,8 +186,11 @@ def compute_measures(con, campaign, evidence_dir: Path, small=None, digest=None)
                              expected="INSEE's StockEtablissement file with its establishments, one per line")
         res = exact_counts(con.execute(territory_totals(per_commune, membership, ms)), ms)
         frames.append(res.set_index("territory"))
+    ilab.settle(small, found, generated, geo_members, "laureates" in by_source)
     if side is not None:
         frames.extend(side.result())
+        if "laureates" in by_source:
+            frames.extend(_small_measures(con, small, {"laureates": by_source["laureates"]}, membership, w))
     else:
         frames.extend(_small_measures(con, small, by_source, membership, w))
     measures = pd.concat(frames, axis=1) if frames else pd.DataFrame()
@@ -257,6 +270,8 @@ def run_audit(campaign, evidence_dir, out_dir=None, engine: str = "duckdb", con=
     result.notes.extend(labelling_notes(decisions, flags))
     if small is not None and getattr(small, "city_report", None):
         result.notes.append(f"{len(small.city_report)} funding round(s) with an unresolved city (see city_report.csv)")
+    if small is not None and getattr(small, "laureate_list", None) is not None:
+        result.notes.append(ilab.summary(small.laureate_list))
     if small is not None and getattr(small, "readers", None):
         result.notes.extend(f"source {line}" for line in describe_readers(small.readers))
     if out_dir is not None:
@@ -354,6 +369,8 @@ def write_outputs(result: AuditResult, out: Path, inputs: dict, engine: str, sma
             frame.to_csv(tmp / name, index=False, float_format="%.10g", lineterminator="\n")
         if small is not None and getattr(small, "city_report", None):
             pd.DataFrame(small.city_report).to_csv(tmp / "city_report.csv", index=False, lineterminator="\n")
+        if small is not None and getattr(small, "laureate_list", None) is not None:
+            small.laureate_list.to_csv(tmp / "laureates.csv", index=False, lineterminator="\n")
         if result.national is not None and not result.national.empty:
             result.national.reset_index().to_csv(tmp / "national.csv", index=False, float_format="%.10g",
                                                  lineterminator="\n")

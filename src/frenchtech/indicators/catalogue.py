@@ -13,6 +13,7 @@ SOURCES = {
     "rounds": {"date"},
     "structures": {"kind", "open_at_end"},
     "initiatives": {"kind", "date"},
+    "laureates": {"date"},      # i-Lab laureates, located in the register (frenchtech.sources.ilab)
 }
 AGGREGATES = ("count", "sum", "count_distinct")
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from frenchtech.errors import InputError
-from frenchtech.sources import ecb
+from frenchtech.sources import ecb, ilab
 from frenchtech.sources.csvutil import geography_of
 from frenchtech.sources.dossier import dossier_files, read_dossiers
 from frenchtech.sources.frames import INITIATIVES, ROUNDS, STRUCTURES, empty
@@ -67,6 +67,7 @@ READERS = (
     Reader("structures", "frenchtech", ("structures.csv",), "this product's layout", "frenchtech.sources.structures"),
     Reader("initiatives", "frenchtech", ("initiatives.csv",), "this product's layout",
            "frenchtech.sources.initiatives"),
+    Reader("laureates", "ilab", (f"frenchtech/data/{ilab.NAME} (shipped)",), ilab.PUBLISHER, "frenchtech.sources.ilab"),
     Reader("dossiers", "frenchtech", ("dossiers/<territory>.toml",), "the candidates' dossiers",
            "frenchtech.sources.dossier"),
 )
@@ -98,6 +99,10 @@ class Evidence:
     """Files read, by source: {"rounds": [...], "rates": [...], ..., "dossiers": [one per dossier]}."""
     readers: dict[str, dict] = field(default_factory=dict)
     """Per source, the reader and the file it read: {"rounds": {"reader": "crunchbase", "file": ...}}."""
+    laureates: pd.DataFrame | None = None
+    """The i-Lab laureates of the evidence window (the shipped copy), before the audit locates them."""
+    laureate_list: pd.DataFrame | None = None
+    """The audit's ``laureates.csv``: the window's laureates, located or with the reason why not."""
 
 
 def _located(folder: Path, campaign) -> dict[str, tuple[Path, dict]]:
@@ -177,6 +182,10 @@ def read_evidence_folder(folder, campaign) -> Evidence:
         ev.dossiers = read_dossiers(folder / FILES["dossiers"], campaign, info=ev.dossier_info)
     ev.paths["dossiers"] = dossier_files(folder / FILES["dossiers"])
     ev.readers = {key: entry for key, (_, entry) in sorted(present.items())}
+    laureates, digest = ilab.shipped()
+    window = getattr(campaign, "window", None)
+    ev.laureates = ilab.in_window(laureates, window) if window else laureates
+    ev.readers["laureates"] = {"reader": "ilab", "file": f"frenchtech/data/{ilab.NAME}", "sha256": digest}
     if ev.paths["dossiers"]:
         ev.readers["dossiers"] = {"reader": "frenchtech", "file": f"{FILES['dossiers']}/",
                                   "count": len(ev.paths["dossiers"])}
@@ -187,6 +196,6 @@ def describe_readers(readers: dict[str, dict]) -> list[str]:
     """One line per source: the reader and the file it read (the audit prints them)."""
     out = []
     for source, e in readers.items():
-        extra = "".join(f", {k} {e[k]}" for k in ("profile", "rule", "count") if k in e)
+        extra = "".join(f", {k} {e[k]}" for k in ("profile", "rule", "count", "located") if k in e)
         out.append(f"{source}: {e['file']} read as {e['reader']}{extra}")
     return out
