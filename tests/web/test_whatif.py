@@ -119,6 +119,23 @@ def test_panel_controls_are_labelled_and_carry_no_inline_code(deliberating, peop
         assert word in panel
 
 
+def test_an_audit_the_what_if_cannot_read_is_said_on_the_page(deliberating, people, tmp_path):
+    import shutil
+
+    folder = shutil.copytree(deliberating.audit_dir, tmp_path / "audit")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["configuration"]
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    deliberating.audit_dir = str(folder)
+    deliberating.save()
+    c = client_for(people["admin"])
+    page = c.get(reverse("deliberation-list")).content.decode()
+    assert 'id="whatif-unavailable"' in page and "no campaign configuration" in page
+    assert 'id="whatif-form"' not in page
+    r = post(c, "whatif-run", {"settings": {}})
+    assert r.status_code == 400 and "no campaign configuration" in r.json()["error"]
+
+
 # -- in the browser ------------------------------------------------------------------------------------
 def _browser_ready():
     import importlib.util

@@ -54,14 +54,14 @@ def _rules(configuration: dict) -> list[dict]:
 
 def panel(call) -> dict | None:
     """What the what-if panel shows: the audit's campaign settings as the controls' starting values, and the
-    call's saved scenarios. None when the call has no audit (or one that cannot be read: the page says so
-    elsewhere)."""
+    call's saved scenarios; None when the call has no audit, ``{"error": why}`` when its inputs cannot be
+    read (a dossier changed since the audit, a missing predecessor...)."""
     if call is None or not call.audit_dir:
         return None
     try:
         inputs = load_inputs(call.audit_dir)
-    except FrenchTechError:
-        return None
+    except FrenchTechError as exc:
+        return {"error": _("The what-if is not available: %(why)s") % {"why": exc}}
     conf = inputs.configuration
     index = conf.get("index") or {}
     f_n = (index.get("normalise") or {}).get("f_n", "n_minmax")
