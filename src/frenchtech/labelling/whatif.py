@@ -60,6 +60,7 @@ class AuditInputs:
     indicators: pd.DataFrame       # territory x indicator: the index's input
     dossiers: dict                 # declared figures, read only when the eligibility rules use them
     previous: list | None          # the predecessor's decision records of a chained campaign
+    audit_rows: dict               # territory -> the audit's rank, score, p_labelled and decision
 
 
 @dataclass
@@ -213,7 +214,8 @@ def _load(folder: str, key: tuple) -> AuditInputs:
     el = campaign.rules.eligibility
     dossiers = _dossiers(audit, campaign) if el.require_dossier or el.complete_dossier else {}
     previous = _previous(audit) if campaign.predecessor else None
-    return AuditInputs(audit, configuration, campaign, campaign_path, indicators, dossiers, previous)
+    return AuditInputs(audit, configuration, campaign, campaign_path, indicators, dossiers, previous,
+                       _audit_rows(audit))
 
 
 def _checked(audit: AuditFolder, name: str) -> Path:
@@ -265,24 +267,36 @@ def whatif(audit, settings: Mapping[str, Any] | None = None) -> WhatIf:
                   replications=0 if u is None else len(u.inputs), failed=0 if u is None else u.failed)
 
 
+INTERVALS = ("rank_median", "rank_p05", "rank_p95", "p_labelled")
+
+
 def _table(inputs: AuditInputs, campaign, scores: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
     names = {t.id: t.name for t in campaign.territories}
-    audit_scores = inputs.audit.scores.set_index("territory")
-    audit_decisions = inputs.audit.decisions.set_index("territory")
-    d = decisions.set_index("territory")
+    audit = inputs.audit_rows
+    decided = decisions.set_index("territory")[["decision", "rule_decision", "reason_code", "reason_params"]]
+    decided = decided.to_dict("index")
     rows = []
-    for t in scores.index:
-        s = scores.loc[t]
-        a = audit_scores.loc[t] if t in audit_scores.index else None
-        decision, before = d.at[t, "decision"], audit_decisions["decision"].get(t)
+    for t, s in scores.to_dict("index").items():
+        d, a = decided[t], audit.get(t, {})
         rows.append({"territory": t, "name": names.get(t, t), "score": float(s["score"]), "rank": int(s["rank"]),
-                     **{c: (float(s[c]) if c in s else None) for c in ("rank_median", "rank_p05", "rank_p95",
-                                                                       "p_labelled")},
-                     "decision": decision, "labelled": decision in PASSING,
-                     "rule_decision": d.at[t, "rule_decision"], "reason_code": d.at[t, "reason_code"],
-                     "reason_params": d.at[t, "reason_params"],
-                     "audit_rank": None if a is None else int(a["rank"]),
-                     "audit_score": None if a is None else float(a["score"]),
-                     "audit_p_labelled": None if a is None or "p_labelled" not in a else float(a["p_labelled"]),
-                     "audit_decision": before, "changed": before != decision})
+                     **{c: _number(s.get(c)) for c in INTERVALS},
+                     **d, "labelled": d["decision"] in PASSING,
+                     "audit_rank": a.get("rank"), "audit_score": a.get("score"),
+                     "audit_p_labelled": a.get("p_labelled"), "audit_decision": a.get("decision"),
+                     "changed": a.get("decision") != d["decision"]})
     return pd.DataFrame(rows).sort_values(["rank", "territory"], kind="stable").reset_index(drop=True)
+
+
+def _number(value) -> float | None:
+    return None if _missing(value) else float(value)
+
+
+def _audit_rows(audit: AuditFolder) -> dict[str, dict]:
+    """The audit's rank, score, probability of being labelled and decision of each territory."""
+    scores = audit.scores.set_index("territory").to_dict("index")
+    out = {}
+    for t, decision in zip(audit.decisions["territory"], audit.decisions["decision"]):
+        s = scores.get(t, {})
+        out[t] = {"rank": None if _missing(s.get("rank")) else int(s["rank"]), "score": _number(s.get("score")),
+                  "p_labelled": _number(s.get("p_labelled")), "decision": decision}
+    return out
