@@ -266,3 +266,71 @@ def test_todays_layout_accepts_ecb_rates(valid, campaign):
     assert set(rounds_yearly["currency"]) <= {"EUR", "USD", "GBP"}
     rounds, _ = read_rounds(valid / "funding_rounds.csv", campaign, rates)
     assert len(rounds) == len(rounds_yearly)
+
+
+# -- the campaign chooses the readers ---------------------------------------------------------------
+
+def _campaign_with(tmp_path, sections: str):
+    from frenchtech.campaign import load_campaign
+
+    root = Path(__file__).resolve().parents[2]
+    path = tmp_path / "campaign.toml"
+    path.write_text((root / "tests" / "fixtures" / "mini-2014.toml").read_text(encoding="utf-8") + sections,
+                    encoding="utf-8")
+    return load_campaign(path)
+
+
+@pytest.mark.parametrize("sections, words", [
+    ('\n[evidence.rates]\nformat = "ecb"\nrule = "daily"\n', "[evidence.rates] rule: expected one of 'day' or"),
+    ('\n[evidence.rates]\nrule = "day"\n', 'rule = "day" needs format = "ecb"'),
+    ('\n[evidence.rounds]\nformat = "dealroom"\n', "[evidence.rounds] format: expected one of"),
+    ('\n[evidence.rounds]\nformat = "crunchbase"\nsheet = "x"\n', "[evidence.rounds] unknown key 'sheet'"),
+    ('\n[evidence.rounds]\nformat = "mapping"\nfile = "deals.xlsx"\n', "needs file (the export) and profile"),
+])
+def test_unknown_reader_choices_are_refused_with_their_line(tmp_path, sections, words):
+    from frenchtech.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        _campaign_with(tmp_path, sections)
+    assert words in str(info.value) and "campaign.toml:" in str(info.value)
+
+
+def test_a_mapped_export_through_the_campaign_is_read_and_recorded(tmp_path):
+    from frenchtech.sources.evidence import read_evidence_folder
+
+    campaign = _campaign_with(tmp_path, '\n[evidence.rounds]\nformat = "mapping"\nfile = "deals.csv"\nprofile = "deals.toml"\n'
+                                        '\n[evidence.rates]\nformat = "ecb"\nrule = "day"\n')
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    for name in ("structures.csv", "initiatives.csv"):
+        shutil.copy(Path(__file__).parent / "fixtures" / "valid" / name, folder / name)
+    shutil.copy(FIXTURES / "dealroom.csv", folder / "deals.csv")
+    shutil.copy(FIXTURES / "dealroom-profile.toml", folder / "deals.toml")
+    with zipfile.ZipFile(folder / "eurofxref-hist.zip", "w") as z:
+        z.write(FIXTURES / "eurofxref-hist.csv", "eurofxref-hist.csv")
+    ev = read_evidence_folder(folder, campaign)
+    assert ev.rounds["company"].tolist() == ["Atelier Lumen", "Café Numérique"]
+    assert ev.readers["rounds"] == {"reader": "mapping", "file": "deals.csv", "profile": "deals.toml",
+                                    "profile_name": "Dealroom export (CSV, French conventions)"}
+    assert ev.readers["rates"] == {"reader": "ecb", "file": "eurofxref-hist.zip", "rule": "day"}
+    assert ev.paths["rounds"] == [folder / "deals.csv", folder / "deals.toml"]
+    (folder / "eurofxref-hist.zip").unlink()
+    with pytest.raises(InputError) as info:
+        read_evidence_folder(folder, campaign)
+    assert "eurofxref-hist.csv" in str(info.value) and "file not found" in str(info.value)
+
+
+def test_frenchtech_sources_lists_readers_files_and_publishers():
+    import json
+
+    from click.testing import CliRunner
+
+    from frenchtech.cli.main import main
+
+    text = CliRunner().invoke(main, ["sources"])
+    assert text.exit_code == 0
+    assert 'format = "crunchbase"' in text.output and "eurofxref-hist.zip" in text.output
+    assert "ilab_laureats.csv" in text.output and "StockEtablissement_utf8.zip" in text.output
+    listed = json.loads(CliRunner().invoke(main, ["sources", "--json"]).output)
+    assert {(r["source"], r["format"]) for r in listed} >= {("rounds", "crunchbase"), ("rounds", "mapping"),
+                                                           ("rates", "ecb"), ("laureates", "ilab")}

@@ -36,7 +36,7 @@ def main():
 
 
 for _command in (
-    sources.generate, sources.ingest, sources.fetch,
+    sources.generate, sources.ingest, sources.fetch, sources.sources,
     audit.audit, audit.verify, audit.keys, audit.sign,
     labels.labels, labels.campaign,
     index.index, whatif.whatif,

@@ -110,3 +110,31 @@ def fetch_sirene_command(out_dir, url, sha256):
     resumed = f", resumed at byte {got.resumed_from:,}" if got.resumed_from else ""
     click.echo(f"{got.path} ({got.size:,} bytes{resumed}) sha256 {got.sha256}")
     click.echo(f"next: frenchtech ingest sirene {got.path}")
+
+
+@click.command("sources")
+@click.option("--json", "as_json", is_flag=True, help="Print the readers as JSON.")
+def sources(as_json):
+    """List the evidence readers: the files each expects, where each publisher puts them, and how a
+    campaign chooses it ([evidence.rounds] format = "crunchbase", [evidence.rates] format = "ecb"...)."""
+    import json
+
+    from frenchtech.sources.evidence import READERS
+
+    if as_json:
+        click.echo(json.dumps([{"source": r.source, "format": r.format, "files": list(r.files),
+                                "publisher": r.publisher, "module": r.module} for r in READERS],
+                              indent=2, ensure_ascii=False))
+        return
+    current = None
+    for r in READERS:
+        if r.source != current:
+            current = r.source
+            click.echo(f"\n{r.source}")
+        choice = (f'[evidence.{r.source}] format = "{r.format}"' if r.source in ("rounds", "rates")
+                  else "always read")
+        default = " (default)" if r.format == "frenchtech" and r.source in ("rounds", "rates") else ""
+        click.echo(f"  {r.format}{default}: {', '.join(r.files)}")
+        click.echo(f"      from: {r.publisher}")
+        click.echo(f"      campaign: {choice}; reader: {r.module}")
+    click.echo("\nEvery reader and file layout: docs/evidence-formats.md")

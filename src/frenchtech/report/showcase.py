@@ -219,6 +219,22 @@ class Showcase:
                          "labelled": "1" if r["territory"] in labelled else "0"})
         return rows
 
+    def laureate_rows(self, lang: str, tid: str) -> dict:
+        """The i-Lab laureates located in the territory, and those of the window that could not be
+        located anywhere (a generated register locates none: real companies are never placed in it)."""
+        frame = self.audit.data.laureates
+        if frame.empty:
+            return {"rows": [], "unlocated": 0, "generated": False, "listed": False}
+        here = frame[(frame["status"] == "located") & (frame["territory"] == tid)]
+        communes = _commune_names(self.audit.vintage)
+        rows = [{"company": r["company"] or r["siren"], "siren": r["siren"], "year": r["year"], "kind": r["kind"],
+                 "prize": r["prize"], "domain": r["domain"], "commune": communes.get(r["commune"], r["commune"])}
+                for r in here.to_dict("records")]
+        elsewhere = frame[frame["status"] != "located"].drop_duplicates(subset=["year", "siren", "company", "kind"])
+        return {"rows": rows, "unlocated": len(elsewhere), "unlocated_text": number(lang, len(elsewhere), 0),
+                "listed": True,
+                "generated": bool((frame["status"] == "generated_register").any())}
+
     def territory_page(self, lang: str, tid: str) -> str:
         a = self.audit
         row = next(r for r in self.score_rows(lang) if r["id"] == tid)
@@ -235,7 +251,8 @@ class Showcase:
                                                            gettext(lang, "Labelled average"))),
             trend_svg=(charts.trend([(r["year"], r["score"]) for r in trend], gettext(lang, "Trend across campaigns"))
                        if trend else ""),
-            structures=self.directory_rows("structures", tid, lang), initiatives=self.directory_rows("initiatives", tid, lang))
+            structures=self.directory_rows("structures", tid, lang), initiatives=self.directory_rows("initiatives", tid, lang),
+            laureates=self.laureate_rows(lang, tid))
         return environment(lang).get_template("territory.html").render(ctx)
 
     def network(self, lang: str) -> str:
