@@ -115,7 +115,10 @@ def test_panel_controls_are_labelled_and_carry_no_inline_code(deliberating, peop
     assert not re.search(r"<script(?![^>]*\bsrc=)", page)      # every script is a file
     assert not re.search(r"\sstyle=|\son[a-z]+=", page)           # no inline style, no handler
     assert "whatif.js" in page and "whatif.css" in page
-    for word in {"en": ["What if", "Save this scenario"], "fr": ["Et si", "Enregistrer ce scénario"]}[lang]:
+    words = {"en": ["What if", "Save this scenario", 'data-msg-changed="Decisions that would change: %(n)s."'],
+             "fr": ["Et si", "Enregistrer ce scénario", 'data-msg-changed="Décisions qui changeraient\u00a0: %(n)s."',
+                    'data-msg-replications="%(n)s réplications Monte-Carlo."']}
+    for word in words[lang]:
         assert word in panel
 
 
