@@ -114,6 +114,8 @@ def test_never_located_in_a_generated_register(tmp_path):
     listing = pd.read_csv(tmp_path / "out" / "laureates.csv", dtype=str)
     assert set(listing["status"]) == {"generated_register"} and listing["territory"].isna().all()
     assert "ilab_laureates" not in result.measures.columns
+    window = ilab.in_window(ilab.shipped()[0], (2010, 2014))
+    assert f"not located: {len(window)} generated_register" in " ".join(result.notes)
     with pytest.raises(InputError) as info:
         run_audit(_campaign(tmp_path, scored=True), evidence, tmp_path / "out2")
     assert "generated" in str(info.value) and not (tmp_path / "out2").exists()

@@ -325,13 +325,13 @@ class AuditFolder:
 
     @property
     def laureates(self) -> pd.DataFrame:
-        """The i-Lab laureates of the audit's window (``laureates.csv``: year, company, siren, kind, prize,
+        """The i-Lab laureates of the audit's window (``laureates.csv``: line, year, company, siren, kind, prize,
         domain, region, status, commune, territory), all as text, "" where empty; empty when the audit
         wrote none. ``status`` is ``located`` or why not (frenchtech.sources.ilab)."""
         if "laureates" not in self._tables:
             path = self.path / "laureates.csv"
             self._tables["laureates"] = (pd.read_csv(path, dtype=str, keep_default_na=False) if path.exists()
-                                         else pd.DataFrame(columns=["year", "company", "siren", "status",
+                                         else pd.DataFrame(columns=["line", "year", "company", "siren", "status",
                                                                     "territory"]))
         return self._tables["laureates"]
 

@@ -230,7 +230,7 @@ class Showcase:
         rows = [{"company": r["company"] or r["siren"], "siren": r["siren"], "year": r["year"], "kind": r["kind"],
                  "prize": r["prize"], "domain": r["domain"], "commune": communes.get(r["commune"], r["commune"])}
                 for r in here.to_dict("records")]
-        elsewhere = frame[frame["status"] != "located"].drop_duplicates(subset=["year", "siren", "company", "kind"])
+        elsewhere = frame[frame["status"] != "located"].drop_duplicates(subset=["line"])
         return {"rows": rows, "unlocated": len(elsewhere), "unlocated_text": number(lang, len(elsewhere), 0),
                 "listed": True,
                 "generated": bool((frame["status"] == "generated_register").any())}

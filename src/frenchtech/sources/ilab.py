@@ -138,10 +138,11 @@ def measure_table(located: pd.DataFrame) -> pd.DataFrame:
 
 
 def listing(located: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
-    """``laureates.csv`` of the audit: every laureate of the window, with its commune and territory when
-    located (one row per territory whose perimeter holds the commune), else the reason."""
-    cols = ["year", "company", "siren", "kind", "prize", "domain", "region", "status", "commune"]
-    table = located[cols + ["line"]].merge(members, on="commune", how="left")
+    """``laureates.csv`` of the audit: every laureate of the window (``line``: its line in the published
+    file), with its commune and territory when located (one row per territory whose perimeter holds the
+    commune), else the reason."""
+    cols = ["line", "year", "company", "siren", "kind", "prize", "domain", "region", "status", "commune"]
+    table = located[cols].merge(members, on="commune", how="left")
     table = table.sort_values(["territory", "year", "company", "line"], na_position="last", kind="stable")
     return table[cols + ["territory"]].reset_index(drop=True)
 
@@ -177,7 +178,7 @@ def settle(evidence, found: dict[str, str] | None, generated: bool, members: pd.
 
 def summary(listing_table: pd.DataFrame) -> str:
     """One line for the audit's notes: how many laureates of the window were located, and why not."""
-    per = listing_table.drop_duplicates(subset=["year", "siren", "company", "kind", "status"])
+    per = listing_table.drop_duplicates(subset=["line"])
     counts = per["status"].value_counts()
     others = ", ".join(f"{n} {status}" for status, n in counts.items() if status != LOCATED)
     return (f"i-Lab laureates of the window: {int(counts.get(LOCATED, 0))} located by their head office"
