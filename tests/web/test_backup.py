@@ -4,10 +4,12 @@ empty home (SQLite: a new file; PostgreSQL: a second database) and compared row 
 A damaged archive is refused before anything is written."""
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import sqlite3
 import tarfile
+import zlib
 from decimal import Decimal
 from pathlib import Path
 
@@ -213,6 +215,18 @@ def _flip(data: bytes, at: int) -> bytes:
     return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1:]
 
 
+def _damaging_flip(raw: bytes) -> bytes:
+    """The compressed archive with one bit changed from its middle on, the first such change that alters
+    what it decompresses to (deflate ignores a few padding bits: a flip there damages nothing)."""
+    for at in range(len(raw) // 2, len(raw)):
+        damaged = _flip(raw, at)
+        try:
+            gzip.decompress(damaged)
+        except (OSError, EOFError, zlib.error):
+            return damaged
+    raise AssertionError("no damaging change found")
+
+
 def test_a_damaged_archive_is_refused_and_nothing_is_written(committed, call, people, settings, tmp_path,
                                                               second_database):
     from frenchtech.programme.dossiers.services import add_attachment, create_dossier
@@ -238,7 +252,7 @@ def test_a_damaged_archive_is_refused_and_nothing_is_written(committed, call, pe
         "cut-short": (tmp_path / "g.tar.gz", "damaged archive"),
     }
     raw = good.read_bytes()
-    (tmp_path / "f.tar.gz").write_bytes(_flip(raw, len(raw) // 2))
+    (tmp_path / "f.tar.gz").write_bytes(_damaging_flip(raw))
     (tmp_path / "g.tar.gz").write_bytes(raw[: len(raw) * 2 // 3])
     extra = tmp_path / "e.tar.gz"
     with tarfile.open(good, "r:gz") as src, tarfile.open(extra, "w:gz") as dst:
