@@ -170,3 +170,36 @@ if __name__ == "__main__":   # write the two folders for a manual audit
     generate_evidence(c, out / "demo", rows=int(sys.argv[2]) if len(sys.argv) > 2 else 200_000, seed=c.seed)
     for p in write_formats(out / "demo", out):
         print(p)
+
+
+def test_a_malformed_export_stops_the_audit_and_leaves_the_last_one_whole(tmp_path):
+    """`frenchtech audit` on a broken Crunchbase export or ECB file: exit 2, the error names the file,
+    line and column, and the previous output folder is left as it was."""
+    from click.testing import CliRunner
+
+    from frenchtech.campaign import load_campaign
+    from frenchtech.cli.main import main
+    from frenchtech.sources.generate import generate_evidence
+
+    campaign = load_campaign(CAMPAIGN)
+    generate_evidence(campaign, tmp_path / "demo", rows=2_000, seed=campaign.seed)
+    _, _, crunch, real = write_formats(tmp_path / "demo", tmp_path)
+    out = tmp_path / "audit"
+    ok = CliRunner().invoke(main, ["audit", "--campaign", str(real), "--evidence", str(crunch), "--out", str(out)])
+    assert ok.exit_code == 0, ok.output
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    rounds = crunch / "funding_rounds.csv"
+    lines = rounds.read_text(encoding="utf-8").splitlines(keepends=True)
+    cells = lines[5].split(",")   # the round on line 6 (its fields hold no comma)
+    cells[CRUNCHBASE_HEADER.index("announced_on")] = "05/03/2013"
+    lines[5] = ",".join(cells)
+    rounds.write_text("".join(lines), encoding="utf-8")
+    bad = CliRunner().invoke(main, ["audit", "--campaign", str(real), "--evidence", str(crunch), "--out", str(out)])
+    assert bad.exit_code == 2
+    assert f"{rounds}, line 6, column 'announced_on': bad date '05/03/2013'" in bad.output
+    rates = crunch / "eurofxref-hist.csv"
+    rates.write_text(rates.read_text().replace(",", ";", 30))
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".audit-")]
+    broken = CliRunner().invoke(main, ["audit", "--campaign", str(real), "--evidence", str(crunch), "--out", str(out)])
+    assert broken.exit_code == 2 and f"{rates}, line 1, column" in broken.output
