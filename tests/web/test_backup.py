@@ -41,7 +41,7 @@ def committed(transactional_db):
             call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
 
 
-def _build_programme(call, people, settings):
+def _build_programme(call, people):
     """A programme as a season leaves it, every step through the services and pages."""
     from frenchtech.programme.accounts.services import team_of
     from frenchtech.programme.deliberation.services import apply_proposals
@@ -133,8 +133,6 @@ def second_database(tmp_path):
     if connection.vendor == "sqlite":
         yield {**source, "NAME": str(tmp_path / "restored-home" / "frenchtech.sqlite3")}
         return
-    import psycopg
-
     name = f"{source['NAME']}_restored"
     admin = _connect({**source, "NAME": "postgres"}, "postgresql")
     admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -144,12 +142,11 @@ def second_database(tmp_path):
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
-        assert psycopg  # the driver the PostgreSQL run needs
 
 
 def test_a_whole_programme_is_restored_row_for_row_and_byte_for_byte(committed, call, people, settings, tmp_path,
                                                                       second_database):
-    _build_programme(call, people, settings)
+    _build_programme(call, people)
     vendor = connection.vendor
     source_db = dict(connection.settings_dict)
     source_files = Path(settings.PRIVATE_FILES_ROOT)
