@@ -156,6 +156,8 @@ def _dump_database(database: dict, folder: Path) -> tuple[str, Path, dict[str, i
         try:
             source.backup(copy)  # online backup: a consistent copy even while the platform writes
             counts = _sqlite_counts(copy)
+        except sqlite3.Error as exc:
+            raise BackupError(f"{database['NAME']}: cannot be copied: {exc}") from None
         finally:
             copy.close()
             source.close()
@@ -178,15 +180,6 @@ def _dump_database(database: dict, folder: Path) -> tuple[str, Path, dict[str, i
 
 # -- backup -------------------------------------------------------------------------------------------
 
-def _sha256_file(path: Path) -> tuple[str, int]:
-    h, size = hashlib.sha256(), 0
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            h.update(chunk)
-            size += len(chunk)
-    return h.hexdigest(), size
-
-
 def _private_files(root: Path) -> list[tuple[str, Path]]:
     """(archive name, path) of every regular file under ``root``, sorted; a link is refused (a backup
     follows no link out of the folder)."""
@@ -208,7 +201,10 @@ def backup(out, database: dict, private_root) -> Summary:
         raise BackupError(f"{out}: already exists; a backup never overwrites a file, choose another name")
     if not out.parent.is_dir():
         raise BackupError(f"{out.parent}: no such folder")
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as exc:
+        raise BackupError(f"{out}: the backup could not be written: {exc}") from None
     try:
         member, db_file, counts = _dump_database(database, staging)
         members: dict[str, dict] = {}
@@ -229,19 +225,45 @@ def backup(out, database: dict, private_root) -> Summary:
         with open(partial, "rb") as f:
             os.fsync(f.fileno())
         os.replace(partial, out)
+    except OSError as exc:  # a full disk, a folder not writable: nothing is left behind
+        raise BackupError(f"{out}: the backup could not be written: {exc}") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     file_bytes = sum(m["size"] for n, m in members.items() if n.startswith(FILES + "/"))
     return Summary(out, vendor_of(database), counts, len(files), file_bytes, members)
 
 
+class _Hashing(io.RawIOBase):
+    """A file read through SHA-256: the hash is that of the very bytes the archive receives."""
+
+    def __init__(self, f):
+        self.f, self.sha, self.size = f, hashlib.sha256(), 0
+
+    def readable(self):
+        return True
+
+    def read(self, n=-1):
+        data = self.f.read(n)
+        self.sha.update(data)
+        self.size += len(data)
+        return data
+
+
 def _add(tar: tarfile.TarFile, name: str, path: Path, members: dict) -> None:
-    """Add one file, hashing the very bytes written (a file changing meanwhile cannot slip past)."""
-    data = path.read_bytes()
-    members[name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-    info = tarfile.TarInfo(name)
-    info.size, info.mtime, info.mode = len(data), int(path.stat().st_mtime), 0o600
-    tar.addfile(info, io.BytesIO(data))
+    """Add one file, streamed, hashing the bytes written (a file changing meanwhile cannot slip past: a
+    file cut short is an error of tarfile, one grown is stored at its first size, hash of what is stored)."""
+    with open(path, "rb") as f:
+        info = tarfile.TarInfo(name)
+        stat = os.fstat(f.fileno())
+        info.size, info.mtime, info.mode = stat.st_size, int(stat.st_mtime), 0o600
+        reader = _Hashing(f)
+        try:
+            tar.addfile(info, reader)
+        except OSError:
+            if reader.size < info.size:  # the file was cut short while it was read
+                raise BackupError(f"{path}: changed while it was being backed up; run the backup again") from None
+            raise
+    members[name] = {"sha256": reader.sha.hexdigest(), "size": reader.size}
 
 
 # -- reading an archive -------------------------------------------------------------------------------
@@ -254,7 +276,7 @@ def _safe_name(archive: Path, name: str) -> str:
 
 
 def _members(archive: Path):
-    """Yield (name, bytes) of each file member, refusing links and other special members."""
+    """Yield (name, file object) of each file member, refusing links and other special members."""
     try:
         with tarfile.open(archive, "r:gz") as tar:
             for info in tar:
@@ -262,12 +284,23 @@ def _members(archive: Path):
                 if not info.isfile():
                     raise InputError(archive, f"member {name!r} is not a regular file",
                                      expected="files only (no links, devices or folders)")
-                yield name, tar.extractfile(info).read()
+                yield name, tar.extractfile(info)
     except (tarfile.TarError, zlib.error, EOFError, OSError) as exc:
         if isinstance(exc, FileNotFoundError):
             raise InputError(archive, "no such file") from None
         raise InputError(archive, f"damaged archive ({type(exc).__name__}: {exc})",
                          expected=f"a {FORMAT} archive as `frenchtech backup` writes it") from None
+
+
+def _copy(f, out) -> tuple[str, int]:
+    """SHA-256 and size of the rest of ``f``, read in chunks (and written to ``out`` unless None)."""
+    h, size = hashlib.sha256(), 0
+    while chunk := f.read(CHUNK):
+        h.update(chunk)
+        size += len(chunk)
+        if out is not None:
+            out.write(chunk)
+    return h.hexdigest(), size
 
 
 def _check_compression(archive: Path) -> None:
@@ -308,13 +341,13 @@ def verify(archive) -> dict:
     archive = Path(archive)
     _check_compression(archive)
     manifest_raw, seen = None, {}
-    for name, data in _members(archive):
+    for name, f in _members(archive):
         if name in seen or (name == MANIFEST and manifest_raw is not None):
             raise InputError(archive, f"member {name!r} appears twice")
         if name == MANIFEST:
-            manifest_raw = data
+            manifest_raw = f.read()
         else:
-            seen[name] = (hashlib.sha256(data).hexdigest(), len(data))
+            seen[name] = _copy(f, None)
     if manifest_raw is None:
         raise InputError(archive, f"no {MANIFEST} in the archive", expected="a backup written by `frenchtech backup`")
     manifest = _read_manifest(archive, manifest_raw)
@@ -417,14 +450,17 @@ def _extract(archive: Path, manifest: dict, staging: Path) -> None:
     """Write the members under ``staging``, checking each hash again (the archive may have changed since
     it was verified)."""
     listed = manifest["members"]
-    for name, data in _members(archive):
+    for name, f in _members(archive):
         if name == MANIFEST:
             continue
-        if name not in listed or hashlib.sha256(data).hexdigest() != listed[name]["sha256"]:
+        if name not in listed:
             raise InputError(archive, f"member {name!r} changed while it was being restored")
         path = staging / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        with open(path, "wb") as out:
+            digest, _size = _copy(f, out)
+        if digest != listed[name]["sha256"]:
+            raise InputError(archive, f"member {name!r} changed while it was being restored")
 
 
 def _restore_database(manifest: dict, dump: Path, database: dict):
