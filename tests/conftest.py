@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,13 @@ def mini_campaign():
     from frenchtech.campaign import load_campaign
 
     return load_campaign(FIXTURES / "mini-2014.toml")
+
+
+@pytest.fixture(autouse=True)
+def _no_pages_kept_from_another_test():
+    """The platform keeps rendered public pages per process; each test has its own database, so pages
+    kept during one test must not answer in the next."""
+    caching = sys.modules.get("frenchtech.web.caching")
+    if caching is not None:
+        caching.clear()
+    yield

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from frenchtech.report import api
 from frenchtech.report.api_spec import openapi_document
 from frenchtech.report.site import export_showcase
+from frenchtech.web.caching import public_page
 from frenchtech.web.showcase_api.published import PROPOSED, configured_audit_folder, source
 
 
@@ -48,12 +49,14 @@ def _where() -> dict:
 
 @csrf_exempt
 @require_GET
+@public_page
 def index(request):
     return _json(api.index(**_where()))
 
 
 @csrf_exempt
 @require_GET
+@public_page
 def table(request, name):
     try:
         limit = _int(request, "limit", 100, 1, api.MAX_LIMIT)
@@ -65,18 +68,21 @@ def table(request, name):
 
 @csrf_exempt
 @require_GET
+@public_page
 def territory(request, tid):
     return _json(api.territory(tid, **_where()))
 
 
 @csrf_exempt
 @require_GET
+@public_page
 def dictionary(request):
     return _json(api.data_dictionary(**_where()))
 
 
 @csrf_exempt
 @require_GET
+@public_page
 def openapi(request):
     src = source()
     pub = api.published(src.folder) if src else None
@@ -106,6 +112,7 @@ def _mark_proposals(out: Path) -> None:
 
 @csrf_exempt
 @require_GET
+@public_page
 def site(request, path=""):
     """The showcase pages, exported once per audit and decisions, and served from that folder."""
     src = source()

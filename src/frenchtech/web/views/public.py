@@ -14,22 +14,34 @@ from frenchtech.programme.calls import load_call_campaign
 from frenchtech.programme.dossiers.services import perimeter
 from frenchtech.programme.deliberation.services import public_decisions
 from frenchtech.web import labels_text
+from frenchtech.web.caching import anonymous_page, csrf_context
 from frenchtech.web.calls import current_call
 
 
+def _call_shown():
+    """What the page header and the home page show of the current call (its dates and phase)."""
+    call = current_call()
+    if call is None:
+        return None
+    return (call.pk, call.phase(), call.name, call.name_en, call.opens, call.deadline, call.review_ends,
+            call.deliberation_ends, call.published_at)
+
+
+@anonymous_page(_call_shown)
 def home(request):
     call = current_call()
     published = Call.objects.filter(published_at__isnull=False).order_by("-published_at")
     return render(request, "web/home.html", {"call": call, "published_calls": published,
-                                             "phases": Phase})
+                                             "phases": Phase, **csrf_context(request)})
 
 
+@anonymous_page(_call_shown)
 def decisions(request, campaign):
     call = get_object_or_404(Call, campaign=campaign)
     if not can(request.user, "decision.public", call):
         raise Http404("not published")
     rows = [{**r, "kind_label": labels_text.kind(r["kind"])} for r in public_decisions(call)]
-    return render(request, "web/public_decisions.html", {"call": call, "rows": rows})
+    return render(request, "web/public_decisions.html", {"call": call, "rows": rows, **csrf_context(request)})
 
 
 def _codes(value: str) -> list[str]:
