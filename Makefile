@@ -1,7 +1,8 @@
 # The two commands of the README:
 #   make demo   install everything into .venv, run the main job on embedded defaults, serve the platform
 #   make test   install everything into .venv, then run the whole test suite (SQLite, then the
-#               database tests again on a private PostgreSQL server on 127.0.0.1)
+#               database tests again on a private PostgreSQL server on 127.0.0.1, stopped afterwards
+#               when the run started it)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -33,8 +34,13 @@ test: test-sqlite test-postgres
 test-sqlite: install system
 	$(BIN)/python -m pytest
 
+# Stops the PostgreSQL server afterwards if it started it (even when tests fail; their status is kept).
 test-postgres: install system
-	DATABASE_URL=$$(sh scripts/ci_postgres.sh) $(BIN)/python -m pytest $(DB_TESTS)
+	@if sh scripts/ci_postgres.sh status; then started=no; else started=yes; fi; \
+	url=$$(sh scripts/ci_postgres.sh) || exit 1; \
+	DATABASE_URL=$$url $(BIN)/python -m pytest $(DB_TESTS); status=$$?; \
+	if [ $$started = yes ]; then sh scripts/ci_postgres.sh stop; fi; \
+	exit $$status
 
 bench: install
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done

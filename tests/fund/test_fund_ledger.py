@@ -1,5 +1,5 @@
 """The ledger: exact decimal balances, double entry, no overspending, no double commitment, every
-entry tied to a decision, replay after a crash, and two concurrent writers on one SQLite file."""
+entry tied to a decision, replay after a crash, and two concurrent writers on one SQLite file and on PostgreSQL."""
 from __future__ import annotations
 
 import os
@@ -175,21 +175,54 @@ WORKER = textwrap.dedent("""
 """)
 
 
+def _postgres_server() -> str | None:
+    """The PostgreSQL server for the race: FRENCHTECH_TEST_POSTGRES_URL, else the one the suite runs on."""
+    for name in ("FRENCHTECH_TEST_POSTGRES_URL", "DATABASE_URL"):
+        url = os.environ.get(name, "")
+        if url.startswith(("postgres://", "postgresql://")):
+            return url
+    return None
+
+
 def _backends():
     yield pytest.param("sqlite", id="sqlite-file")
-    pg = os.environ.get("FRENCHTECH_TEST_POSTGRES_URL")
-    yield pytest.param(pg, id="postgresql", marks=pytest.mark.skipif(not pg, reason="FRENCHTECH_TEST_POSTGRES_URL not set"))
+    yield pytest.param("postgresql", id="postgresql", marks=pytest.mark.skipif(
+        not _postgres_server(), reason="the suite runs on SQLite (DATABASE_URL is not a PostgreSQL URL)"))
+
+
+@pytest.fixture
+def race_url(backend, tmp_path):
+    """A database of its own for the race: a SQLite file, or a new PostgreSQL database dropped afterwards
+    (never the suite's own database, which the processes would migrate and fill)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'race.sqlite3'}"
+        return
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    server = urlsplit(_postgres_server())
+    name = f"test_race_{uuid.uuid4().hex[:12]}"
+    admin = urlunsplit(server._replace(path="/postgres", query=""))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(server._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.mark.django_db(False)
 @pytest.mark.parametrize("backend", list(_backends()))
-def test_two_concurrent_writers_cannot_overspend(tmp_path, backend):
+def test_two_concurrent_writers_cannot_overspend(race_url, backend):
     """Two processes commit EUR 1 M twelve times each against a EUR 15 M budget, on one SQLite file
     (or one PostgreSQL database), starting at the same instant."""
     import time
     import uuid
 
-    url = f"sqlite:///{tmp_path / 'race.sqlite3'}" if backend == "sqlite" else backend
+    url = race_url
     code = f"ft-race-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "DATABASE_URL": url}
     prep = ("import sys; from frenchtech.programme import setup; setup(); "
