@@ -17,7 +17,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).resolve().parent / "_data"
+# Generated data: benchmarks/_data, or the folder named by FRENCHTECH_BENCH_DATA (a national register
+# is 6 GB of CSV: generate it once where there is room, and reuse it)
+DATA = Path(os.environ.get("FRENCHTECH_BENCH_DATA") or Path(__file__).resolve().parent / "_data")
 CAMPAIGN = ROOT / "campaigns" / "metropoles-2014.toml"
 SMALL_FILES = ("GENERATED.json", "README.txt", "exchange_rates.csv", "funding_rounds.csv", "initiatives.csv",
                "structures.csv", "dossiers")
@@ -36,6 +38,17 @@ def evidence(rows: int, seed: int = 1) -> Path:
     return folder
 
 
+def stock_evidence(folder: Path) -> Path:
+    """A twin evidence folder without the StockEtablissementHistorique: the audit then tells the state
+    at the window's end from the stock's dateDebut, as from the store and in the hand-written queries."""
+    twin = folder.with_name(folder.name + "_stock")
+    twin.mkdir(exist_ok=True)
+    for path in folder.iterdir():
+        if not path.name.startswith("StockEtablissementHistorique") and not (twin / path.name).exists():
+            (twin / path.name).symlink_to(path)
+    return twin
+
+
 def store_evidence(folder: Path) -> Path:
     """A twin evidence folder whose register is the ingested store (small files linked)."""
     twin = folder.with_name(folder.name + "_store")
@@ -49,24 +62,42 @@ def store_evidence(folder: Path) -> Path:
 # -- running a variant -------------------------------------------------------------------------------
 
 def run(variant: str, *args, threads: int | None = None) -> dict:
-    """Run one variant in a fresh process; returns its JSON report plus wall time and peak RSS."""
+    """Run one variant in a fresh process; returns its JSON report plus wall time and peak RSS.
+    The variant ``command`` runs ``frenchtech ARGS...`` itself (the product's own command line, as a
+    user types it): its time is the whole process's, interpreter start-up and imports included, and
+    its counts are read from the measures.csv it writes to the folder given after ``--out``."""
+    if variant == "command":
+        return _command(*args)
     cmd = [sys.executable, str(Path(__file__).resolve()), variant, *map(str, args)]
     env = dict(os.environ)
     if threads:
         env["BENCH_THREADS"] = str(threads)
+    proc, measured = _timed(cmd, env)
+    return json.loads(proc.stdout.strip().splitlines()[-1]) | measured
+
+
+def _timed(cmd: list[str], env=None) -> tuple[subprocess.CompletedProcess, dict]:
     timer = shutil.which("time") or "/usr/bin/time"
     use_time = Path(timer).exists()
     t0 = time.perf_counter()
     proc = subprocess.run(([timer, "-v"] if use_time else []) + cmd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
-        raise SystemExit(f"{variant} failed:\n{proc.stdout}\n{proc.stderr[-3000:]}")
-    report = json.loads(proc.stdout.strip().splitlines()[-1])
-    report["process_wall"] = wall
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
-    report["peak_rss_mib"] = int(m.group(1)) / 1024 if m else float("nan")
     cpu = re.findall(r"(?:User|System) time \(seconds\): ([0-9.]+)", proc.stderr)
-    report["cpu_seconds"] = sum(map(float, cpu)) if cpu else float("nan")
+    return proc, {"process_wall": wall, "peak_rss_mib": int(m.group(1)) / 1024 if m else float("nan"),
+                  "cpu_seconds": sum(map(float, cpu)) if cpu else float("nan")}
+
+
+def _command(*args) -> dict:
+    import pandas as pd
+
+    exe = Path(sys.executable).with_name("frenchtech")
+    _, report = _timed([str(exe if exe.exists() else "frenchtech"), *map(str, args)])
+    report["seconds"] = report["process_wall"]
+    out = Path(args[list(args).index("--out") + 1])
+    report["counts"] = _digest(pd.read_csv(out / "measures.csv", index_col="territory"))
     return report
 
 
@@ -133,6 +164,30 @@ def v_ingest(csv: str, store: str) -> dict:
     return {"seconds": time.perf_counter() - t, "rows": s.rows, "rejected": s.rejected}
 
 
+def v_phases(folder: str, out: str) -> dict:
+    """The whole audit as ``frenchtech audit`` runs it (imports, campaign, run_audit, the terminal
+    report), in one process, with the seconds of each stage."""
+    import io
+    from contextlib import redirect_stdout
+
+    t = time.perf_counter()
+    from frenchtech.audit import run_audit
+    from frenchtech.campaign import load_campaign
+    from frenchtech.report.terminal import print_audit
+
+    imports = time.perf_counter() - t
+    c = load_campaign(CAMPAIGN)
+    campaign = time.perf_counter() - t - imports
+    result = run_audit(c, folder, out)
+    with redirect_stdout(io.StringIO()):
+        print_audit(result)
+    seconds = time.perf_counter() - t
+    stages = {"imports": imports, "campaign": campaign, **result.timings}
+    stages["terminal"] = seconds - imports - campaign - stages.pop("total")
+    return {"seconds": seconds, "stages": stages, "rows": int(result.measures.shape[0]),
+            "counts": _digest(result.measures)}
+
+
 def v_audit(folder: str, engine: str = "duckdb") -> dict:
     """Our audit's measure computation: every measure of the campaign, register and small sources."""
     from frenchtech.audit.run import compute_measures
@@ -154,11 +209,14 @@ def v_audit(folder: str, engine: str = "duckdb") -> dict:
 
 
 def _hand_sql(source_sql: str, w, members) -> str:
+    """The three register counts per territory. Active at the window's end, from the stock: open today,
+    or closed after that day (the current period, closed, starts after it)."""
     naf = ", ".join(f"'{c}'" for c in w.tech_naf)
     return f"""
         SELECT m.territory,
           count(*) FILTER (WHERE naf IN ({naf}) AND created BETWEEN DATE '{w.start}' AND DATE '{w.end}') AS tech_created,
-          count(*) FILTER (WHERE naf IN ({naf}) AND (created IS NULL OR created <= DATE '{w.end}') AND active) AS tech_active,
+          count(*) FILTER (WHERE naf IN ({naf}) AND (created IS NULL OR created <= DATE '{w.end}')
+                           AND (active OR coalesce(since > DATE '{w.end}', false))) AS tech_active,
           count(*) FILTER (WHERE head_office AND created BETWEEN DATE '{w.start}' AND DATE '{w.end}') AS new_companies
         FROM ({source_sql}) s JOIN members m ON s.commune = m.commune
         GROUP BY m.territory"""
@@ -175,7 +233,7 @@ def v_duckdb_csv(csv: str) -> dict:
     con.register("members_df", pd.DataFrame(members, columns=["territory", "commune"]))
     con.execute("CREATE TABLE members AS SELECT * FROM members_df")
     src = f"""SELECT codeCommuneEtablissement AS commune, activitePrincipaleEtablissement AS naf,
-                     try_cast(dateCreationEtablissement AS DATE) AS created,
+                     try_cast(dateCreationEtablissement AS DATE) AS created, try_cast(dateDebut AS DATE) AS since,
                      etatAdministratifEtablissement = 'A' AS active, etablissementSiege = 'true' AS head_office
               FROM read_csv('{csv}', all_varchar = true, header = true)"""
     t = time.perf_counter()
@@ -206,9 +264,10 @@ def _polars_counts(lf, w, members):
     tech = pl.col("naf").is_in(list(w.tech_naf))
     in_window = pl.col("created").is_between(w.start, w.end)
     by_end = pl.col("created").is_null() | (pl.col("created") <= w.end)
+    active_at_end = pl.col("active") | (pl.col("since") > w.end).fill_null(False)
     return (lf.join(m, on="commune").group_by("territory").agg(
         tech_created=(tech & in_window).sum(),
-        tech_active=(tech & by_end & pl.col("active")).sum(),
+        tech_active=(tech & by_end & active_at_end).sum(),
         new_companies=(pl.col("head_office") & in_window).sum(),
     ).collect().to_pandas().set_index("territory"))
 
@@ -219,12 +278,13 @@ def v_polars_csv(csv: str) -> dict:
 
     _, w, members = _campaign()
     cols = ["codeCommuneEtablissement", "activitePrincipaleEtablissement", "dateCreationEtablissement",
-            "etatAdministratifEtablissement", "etablissementSiege"]
+            "etatAdministratifEtablissement", "etablissementSiege", "dateDebut"]
     t = time.perf_counter()
     lf = pl.scan_csv(csv, infer_schema=False).select(
         commune=pl.col(cols[0]), naf=pl.col(cols[1]),
         created=pl.col(cols[2]).str.to_date("%Y-%m-%d", strict=False),
-        active=pl.col(cols[3]) == "A", head_office=pl.col(cols[4]) == "true")
+        active=pl.col(cols[3]) == "A", head_office=pl.col(cols[4]) == "true",
+        since=pl.col(cols[5]).str.to_date("%Y-%m-%d", strict=False))
     frame = _polars_counts(lf, w, members)
     return {"seconds": time.perf_counter() - t, "counts": _digest(frame)}
 
@@ -235,7 +295,7 @@ def v_polars_store(store: str) -> dict:
     _, w, members = _campaign()
     t = time.perf_counter()
     lf = pl.scan_parquet(f"{store}/data/*/*.parquet", hive_partitioning=False).select(
-        "commune", "naf", "created", "active", "head_office")
+        "commune", "naf", "created", "since", "active", "head_office")
     frame = _polars_counts(lf, w, members)
     return {"seconds": time.perf_counter() - t, "counts": _digest(frame)}
 
@@ -248,7 +308,7 @@ def v_pandas_csv(csv: str) -> dict:
     _, w, members = _campaign()
     cols = {"codeCommuneEtablissement": "commune", "activitePrincipaleEtablissement": "naf",
             "dateCreationEtablissement": "created", "etatAdministratifEtablissement": "state",
-            "etablissementSiege": "head_office"}
+            "etablissementSiege": "head_office", "dateDebut": "since"}
     m = pd.DataFrame(members, columns=["territory", "commune"])
     start, end = pd.Timestamp(w.start), pd.Timestamp(w.end)
     t = time.perf_counter()
@@ -256,19 +316,20 @@ def v_pandas_csv(csv: str) -> dict:
     for df in pd.read_csv(csv, usecols=list(cols), dtype=str, engine="c", chunksize=2_000_000):
         df = df.rename(columns=cols)
         created = pd.to_datetime(df["created"], format="%Y-%m-%d", errors="coerce")
-        df = df.assign(created=created).merge(m, on="commune")
+        since = pd.to_datetime(df["since"], format="%Y-%m-%d", errors="coerce")
+        df = df.assign(created=created, since=since).merge(m, on="commune")
         tech = df["naf"].isin(w.tech_naf)
         in_window = df["created"].between(start, end)
         by_end = df["created"].isna() | (df["created"] <= end)
         flags = pd.DataFrame({"territory": df["territory"], "tech_created": tech & in_window,
-                              "tech_active": tech & by_end & (df["state"] == "A"),
+                              "tech_active": tech & by_end & ((df["state"] == "A") | (df["since"] > end)),
                               "new_companies": (df["head_office"] == "true") & in_window})
         parts.append(flags.groupby("territory").sum())
     frame = pd.concat(parts).groupby(level=0).sum()
     return {"seconds": time.perf_counter() - t, "counts": _digest(frame)}
 
 
-VARIANTS = {"ingest": v_ingest, "audit": v_audit, "duckdb_csv": v_duckdb_csv, "duckdb_store": v_duckdb_store,
+VARIANTS = {"ingest": v_ingest, "audit": v_audit, "phases": v_phases, "duckdb_csv": v_duckdb_csv, "duckdb_store": v_duckdb_store,
             "polars_csv": v_polars_csv, "polars_store": v_polars_store, "pandas_csv": v_pandas_csv}
 
 if __name__ == "__main__":

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import os
 import platform
 import shutil
+import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -236,34 +239,63 @@ def software_versions() -> dict:
             "pandas": pd.__version__}
 
 
+# Imported by the Sobol analysis only (scipy.stats, about 0.3 s): loaded while the register is scanned.
+LATE_IMPORTS = ("SALib.analyze.sobol", "SALib.sample.sobol")
+
+
+def _import_meanwhile(campaign) -> threading.Thread | None:
+    """Import what the analyses after the scan need, on a thread, while the scan (which releases the
+    interpreter) runs: the import is then off the audit's critical path."""
+    if campaign.sensitivity.n <= 0 or not campaign.uncertainty.inputs:
+        return None
+    names = [n for n in LATE_IMPORTS if n not in sys.modules]
+    if not names:
+        return None
+    thread = threading.Thread(target=lambda: [importlib.import_module(n) for n in names], daemon=True,
+                              name="late-imports")
+    thread.start()
+    return thread
+
+
 def run_audit(campaign, evidence_dir, out_dir=None, engine: str = "duckdb", con=None, previous=None) -> AuditResult:
-    """Audit ``campaign`` on the evidence folder; write the artefacts to ``out_dir`` if given."""
+    """Audit ``campaign`` on the evidence folder; write the artefacts to ``out_dir`` if given.
+
+    ``timings`` holds the seconds of each stage: read_small, measures (the register's scan and
+    digest), index, labelling, uncertainty, sensitivity (Sobol), national, outputs, total."""
     evidence_dir = Path(evidence_dir)
     predecessor_folder(campaign, evidence_dir, previous)  # a chained campaign needs it: say so before any work
     t0 = time.perf_counter()
     stock = sirene.find_stock(evidence_dir)
     # the register's digest is computed by the scan that measures it: the file is read once
     stock_hash = InPassDigest(stock) if stock is not None else None
+    importing = _import_meanwhile(campaign)
     small = read_evidence_folder(evidence_dir, campaign)
     t1 = time.perf_counter()
     con = con or connect(engine)
     measures, info = compute_measures(con, campaign, evidence_dir, small, digest=stock_hash)
+    if importing is not None:
+        importing.join()  # never two threads importing the same modules past this point
     t2 = time.perf_counter()
     populations = pd.Series({t.id: t.population for t in campaign.territories})
     indicators = indicator_values(measures, populations, [c.id for c in campaign.indicators])
     indicators.insert(0, "population", populations.reindex(indicators.index))
     outcome = composite(indicators, campaign)
     normalised, scores = outcome.normalised, outcome.scores
+    t3 = time.perf_counter()
     decisions, flags, flag_files, previous = label_audit(campaign, scores, small, measures, evidence_dir,
                                                          previous, stock)
+    t4 = time.perf_counter()
     add_uncertainty(outcome, campaign, pass_matrix(campaign, decisions))
-    t3 = time.perf_counter()
+    t5 = time.perf_counter()
     generated = (evidence_dir / "GENERATED.json").exists()
     result = AuditResult(campaign, measures, indicators, normalised, scores, decisions, generated,
-                         timings={"read_small": t1 - t0, "measures": t2 - t1}, flags=flags,
-                         flag_files=flag_files, evidence_dir=evidence_dir, previous=previous, index=outcome)
-    result.timings["index"] = t3 - t2
+                         timings={"read_small": t1 - t0, "measures": t2 - t1, "index": t3 - t2,
+                                  "labelling": t4 - t3, **_analyses_seconds(outcome, t5 - t4)},
+                         flags=flags, flag_files=flag_files, evidence_dir=evidence_dir, previous=previous,
+                         index=outcome)
+    t6 = time.perf_counter()
     result.national = national_indicators(con, campaign, info, small)
+    result.timings["national"] = time.perf_counter() - t6
     result.active_at_end = info.get("active_at_end")
     result.notes.append(f"register rows scanned: {info.get('register_rows', 0):,}")
     result.notes.extend(index_notes(outcome))
@@ -280,9 +312,18 @@ def run_audit(campaign, evidence_dir, out_dir=None, engine: str = "duckdb", con=
             # a register too (gigabytes for the whole country): BLAKE3 on every core, as the stock
             inputs["establishments_history"] = digest_entry(info["history_file"], REGISTER_ALGORITHM,
                                                             file_digest(info["history_file"], REGISTER_ALGORITHM))
+        t7 = time.perf_counter()
         write_outputs(result, Path(out_dir), inputs, engine, small)
+        result.timings["outputs"] = time.perf_counter() - t7
     result.timings["total"] = time.perf_counter() - t0
     return result
+
+
+def _analyses_seconds(outcome, seconds: float) -> dict:
+    """The uncertainty and Sobol analyses' seconds (their sum when the index did not time them apart)."""
+    timed = getattr(outcome, "seconds", {}) or {}
+    sensitivity = timed.get("sensitivity", 0.0)
+    return {"uncertainty": seconds - sensitivity, "sensitivity": sensitivity}
 
 
 def _input_hashes(campaign, evidence_dir: Path, small, stock, stock_hash) -> dict:

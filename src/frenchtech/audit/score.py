@@ -6,6 +6,7 @@ methodological choices to vary. Every table is kept, so the jury and the report 
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,7 @@ class IndexOutcome:
     uncertainty: object | None = None     # frenchtech.index UncertaintyResult
     sensitivity: object | None = None     # frenchtech.index SensitivityResult (Sobol indices)
     tables: dict = field(default_factory=dict)
+    seconds: dict = field(default_factory=dict)  # the Sobol analysis's time, for the audit's timings
 
 
 def index_tables(indicators: pd.DataFrame, campaign) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -87,8 +89,10 @@ def add_uncertainty(outcome: IndexOutcome, campaign, pass_matrix=None) -> None:
     if u.failed:
         outcome.tables["uncertainty_failed"] = u.failed
     if sens.n > 0:
+        started = time.perf_counter()
         outcome.sensitivity = engine.sensitivity(outcome.idata, outcome.imeta, outcome.spec, inputs,
                                                  n=sens.n, seed=sens.seed, n_boot=sens.n_boot)
+        outcome.seconds["sensitivity"] = time.perf_counter() - started
     scores = outcome.scores
     stats = u.rank_stats.set_index("uCode")
     scores["rank_median"] = stats["Median"].reindex(scores.index)

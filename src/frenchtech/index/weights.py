@@ -15,7 +15,6 @@ Weights are relative: aggregation renormalises them over the children that have 
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize
 
 from .aggregate import aggregate_levels
 from .errors import IndexInputError
@@ -89,6 +88,9 @@ def optimise_level(fw: Framework, x: np.ndarray, w: dict[str, float], methods, l
         if optype == "balance":
             return float(np.log(np.sum((target - crs / crs.sum()) ** 2) / len(crs)))
         return float(-np.sum(crs))
+
+    # scipy.optimize takes about 0.2 s to import: only optimised weights pay for it, not every audit
+    from scipy.optimize import minimize
 
     start = target if optype == "balance" else base[pos]
     res = minimize(objective, start, method="Nelder-Mead",
