@@ -86,7 +86,10 @@ def optimise_level(fw: Framework, x: np.ndarray, w: dict[str, float], methods, l
     def objective(wl):
         crs = correlations(wl)
         if optype == "balance":
-            return float(np.log(np.sum((target - crs / crs.sum()) ** 2) / len(crs)))
+            # a perfect balance (error 0) is the lowest value, finite: log(0) = -inf would make the simplex's
+            # comparisons NaN (COINr's R log returns -Inf silently)
+            error = np.sum((target - crs / crs.sum()) ** 2) / len(crs)
+            return float(np.log(max(error, np.finfo(float).tiny)))
         return float(-np.sum(crs))
 
     # scipy.optimize takes about 0.2 s to import: only optimised weights pay for it, not every audit
