@@ -24,6 +24,7 @@ class Inbox:
 
     def __init__(self):
         self.messages = []
+        self.port = None
 
     async def handle_DATA(self, server, session, envelope):
         msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
@@ -53,6 +54,7 @@ def inbox(settings):
     handler = Inbox()
     controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
     controller.start()
+    handler.port = controller.port
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
@@ -226,3 +228,43 @@ def test_a_refusing_mail_server_never_undoes_the_publication(call, dossiers, peo
     assert set(failed.after["errors"]) == {people["lyon"].username, people["bordeaux"].username}
     assert "ConnectionRefusedError" in failed.after["errors"][people["lyon"].username]
     assert not Entry.objects.filter(action="mail.sent", campaign=call.campaign).exists()
+
+
+def test_a_deployment_configures_smtp_through_the_environment(tmp_path, inbox):
+    """`frenchtech notify opened` in its own process, configured only by the documented variables, sends
+    through the SMTP server they name; a bad FRENCHTECH_SMTP_TLS is refused naming the variable."""
+    import os
+    import subprocess
+    import sys
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the command line's SQLite home; the notices on PostgreSQL are covered above")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FRENCHTECH_", "DATABASE_URL"))}
+    env.update(FRENCHTECH_HOME=str(tmp_path), FRENCHTECH_SMTP_HOST="127.0.0.1",
+               FRENCHTECH_SMTP_PORT=str(inbox.port), FRENCHTECH_SMTP_TLS="off",
+               FRENCHTECH_DEFAULT_FROM="annonces@frenchtech.example", FRENCHTECH_SITE_URL="https://ft.example/",
+               DJANGO_SETTINGS_MODULE="frenchtech.web.settings")
+    python = lambda code: subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    manage = "from frenchtech.web.manage import main; import sys; sys.argv = ['manage'] + {args!r}; main()"
+    frenchtech = "from frenchtech.cli.main import main; import sys; sys.argv = ['frenchtech'] + {args!r}; main()"
+    for args in (["migrate", "-v", "0"], ["open_call", "metropoles-2014"]):
+        done = python(manage.format(args=args))
+        assert done.returncode == 0, done.stderr
+    done = python("import django; django.setup()\n"
+                  "from frenchtech.programme.accounts.services import create_person\n"
+                  "create_person('ana', 'correct-horse-9', 'admin', email='ana@frenchtech.example')\n"
+                  "create_person('bob', 'correct-horse-9', 'juror', email='bob@frenchtech.example', language='en')\n")
+    assert done.returncode == 0, done.stderr
+    done = python(frenchtech.format(args=["notify", "opened"]))
+    assert done.returncode == 0, done.stderr
+    assert "2 sent" in done.stdout
+    ana, bob = inbox.one("ana@frenchtech.example"), inbox.one("bob@frenchtech.example")
+    assert ana["from"] == "annonces@frenchtech.example" and ana["subject"].startswith("Appel à candidatures ouvert")
+    assert bob["subject"].startswith("Call for applications open: ") and "On the platform: https://ft.example" in bob["body"]
+
+    env["FRENCHTECH_SMTP_TLS"] = "maybe"
+    done = python(frenchtech.format(args=["notify", "opened"]))
+    assert done.returncode == 2
+    assert "error: FRENCHTECH_SMTP_TLS='maybe': expected starttls, ssl or off" in done.stderr
