@@ -18,6 +18,7 @@ import ibis
 import pandas as pd
 
 from frenchtech import __version__
+from frenchtech.audit.counterfactuals import write_decision_aids
 from frenchtech.audit.manifest import (
     campaign_fields,
     output_hashes,
@@ -418,6 +419,7 @@ def write_outputs(result: AuditResult, out: Path, inputs: dict, engine: str, sma
         write_labelling_outputs(result, tmp)
         if result.index is not None:
             write_index_outputs(result.index, tmp)
+        write_decision_aids(result, tmp)   # counterfactuals.csv and feedback/<lang>/<territory>.html
         outputs = output_hashes(tmp)
         c = result.campaign
         manifest = {

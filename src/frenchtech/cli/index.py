@@ -141,3 +141,68 @@ def sensitivity(idata, imeta, spec_path, inputs_file, n, seed, n_boot, out):
     write_table(res.indices, out)
     click.echo(f"{res.n_runs} runs -> {out}")
     click.echo(res.indices.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+
+
+def _costs(pairs) -> dict:
+    out = {}
+    for pair in pairs:
+        code, sep, weight = pair.partition("=")
+        try:
+            out[code.strip()] = float(weight)
+        except ValueError:
+            sep = ""
+        if not sep or not code.strip():
+            raise click.BadParameter(f"expected iCode=WEIGHT (e.g. funding_eur=2), got {pair!r}", param_hint="--cost")
+    return out
+
+
+@index.command()
+@click.argument("idata", type=click.Path(dir_okay=False))
+@click.argument("imeta", type=click.Path(dir_okay=False))
+@click.option("--spec", "spec_path", required=True, type=click.Path(dir_okay=False),
+              help="TOML spec; [[uncertainty.inputs]] (or --inputs) give the probability after each change.")
+@click.option("--quota", type=int, default=None, help="Rule: the QUOTA best units pass.")
+@click.option("--threshold", type=float, default=None, help="Rule: score >= THRESHOLD passes.")
+@click.option("--relative", type=float, default=None, help="Rule: score >= RELATIVE x mean score passes.")
+@click.option("--unit", "units", multiple=True, help="A unit (uCode) to explain; repeat; default: every unit.")
+@click.option("--cost", "costs", multiple=True, metavar="ICODE=WEIGHT",
+              help="Weight of an indicator's relative change in the combination's cost (default 1); repeat.")
+@click.option("--inputs", "inputs_file", type=click.Path(dir_okay=False), default=None,
+              help="TOML file with [[inputs]] tables (the uncertainty of the probability after a change).")
+@click.option("-n", "--n", "n", type=int, default=None, help="Replications for that probability (default: spec, else 1000).")
+@click.option("--seed", type=int, default=None, help="Random seed (default: spec, else 0).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="CSV: per unit, the smallest change of each indicator alone, the cheapest combination "
+                   "(below the bar) or the margin of each indicator (above it), each checked by a re-run.")
+def counterfactual(idata, imeta, spec_path, quota, threshold, relative, units, costs, inputs_file, n, seed, out):
+    """What would change each unit's outcome: the smallest improvement of each indicator alone that puts
+    a unit over the bar, the cheapest combination, or how far each indicator could fall (units above)."""
+    from frenchtech.index import counterfactuals
+    from frenchtech.index.coinr_io import write_table
+    from frenchtech.index.errors import IndexInputError
+
+    d, m, spec = _load(idata, imeta, spec_path)
+    opts = dict(spec.get("uncertainty") or {})
+    inputs = None
+    if inputs_file or opts.get("inputs"):
+        inputs, opts = _inputs(spec, "uncertainty", inputs_file)
+    if sum(x is not None for x in (quota, threshold, relative)) != 1:
+        raise click.UsageError("give one rule: --quota, --threshold or --relative")
+    try:
+        res = counterfactuals(d, m, spec, units=list(units) or None, quota=quota, threshold=threshold,
+                              relative=relative, costs=_costs(costs), inputs=inputs,
+                              n=n or int(opts.get("n", 1000)), seed=seed if seed is not None else int(opts.get("seed", 0)))
+    except IndexInputError as e:
+        _fail(e)
+    write_table(res.table, out)
+    t = res.table
+    click.echo(f"{t['uCode'].nunique()} units, {res.evaluations} pipeline runs -> {out}")
+    for unit, rows in t[t["kind"] == "combination"].groupby("uCode", sort=False):
+        found = rows[rows["found"]]
+        if found.empty:
+            click.echo(f"  {unit:<10} below the bar: no change found within the search range")
+            continue
+        changes = ", ".join(f"{r.iCode} {r.value:.4g} -> {r.new_value:.4g}" for r in found.itertuples())
+        p = found["p_pass"].iloc[0]
+        click.echo(f"  {unit:<10} below the bar: {changes} (cost {found['combination_cost'].iloc[0]:.3g}"
+                   + (f", P(pass) {p:.2f})" if p == p else ")"))
