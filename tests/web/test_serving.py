@@ -223,3 +223,23 @@ def test_check_names_every_failure(tmp_path):
     assert "FRENCHTECH_SECRET_KEY is not set; make one with" in r.stdout
     assert "error: 6 of 6 checks failed" in r.stderr
     assert not list(tmp_path.glob("*.sqlite3"))
+
+
+def test_deploy_guide_names_every_setting_and_the_server_command():
+    """docs/deploy.md lists every FRENCHTECH_* variable the platform reads, its commands exist, and the
+    gunicorn command line it shows is the one serve runs."""
+    from frenchtech.cli.demo import gunicorn_command
+    from frenchtech.cli.main import main
+
+    root = Path(__file__).resolve().parents[2]
+    doc = (root / "docs" / "deploy.md").read_text(encoding="utf-8")
+    sources = [*(root / "src" / "frenchtech" / "web").rglob("*.py"), *(root / "src" / "frenchtech" / "programme").rglob("*.py"),
+               root / "src" / "frenchtech" / "cli" / "demo.py", root / "src" / "frenchtech" / "cli" / "ops.py"]
+    read = {v for f in sources for v in re.findall(r"FRENCHTECH_[A-Z_]+[A-Z]", f.read_text(encoding="utf-8"))}
+    documented = set(re.findall(r"FRENCHTECH_[A-Z_]+[A-Z]", doc))
+    documented |= {f"FRENCHTECH_SMTP_{p}" for p in re.findall(r"`_([A-Z]+)`", doc)}  # `_PORT`, `_USER`...
+    assert read - documented == set(), read - documented
+    for cmd in re.findall(r"/opt/frenchtech/bin/frenchtech ([a-z]+)|frenchtech-admin ([a-z]+)", doc):
+        assert (cmd[0] or cmd[1]) in main.commands, cmd
+    shown = re.search(r"^/opt/frenchtech/bin/python (-m gunicorn .*)$", doc, re.MULTILINE).group(1).split()
+    assert shown == [a if a != "3" else "N" for a in gunicorn_command("127.0.0.1", 8000, 3)[1:]]
