@@ -170,7 +170,8 @@ def compute_measures(con, campaign, evidence_dir: Path, small=None, digest=None)
             deps = sorted({c[:3] if c.startswith("97") else c[:2] for c in geo_members["commune"]})
             src = sirene.establishments(con, stock, departments=deps, at=w.end, history_path=periods)
         else:
-            src = sirene.establishments(con, stock, digest=digest, at=w.end, history_path=periods)
+            src = sirene.establishments(con, stock, digest=digest, at=w.end, history_path=periods,
+                                        with_siren=bool(sirens))
         try:  # one scan of the register, grouped by commune: tens of thousands of rows, kept
             extra = (lambda t: {**sirene.row_checks(t), **ilab.scan_aggregates(t, sirens)}) if sirens \
                 else sirene.row_checks

@@ -35,6 +35,7 @@ def _predicate(t: ibis.Table, m: Measure, w: Window):
             # An empty creation date in SIRENE means "unknown, long ago": it exists by the end.
             preds.append(t.created.isnull() | (t.created <= w.end))
         elif key == "active" and value:
+            # active on the window's last day: the source computed it for that day (not today's state)
             preds.append(t.active)
         elif key == "head_office" and value:
             preds.append(t.head_office)

@@ -160,13 +160,15 @@ def state_method(con, source: EstablishmentSource) -> dict:
     return {"method": "historique", "approximation": HISTORY_APPROXIMATION, "file": str(source.history.path)}
 
 
-def establishments(con, path, departments=None, digest=None, at=None, history_path=None) -> EstablishmentSource:
+def establishments(con, path, departments=None, digest=None, at=None, history_path=None,
+                   with_siren: bool = True) -> EstablishmentSource:
     """Open a StockEtablissement file, or an ingested store, as a typed relation on the connection's backend.
 
     ``departments`` (store only) limits the scan to those department partitions. ``digest``
     (frenchtech.hashing.InPassDigest) is fed the file by the field extractor's scan, if it reads it.
     ``at`` (a date) makes ``active`` the state on that day: from the periods of the
     StockEtablissementHistorique file ``history_path`` when given, else from the stock's ``dateDebut``.
+    ``with_siren=False`` leaves out ``siren`` where that saves reading it (no measure counts it).
     """
     path = Path(path)
     hist = None
@@ -185,7 +187,7 @@ def establishments(con, path, departments=None, digest=None, at=None, history_pa
         raise InputError(path, "file not found", expected="a StockEtablissement CSV, zip or Parquet file")
     header = _check_header(path)
     # the siret joins the stock to its periods: read only when they are
-    cols = list(ESTABLISHMENT_FIELDS) + (["siret"] if hist is not None else [])
+    cols = [c for c in ESTABLISHMENT_FIELDS if with_siren or c != "siren"] + (["siret"] if hist is not None else [])
     if hist is not None and "siret" not in header:
         raise InputError(path, "missing column(s) siret", line=1, column="siret",
                          expected="the INSEE StockEtablissement header, with siret (to join its periods)")
@@ -201,7 +203,7 @@ def establishments(con, path, departments=None, digest=None, at=None, history_pa
                                           digest=None if with_lines else digest)
             name = f"sirene_scan_{next(_scan_ids)}"
             con.con.register(name, reader)
-            t = standardise(con.table(name))
+            t = standardise(con.table(name), empty_is_null=True)
             return t if with_lines else on_day(t)  # malformed rows are located without the periods
 
         return EstablishmentSource(path, scanned(), lambda: scanned(with_lines=True), errors, hist)
@@ -231,13 +233,13 @@ def _state_on(t: ibis.Table, at, hist) -> ibis.Table:
     """``t`` with ``active`` the state on the day ``at`` (today's state when ``at`` is None)."""
     if at is None:
         return t
+    exists = t.created.isnull() | (t.created <= at)  # either way, created by then (or long ago)
     if hist is not None:
         from frenchtech.sources import history
 
-        return t.mutate(active=t.siret.isin(history.active_on(hist.table, at).siret))
+        return t.mutate(active=exists & t.siret.isin(history.active_on(hist.table, at).siret))
     # ``active`` holds today's state here: a closed establishment was still open on the day when its
-    # closure (the start of its current period) came after it; either way it must exist by then.
-    exists = t.created.isnull() | (t.created <= at)
+    # closure (the start of its current period) came after it.
     return t.mutate(active=exists & (t.active | (t.since > at).fill_null(False)))
 
 
@@ -330,16 +332,21 @@ def _ends_inside_row(path: Path, line: int | None) -> bool:
     return tail.count(b'"', cut) % 2 == 1
 
 
-def standardise(raw: ibis.Table) -> ibis.Table:
-    """INSEE names -> the product's standard establishment columns."""
-    r = raw.rename({v: k for k, v in ESTABLISHMENT_FIELDS.items()})
-    created = r.created_raw.nullif("")
-    since = r.since_raw.nullif("")
+def standardise(raw: ibis.Table, empty_is_null: bool = False) -> ibis.Table:
+    """INSEE names -> the product's standard establishment columns. ``empty_is_null``: the reader
+    already gives an empty field as null (the field extractor), so no per-row test is spent on it."""
+    r = raw.rename({v: k for k, v in ESTABLISHMENT_FIELDS.items() if k in raw.columns})
+
+    def blank(column):
+        return column if empty_is_null else column.nullif("")
+
+    created = blank(r.created_raw)
+    since = blank(r.since_raw)
     return r.select(
-        siren=r.siren,
+        **({"siren": r.siren} if "siren" in r.columns else {}),
         **({"siret": r.siret} if "siret" in r.columns else {}),
-        commune=r.commune.nullif(""),
-        naf=r.naf.nullif(""),
+        commune=blank(r.commune),
+        naf=blank(r.naf),
         created_raw=created,
         created=created.try_cast("date"),
         since_raw=since,
