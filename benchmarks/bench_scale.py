@@ -11,7 +11,9 @@ shown, with every run's time and the worst peak memory. "measures" variants time
 register's measures (interpreter start-up and imports excluded), as the hand-written queries are
 timed; "whole command" variants time the `frenchtech audit` process from start to exit (imports,
 register scan and digest, index, uncertainty, Sobol, labelling, every output). The stages of the
-whole audit are printed from an in-process run of the same steps.
+whole audit are printed from an in-process run of the same steps. The audit's scan computes the
+totals of every commune of the country (the national reference beside each candidate needs them):
+"every commune" is DuckDB's hand-written query computing the same.
 
 The CSV variants read the stock alone (active at the window's end from its dateDebut, as the store
 and the hand-written queries do); "CSV + Historique" is the whole command on the generated folder
@@ -67,6 +69,7 @@ def register_section(rows: int, repeats: int, pandas_too: bool) -> None:
     variants = {
         "ours: store, measures": ("audit", twin),
         "DuckDB hand query, store": ("duckdb_store", store),
+        "DuckDB hand query, store, every commune": ("duckdb_store_communes", store),
         "Polars lazy scan, store": ("polars_store", store),
         "ours: store, whole command": _audit_args(twin, out / "store"),
         "ours: CSV, measures": ("audit", stock),
@@ -100,8 +103,11 @@ def register_section(rows: int, repeats: int, pandas_too: bool) -> None:
     ws = reports["ours: store, whole command"]
     print(f"ingest {ingest['seconds']:.1f} s < 90 s: {verdict(ingest['seconds'] < 90)}; "
           f"peak {ingest['peak_rss_mib']:.0f} MiB < 2048: {verdict(ingest['peak_rss_mib'] < 2048)}")
+    e = reports["DuckDB hand query, store, every commune"]
     print(f"store, measures {s['seconds']:.2f} s vs DuckDB's hand-written query {d['seconds']:.2f} s "
-          f"(medians): ahead {verdict(s['seconds'] < d['seconds'])}; "
+          f"(medians): ahead {verdict(s['seconds'] < d['seconds'])}; vs the same query over every commune "
+          f"(what the audit computes: the national reference needs them) {e['seconds']:.2f} s: "
+          f"ahead {verdict(s['seconds'] < e['seconds'])}; "
           f"peak {s['peak_rss_mib']:.0f} MiB < {MEMORY_TARGET}: {verdict(s['peak_rss_mib'] < MEMORY_TARGET)}")
     print(f"CSV, whole command {w['seconds']:.2f} s < {WHOLE_TARGET:.0f} s: {verdict(w['seconds'] < WHOLE_TARGET)} "
           f"({w['cpu_seconds']:.1f} s CPU; measures alone {c['seconds']:.2f} s); peak {w['peak_rss_mib']:.0f} MiB "

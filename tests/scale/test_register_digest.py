@@ -84,3 +84,28 @@ def test_the_audit_records_the_registers_blake3(generated, mini_campaign, tmp_pa
     entry = json.loads((tmp_path / "out" / "manifest.json").read_text())["inputs"]["establishments"]
     register = generated / "StockEtablissement_utf8.csv"
     assert entry == {"path": str(register), BLAKE3: blake3.blake3(register.read_bytes()).hexdigest()}
+
+
+def test_the_national_reference_is_the_same_from_the_store_and_from_the_csv(evidence, mini_campaign, tmp_path):
+    """The national reference covers every EPCI of the country: from the store too, whose candidates'
+    departments are a small part of it."""
+    import pandas as pd
+
+    from frenchtech.audit import run_audit
+    from frenchtech.sources import sirene
+    from frenchtech.sources.store import ingest_sirene
+
+    for path in evidence.glob("StockEtablissementHistorique*"):  # the state at the window's end from dateDebut,
+        path.unlink()                                            # as the store tells it
+    run_audit(mini_campaign, evidence, tmp_path / "csv")
+    ingest_sirene(evidence / "StockEtablissement_utf8.csv", evidence / sirene.STORE_NAME)
+    assert sirene.store_folder(sirene.find_stock(evidence)) is not None
+    run_audit(mini_campaign, evidence, tmp_path / "store")
+    from_csv = pd.read_csv(tmp_path / "csv" / "national.csv")
+    from_store = pd.read_csv(tmp_path / "store" / "national.csv")
+    deps = {c[:2] for t in mini_campaign.territories for c in t.match_codes}
+    assert len(from_csv) > 100 and (from_csv.drop(columns=["epci", "name", "population"]).to_numpy() > 0).any()
+    assert len(deps) < 10
+    pd.testing.assert_frame_equal(from_csv, from_store)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "csv" / "measures.csv"),
+                                  pd.read_csv(tmp_path / "store" / "measures.csv"))

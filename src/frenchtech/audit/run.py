@@ -165,13 +165,10 @@ def compute_measures(con, campaign, evidence_dir: Path, small=None, digest=None)
         periods = info["history_file"] = history.find_history(evidence_dir)  # the state at the window's end
         store = sirene.store_folder(stock)
         ms = by_source["establishments"]
-        if store is not None:
-            # An ingested store was validated at ingest: read only the candidates' departments.
-            deps = sorted({c[:3] if c.startswith("97") else c[:2] for c in geo_members["commune"]})
-            src = sirene.establishments(con, stock, departments=deps, at=w.end, history_path=periods)
-        else:
-            src = sirene.establishments(con, stock, digest=digest, at=w.end, history_path=periods,
-                                        with_siren=bool(sirens))
+        # Every department, even from the store (validated at ingest): the commune totals of this one
+        # scan also give the national reference (national_indicators), which covers every EPCI.
+        src = sirene.establishments(con, stock, digest=digest, at=w.end, history_path=periods,
+                                    with_siren=bool(sirens))
         try:  # one scan of the register, grouped by commune: tens of thousands of rows, kept
             extra = (lambda t: {**sirene.row_checks(t), **ilab.scan_aggregates(t, sirens)}) if sirens \
                 else sirene.row_checks
