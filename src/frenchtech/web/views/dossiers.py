@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,6 +14,7 @@ from frenchtech.programme.accounts.permissions import can
 from frenchtech.programme.accounts.services import role_of, team_of
 from frenchtech.programme.calls import load_call_campaign
 from frenchtech.programme.dossiers.models import Attachment, Dossier, Status
+from frenchtech.geo import load_geography
 from frenchtech.programme.dossiers.services import (
     NARRATIVE_SECTIONS,
     DossierError,
@@ -20,6 +22,7 @@ from frenchtech.programme.dossiers.services import (
     create_dossier,
     perimeter_names,
     remove_attachment,
+    submission_problems,
     submit_dossier,
     update_dossier,
 )
@@ -90,6 +93,9 @@ def dossier_detail(request, pk):
     vintage = load_call_campaign(dossier.call).vintage
     ctx["epci_names"], ctx["commune_names"] = perimeter_names(vintage, dossier.epci, dossier.communes)
     ctx.update(_jury_reviews(u, dossier))
+    ctx["claimed"] = claimed_elsewhere(dossier, dossier.epci, vintage)
+    if ctx["can_submit"] or dossier.status == Status.DRAFT:
+        ctx["checklist"] = checklist(dossier)
     return render(request, "web/dossier_detail.html", ctx)
 
 
@@ -126,6 +132,60 @@ def _form_data(post) -> dict:
             "structures": lines("structures"), "initiatives": lines("initiatives")}
 
 
+def checklist(dossier: Dossier) -> list[dict]:
+    """What submission requires, item by item (done or missing), each linked to its field on the edit page."""
+    missing = submission_problems(dossier)
+    required = load_call_campaign(dossier.call).eligibility.complete_dossier
+    keys = (["perimeter"] + [f"narrative_{s}" for s in NARRATIVE_SECTIONS]
+            + [f"declared_{k}" for k in DECLARED if k in required])
+    return [{"key": k, "label": labels_text.field(k), "anchor": _anchor(k), "done": k not in missing}
+            for k in keys]
+
+
+def _anchor(key: str, wrong: frozenset = frozenset()) -> str:
+    """The id of the control a problem belongs to (the perimeter's: the input holding the wrong codes)."""
+    if key == "perimeter":
+        return "id_communes" if wrong == {"communes"} else "id_epci"
+    return "" if key == "__all__" else f"id_{key}"
+
+
+def wrong_perimeter_inputs(vintage: int, epci, communes) -> frozenset:
+    """Which perimeter input holds the mistake: the one with unknown codes (the EPCI input when both are
+    empty), so that only that input is marked."""
+    if not (epci or communes):
+        return frozenset({"epci"})
+    geo = load_geography(vintage)
+    wrong = set()
+    if any(str(s).strip() not in geo.epci.index for s in epci):
+        wrong.add("epci")
+    if any(str(c).strip().zfill(5) not in geo.communes.index for c in communes):
+        wrong.add("communes")
+    return frozenset(wrong or {"epci" if epci else "communes"})
+
+
+def claimed_elsewhere(dossier: Dossier, epci, vintage: int) -> list[dict]:
+    """Other territories' dossiers of the same call whose perimeter takes one of these EPCI."""
+    wanted = {str(s).strip() for s in epci if str(s).strip()}
+    if not wanted:
+        return []
+    names, _communes = perimeter_names(vintage, sorted(wanted), ())
+    label = dict(zip(sorted(wanted), names))
+    out = []
+    for other in Dossier.objects.filter(call=dossier.call).exclude(pk=dossier.pk).exclude(territory=dossier.territory):
+        shared = sorted(wanted & {str(s) for s in other.epci})
+        if shared:
+            out.append({"dossier": other.name, "epci": [label[s] for s in shared]})
+    return out
+
+
+def problems_list(errors: dict, anchors: dict | None = None) -> list[dict]:
+    """The error summary's lines: each problem once, with the label and id of its field."""
+    anchors = anchors or {}
+    lists = {"structures": _("Support structures"), "initiatives": _("Initiatives")}
+    return [{"anchor": anchors.get(k, _anchor(k)), "label": "" if k == "__all__" else lists.get(k) or labels_text.field(k),
+             "message": m} for k, msgs in errors.items() for m in msgs]
+
+
 @login_required
 def dossier_edit(request, pk):
     dossier = _dossier(pk)
@@ -136,8 +196,7 @@ def dossier_edit(request, pk):
         try:
             update_dossier(dossier, values, request.user)
         except DossierError as exc:
-            errors = exc.errors
-            messages.error(request, _("The dossier was not saved: please correct the fields marked below."))
+            errors = exc.errors  # said once, in the error summary at the top of the form
         else:
             messages.success(request, _("Dossier saved (version %(n)s).") % {"n": dossier.version})
             return redirect("dossier-edit" if "stay" in request.POST else "dossier-detail", pk=dossier.pk)
@@ -145,7 +204,11 @@ def dossier_edit(request, pk):
                    "declared": dossier.declared, "narrative": dossier.narrative,
                    "structures": dossier.structures, "initiatives": dossier.initiatives}
     campaign = load_call_campaign(dossier.call)
+    wrong = wrong_perimeter_inputs(campaign.vintage, v["epci"], v["communes"]) if "perimeter" in errors else frozenset()
     ctx = {"dossier": dossier, "errors": errors, "vintage": campaign.vintage,
+           "problems": problems_list(errors, {"perimeter": _anchor("perimeter", wrong)}),
+           "epci_wrong": "epci" in wrong, "communes_wrong": "communes" in wrong,
+           "claimed": claimed_elsewhere(dossier, v["epci"], campaign.vintage), "checklist": checklist(dossier),
            "name": v["name"], "epci": " ".join(v["epci"]), "communes": " ".join(v["communes"]),
            "figures": [(k, labels_text.figure(k), v["declared"].get(k, ""), errors.get(f"declared_{k}"))
                        for k in DECLARED],
@@ -164,10 +227,14 @@ def dossier_submit(request, pk):
     try:
         submit_dossier(dossier, request.user)
     except DossierError as exc:
-        for field, msgs in exc.errors.items():
-            for m in msgs:
-                messages.error(request, f"{labels_text.field(field)}: {m}" if field != "__all__" else m)
-        return redirect("dossier-edit", pk=dossier.pk)
+        # One message naming what is missing; the checklist on the edit page links to each field.
+        if "__all__" in exc.errors:
+            messages.error(request, " ".join(exc.errors["__all__"]))
+            return redirect("dossier-detail", pk=dossier.pk)
+        else:
+            messages.error(request, _("The dossier cannot be submitted yet. Still missing: %(items)s.")
+                           % {"items": ", ".join(labels_text.field(k) for k in exc.errors)})
+        return redirect(reverse("dossier-edit", args=[dossier.pk]) + "#checklist")
     messages.success(request, _("Dossier submitted. It is now locked; the jury will review it."))
     return redirect("dossier-detail", pk=dossier.pk)
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from frenchtech.programme.accounts.models import Role
 from frenchtech.programme.accounts.services import role_of
@@ -29,6 +30,18 @@ from frenchtech.programme.jury.services import assign as assign_juror
 from frenchtech.web import labels_text
 from frenchtech.web.calls import current_call
 from frenchtech.web.views.common import Refused, require
+
+
+# What each level of the 0-5 scale means, for every criterion of a rubric (a campaign's [[rubric]] gives
+# the criteria; the scale is the programme's).
+LEVELS = (
+    (0, gettext_lazy("absent: the dossier shows nothing on this criterion")),
+    (1, gettext_lazy("weak: a few elements, without evidence")),
+    (2, gettext_lazy("partial: real elements, important gaps")),
+    (3, gettext_lazy("satisfactory: meets the criterion, with evidence")),
+    (4, gettext_lazy("strong: clearly above what the criterion asks")),
+    (5, gettext_lazy("outstanding: a national reference on this criterion")),
+)
 
 
 def jurors():
@@ -86,8 +99,7 @@ def review(request, pk):
         try:
             save_review(assignment, raw, comment, submit="submit" in request.POST, actor=request.user)
         except JuryError as exc:
-            errors = exc.errors
-            messages.error(request, _("The review was not saved: please correct the marked criteria."))
+            errors = exc.errors  # said once, in the error summary at the top of the form
         else:
             messages.success(request, _("Review submitted.") if "submit" in request.POST else _("Draft saved."))
             return redirect("jury-home") if "submit" in request.POST else redirect("review", pk=pk)
@@ -97,8 +109,12 @@ def review(request, pk):
                  "narrative": dossier.narrative.get(c["id"], "") if c["id"] in NARRATIVE_SECTIONS else ""}
                 for c in rubric.criteria]
     submitted = existing is not None and existing.submitted_at is not None
+    labels = {c["id"]: c["label"] for c in criteria}
+    problems = [{"anchor": "" if k == "__all__" else f"id_score_{k}", "label": labels.get(k, ""), "message": m}
+                for k, msgs in errors.items() for m in msgs]
     return render(request, "web/review.html", {
         "dossier": dossier, "criteria": criteria, "comment": comment, "errors": errors, "submitted": submitted,
+        "problems": problems, "levels": LEVELS,
         "total": total(existing.scores, rubric.criteria) if existing else None, "scores": list(range(6)),
         "section_label": labels_text.section}, status=400 if errors else 200)
 

@@ -12,7 +12,8 @@
       if (s.value === "" || s.value === "na") return;
       got += w * parseInt(s.value, 10); max += w * 5;
     });
-    out.textContent = fmt.format(got) + " / " + fmt.format(max);
+    // Nothing scored yet (or all n/a): say so rather than "0 / 0".
+    out.textContent = max ? fmt.format(got) + " / " + fmt.format(max) : (out.dataset.empty || "");
     pct.textContent = max ? "(" + fmt.format(100 * got / max) + " %)" : "";
   }
   selects.forEach(function (s) { s.addEventListener("change", update); });
