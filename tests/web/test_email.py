@@ -25,6 +25,13 @@ class Inbox:
     def __init__(self):
         self.messages = []
         self.port = None
+        self.refused = set()  # addresses the server answers "550 no such user"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refused:
+            return "550 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
@@ -173,6 +180,22 @@ def test_assignment_and_reminder_reach_each_juror_in_their_language(call, dossie
     assert en["subject"] == f"Reviews to complete: {call.name_en}"
     assert "are still to be submitted before" in en["body"] and f"- {dossiers['bordeaux'].name}" in en["body"]
     assert Entry.objects.filter(action="jury.remind").count() == 2
+
+
+def test_an_address_the_server_refuses_leaves_the_others_their_reminder(call, dossiers, people, readers, inbox):
+    from frenchtech.programme.jury.models import Reminder
+    from frenchtech.programme.jury.services import assign, send_reminders
+
+    set_phase(call, "review")
+    assign(people["juror"], dossiers["lyon"], notify=False)
+    assign(people["juror2"], dossiers["lyon"], notify=False)
+    inbox.refused.add(readers["juror"])
+    assert send_reminders(call, people["admin"]) == 1
+    assert [m["to"] for m in inbox.messages] == [[readers["juror2"]]]
+    assert list(Reminder.objects.values_list("assignment__juror__username", flat=True)) == ["juror2"]
+    failed = Entry.objects.get(action="mail.failed")
+    assert failed.after["kind"] == "review_reminder" and list(failed.after["errors"]) == ["juror1"]
+    assert "SMTPRecipientsRefused" in failed.after["errors"]["juror1"]
 
 
 def _decide_and_publish(call, dossiers, people):

@@ -138,13 +138,13 @@ def serve(demo, campaign_file, stage, rows, home, host, port, workers, threads, 
         click.secho("Demo accounts (role, user name, password):", bold=True)
         for role, username, password in accounts:
             click.echo(f"  {role:<13} {username:<22} {password}")
+    call_command("collectstatic", verbosity=0, interactive=False)  # in both modes: never a stale copy
     if dev:
         click.secho(f"Serving on http://{host}:{port}/ with Django's development server (Ctrl-C to stop)", bold=True)
         # Static files come through WhiteNoise's middleware, as in production: a path leading out of the
         # static folders is a 404 of the platform, not an error of runserver's static handler.
         call_command("runserver", f"{host}:{port}", use_reloader=False, use_static_handler=False)
         return
-    call_command("collectstatic", verbosity=0, interactive=False)
     workers = workers or default_workers()
     command = gunicorn_command(host, port, workers, threads)
     click.secho(f"Serving on http://{host}:{port}/ with gunicorn, {workers} workers (Ctrl-C to stop)", bold=True)

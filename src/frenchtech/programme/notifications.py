@@ -82,30 +82,41 @@ def _letter(lang: str, user, subject: str, paragraphs: list[str]) -> tuple[str, 
 
 def deliver(kind: str, letters, *, campaign: str = "", actor=None, key: str = "") -> Outcome:
     """Send each (user, write) of ``letters``, ``write(lang, user)`` giving (subject, body) in the user's
-    language. Failures are recorded in the activity log, never raised. ``key``: record a ``Notice``
-    per person reached (scheduled notices)."""
+    language, over one connection. Failures are recorded in the activity log, never raised; a server
+    that cannot be reached fails the rest of the batch at once (one timeout, not one per person).
+    ``key``: record a ``Notice`` per person reached (scheduled notices)."""
     out = Outcome()
-    connection = None
+    connection, unreachable = None, ""
     for user, write in letters:
+        name = user.get_username()
         if not user.email:
-            out.no_address.append(user.get_username())
+            out.no_address.append(name)
+            continue
+        if unreachable:
+            out.failed[name] = unreachable
             continue
         lang = language_of(user)
         subject, body = write(lang, user)
         mail = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email],
                             headers={"Content-Language": lang})
-        try:
-            if connection is None:
+        if connection is None:
+            try:
                 connection = get_connection()
                 connection.open()
+            except Exception as exc:  # any transport error: the notice is lost, not the programme's action
+                log.warning("e-mail %s: server unreachable: %s", kind, exc)
+                unreachable = out.failed[name] = f"{type(exc).__name__}: {exc}"
+                connection = _close(connection)
+                continue
+        try:
             mail.connection = connection
             mail.send()
-        except Exception as exc:  # any transport error: the notice is lost, not the programme's action
-            log.warning("e-mail %s to %s not sent: %s", kind, user.get_username(), exc)
-            out.failed[user.get_username()] = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # this message only (a refused address...): the next one reconnects
+            log.warning("e-mail %s to %s not sent: %s", kind, name, exc)
+            out.failed[name] = f"{type(exc).__name__}: {exc}"
             connection = _close(connection)
             continue
-        out.sent.append(user.get_username())
+        out.sent.append(name)
         if key:
             Notice.objects.create(user=user, kind=kind, key=key, language=lang)
     _close(connection)
