@@ -3,6 +3,7 @@ field) or generated, the explained allocation, committing it once, the ledger an
 everyone else refused with the reason."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -21,6 +22,13 @@ def client_for(user, lang="en"):
     if user is not None:
         c.force_login(user)
     return c
+
+
+def confirm_commit(client, **kw):
+    """Commit as a person does: read the confirmation page's summary, send its fingerprint back."""
+    page = client.get("/fund/allocation/commit/").content.decode()
+    digest = re.search(r'name="confirm" value="([0-9a-f]{64})"', page).group(1)
+    return client.post("/fund/allocation/commit/", {"confirm": digest}, **kw)
 
 
 @pytest.fixture
@@ -99,9 +107,9 @@ def test_fund_manager_journey(manager, people, tmp_path):
     total = sum(Decimal(x["amount_eur"]) for x in funded)
     assert total > 0 and f"{total:,.2f}" in page
 
-    r = manager.post("/fund/allocation/commit/", follow=True)
+    r = confirm_commit(manager, follow=True)
     assert f"{len(funded)} commitment(s) booked, 0 already booked".encode() in r.content
-    r = manager.post("/fund/allocation/commit/", follow=True)   # twice: books once
+    r = confirm_commit(manager, follow=True)   # twice: books once
     assert f"0 commitment(s) booked, {len(funded)} already booked".encode() in r.content
     assert Entry.objects.filter(kind="commit").count() == len(funded)
     fund = Fund.objects.get()
@@ -153,7 +161,7 @@ def test_demo_loads_a_generated_batch(db):
 def test_ledger_entries_translated(manager):
     manager.post("/fund/applications/", {"generate": "1", "n": "10", "seed": "2"})
     manager.post("/fund/allocation/")
-    manager.post("/fund/allocation/commit/")
+    confirm_commit(manager)
     assert b"Commitment" in manager.get("/fund/ledger/").content
     manager.post("/i18n/setlang/", {"language": "fr", "next": "/fund/ledger/"})
     page = manager.get("/fund/ledger/").content.decode()
@@ -165,7 +173,7 @@ def _committed(manager) -> list[dict]:
 
     manager.post("/fund/applications/", {"generate": "1", "n": "12", "seed": "2"})
     manager.post("/fund/allocation/")
-    manager.post("/fund/allocation/commit/")
+    confirm_commit(manager)
     return services.portfolio(fund_desk.fund().id)
 
 

@@ -4,6 +4,8 @@ reads and writes (applications CSV, allocation folder). Plain arguments in, plai
 views are thin wrappers over these functions, which call the fund's core and its ledger services."""
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 from dataclasses import replace
@@ -141,12 +143,46 @@ def latest_allocation(f):
     return read_allocation(_alloc_dir(f))
 
 
-def commit_latest(f, decided_by: str) -> dict:
-    """Book the latest allocation in the ledger (the fund is opened first if need be). Idempotent:
-    committing it again books nothing. Refused when the ledger moved since the allocation was run."""
+class StaleSummary(DeskError):
+    """The allocation or the ledger changed after the confirmation page showed its summary."""
+
+
+def commit_summary(f) -> dict:
+    """What committing the latest allocation books: its reference, the positions and amounts, the totals
+    before and after, and ``digest``, the SHA-256 of all of it, which the confirmation must send back."""
     latest = latest_allocation(f)
     if latest is None:
         raise DeskError("no allocation to commit: run the allocation first")
+    doc, rows = latest
+    names = territory_names(f)
+    positions = [{"application_id": r["application_id"], "accelerator": r["accelerator"], "region": r["region"],
+                  "territory": names.get(r["territory"], r["territory"]), "labelled": r["labelled"] == "true",
+                  "amount_eur": Decimal(r["amount_eur"])} for r in rows if r["funded"] == "true"]
+    is_open = ledger_open(f)
+    committed = services.committed_state(f.id)["committed"] if is_open else Decimal(0)
+    available = services.balances(f.id).available if is_open else Decimal(str(f.budget_eur))
+    total = sum((p["amount_eur"] for p in positions), Decimal(0))
+    already = is_open and Decision.objects.filter(fund__code=f.id, reference=doc["reference"]).exists()
+    canonical = json.dumps({"reference": doc["reference"], "committed_before": str(committed), "already": already,
+                            "positions": [[p["application_id"], str(p["amount_eur"])] for p in positions]},
+                           sort_keys=True)
+    return {"reference": doc["reference"], "positions": positions, "total_eur": total, "already": already,
+            "committed_before": committed, "committed_after": committed + (0 if already else total),
+            "available_before": available, "available_after": available - (0 if already else total),
+            "generated": bool(doc.get("generated_input")),
+            "digest": hashlib.sha256(canonical.encode()).hexdigest()}
+
+
+def commit_latest(f, decided_by: str, confirmed: str | None = None) -> dict:
+    """Book the latest allocation in the ledger (the fund is opened first if need be). Idempotent:
+    committing it again books nothing. Refused when the ledger moved since the allocation was run, and,
+    when ``confirmed`` is given (the digest of the summary a person confirmed), when that summary no
+    longer says what would be booked."""
+    latest = latest_allocation(f)
+    if latest is None:
+        raise DeskError("no allocation to commit: run the allocation first")
+    if confirmed is not None and confirmed != commit_summary(f)["digest"]:
+        raise StaleSummary("the allocation or the ledger changed since the summary was shown: review it again")
     doc, rows = latest
     services.open_fund(f.id, f.name, f.budget_eur, decided_by=decided_by)
     already = Decision.objects.filter(fund__code=f.id, reference=doc["reference"]).exists()

@@ -183,25 +183,53 @@ def allocation(request):
             "total": _money(s["batch_total_eur"]), "available_after": _money(s["available_after_eur"]),
             "labelled_share": Decimal(str(s["labelled_share_after"])) * 100 if s["labelled_share_after"] is not None else None,
             "binding": [{**b, "label": _rule_label(b["rule"], f), "slack": _money(b["slack_eur"])} for b in doc["binding"]],
-            "prices": [{**p, "label": _rule_label(p["rule"], f)} for p in doc["shadow_prices"]],
+            "prices": [{**p, "label": _rule_label(p["rule"], f), "plain": _price_text(p["rule"], p["value_per_eur"])}
+                       for p in doc["shadow_prices"]],
             "optimal": doc["status"] == "optimal",
             "committed": Decision.objects.filter(fund__code=f.id, reference=doc["reference"]).exists()})
     return render(request, "web/fund_allocation.html", ctx, status=409 if conflict else 200)
 
 
 def _rule_label(rule: str, f) -> str:
+    """A rule of the fund in words (the optimiser names it ``budget``, ``region:11``...)."""
     if rule.startswith("region:"):
-        return f"{rule} ({region_name(rule[7:], f.vintage)})"
-    return rule
+        return _("Cap per region: %(region)s") % {"region": region_name(rule[7:], f.vintage)}
+    words = {"budget": _("Budget available"), "labelled_share": _("Minimum share for labelled ecosystems"),
+             "commit_at_least": _("Minimum commitment of a batch")}
+    return words.get(rule, rule)
+
+
+def _price_text(rule: str, value) -> str:
+    """A shadow price in words: what one euro more (or less) on the rule is worth."""
+    amount = number_format(abs(Decimal(str(value))), 6, use_l10n=True)
+    if rule in ("labelled_share", "commit_at_least"):  # minimums: requiring more costs value
+        return _("This minimum holds the allocation back: each euro more it requires lowers the score-weighted "
+                 "value by %(value)s, each euro less raises it as much.") % {"value": amount}
+    return _("Each euro more this limit allowed would raise the score-weighted value by %(value)s.") % {"value": amount}
 
 
 @login_required
-@require_POST
 def commit(request):
+    """The confirmation page (positions, totals, reference) and, when its summary is sent back unchanged,
+    the commitment: booking in the ledger cannot be undone (only released position by position)."""
     require(request, "fund.manage", None)
     f = desk.fund()
+    if request.method != "POST":
+        try:
+            summary = desk.commit_summary(f)
+        except desk.DeskError:
+            messages.error(request, _("There is no allocation to commit: run the allocation first."))
+            return redirect("fund-allocation")
+        for p in summary["positions"]:
+            p["region_name"] = region_name(p["region"], f.vintage)
+        return render(request, "web/fund_commit_confirm.html", {"fund": f, "s": summary})
     try:
-        result = desk.commit_latest(f, decided_by=request.user.get_username())
+        result = desk.commit_latest(f, decided_by=request.user.get_username(),
+                                    confirmed=request.POST.get("confirm", ""))
+    except desk.StaleSummary:
+        messages.error(request, _("Nothing was committed: the allocation or the ledger changed since the "
+                                  "summary was shown. Review the new summary before confirming."))
+        return redirect("fund-commit")
     except FrenchTechError as exc:
         messages.error(request, _("Not committed: %(reason)s") % {"reason": exc})
         return redirect("fund-allocation")
