@@ -19,9 +19,10 @@ Nothing is extrapolated from the nominal build.
   value, keeping the passing end, until the unit's score is within ``tolerance`` of the bar and the
   bracket narrower than ``WIDTH`` of the change.
   Otherwise (winsorisation or a log can pull a rising value back; Copeland; negative weights) the
-  ladder is scanned from small changes up, with no shortcut at the far end, and the boundary found
-  is checked from below and bracketed again when the outcome changes earlier: an optimiser's
-  answer, the smallest change found rather than a proven minimum.
+  column's edge is probed as well as the far end (a value beyond the others is the one winsorisation
+  pulls back), and the boundary found is checked from below (at 50, 80 and 95 % of the change) and
+  bracketed again when the outcome changes earlier: an optimiser's answer, the smallest change found
+  rather than a proven minimum.
 * **Search range**: from the current value up to the column's maximum plus ``LIMIT`` times its
   spread (improvements and falls of "less is better" indicators), down to 0 for a column without
   negative values (else its minimum minus ``LIMIT`` spreads). Beyond it: "no change of this
@@ -54,7 +55,7 @@ LIMIT = 100          # search range: up to the column's max + LIMIT x its spread
 TOLERANCE = 1e-3     # the search stops when the score is within this share of the bar
 MAX_STEPS = 60       # evaluations of one bracketed search, at most
 WIDTH = 2e-3         # ... and when the bracket is narrower than this share of the change
-CLEAR = 1e-7         # a change found exactly at the bar moves on until the score clears it by this share
+TIE = 1e-9           # a score this share lower still passes: the change is not a tie at the bar
 MONOTONE = ("a_amean", "a_gmean", "a_hmean", "a_genmean")
 
 COLUMNS = ["uCode", "position", "kind", "iCode", "value", "new_value", "change", "relative_change", "cost",
@@ -67,6 +68,7 @@ class Outcome:
     score: float
     bar: float
     passes: bool
+    robust: bool = True   # passes still with its score a hair lower: not a tie at the bar
 
     @property
     def margin(self) -> float:
@@ -146,8 +148,10 @@ class Problem:
 
     def outcome(self, unit: str, scores: np.ndarray) -> Outcome:
         i = self.row[unit]
-        ok = self._passes(scores[None, :])[0, i]
-        return Outcome(float(scores[i]), self.bar(scores, i), bool(ok))
+        lower = scores.copy()
+        lower[i] -= TIE * max(abs(scores[i]), 1.0)
+        ok = self._passes(np.vstack([scores, lower]))[:, i]
+        return Outcome(float(scores[i]), self.bar(scores, i), bool(ok[0]), bool(ok[1]))
 
     def evaluate(self, unit: str, values: dict[int, float]) -> Outcome:
         """The unit's outcome when its raw values ``{indicator column: value}`` are changed."""
@@ -248,19 +252,14 @@ class Problem:
         return (float(others.max() if sign > 0 else others.min()) - x0) * sign
 
 
-def _ladder(t_far: float, t_edge: float | None, spread: float, exact: bool) -> list[float]:
+def _ladder(t_far: float, t_edge: float | None, spread: float) -> list[float]:
     """The values tried before the bracketed search, in increasing order: the column's edge (where the
     unit becomes its best or worst and min-max bounds start to move) and doubling steps beyond it to
-    the far end, so that the bracket is narrow where the score curves. When the outcome may not be
-    monotone (outlier treatment, Copeland, negative weights), fractions of the way to the edge too, so
-    that the first change of outcome is found, not only one near the far end."""
+    the far end, so that the bracket is narrow where the score curves."""
     edge = t_edge if t_edge is not None and 0 < t_edge < t_far else 0.0
     points = [edge] if edge > 0 else []
     points += [edge + spread * 2.0 ** k for k in range(-3, 8) if edge + spread * 2.0 ** k < t_far]
-    if not exact:
-        points += [edge * f for f in (1 / 16, 1 / 8, 1 / 4, 1 / 2)] if edge > 0 else \
-            [spread * 2.0 ** k for k in range(-6, -3)]
-    return sorted(set(points)) + [t_far]
+    return points + [t_far]
 
 
 def _search(evaluate, ladder: list[float], start: Outcome, tolerance: float, exact: bool,
@@ -307,17 +306,17 @@ def _search(evaluate, ladder: list[float], start: Outcome, tolerance: float, exa
 
 
 def _clear(evaluate, t: float, o: Outcome, direction: int, tolerance: float):
-    """Move a passing point found exactly at the bar (a tie: a rounding of the data away from the other
-    side) by small steps in the passing ``direction`` until its score clears the bar by ``CLEAR``."""
-    if not o.passes or not np.isfinite(o.gap) or o.gap >= CLEAR:
+    """Move a passing point found exactly at the bar (a tie, which a rounding of the data could undo)
+    by small steps in the passing ``direction`` until it passes with its score a hair lower too."""
+    if not o.passes or o.robust:
         return t, o
-    step = max(abs(t), 1e-300) * 1e-6
-    for _ in range(30):
+    step = max(abs(t), 1e-300) * 1e-7
+    for _ in range(20):
         t2 = t + direction * step
         if t2 < 0:
             break
         o2 = evaluate(t2)
-        if o2.passes and np.isfinite(o2.gap) and CLEAR <= o2.gap <= tolerance:
+        if o2.passes and o2.robust:
             return t2, o2
         if not o2.passes or (np.isfinite(o2.gap) and o2.gap > tolerance):
             break
@@ -329,16 +328,28 @@ def _bracket(evaluate, a, fa, b, fb, want, tolerance):
     """Regula falsi (Illinois) between a (outcome as at the start) and b (changed); returns the passing end."""
     side = -1  # Illinois: halve the weight of an end kept twice
     ma, mb = fa.margin, fb.margin
+    probed = False
     for _ in range(MAX_STEPS):
         passing_t, passing = (b, fb) if fb.passes else (a, fa)
         # done when the passing end is within the tolerance of the bar and the bracket is narrow (its
         # width a share of the change): close in score and close in value
-        if passing.passes and np.isfinite(passing.gap) and 0 <= passing.gap <= tolerance \
-                and abs(b - a) <= WIDTH * max(abs(a), abs(b)):
+        # (the gap's sign is the bar's, found on a grid: passing is the rule's own answer)
+        # a tie (passing, but not a hair lower) is the boundary itself: no need to narrow further
+        if passing.passes and np.isfinite(passing.gap) and passing.gap <= tolerance \
+                and (abs(b - a) <= WIDTH * max(abs(a), abs(b)) or not passing.robust):
             return passing_t, passing
         if abs(b - a) <= 1e-12 * max(abs(a), abs(b), 1.0):
             break
-        t = (a * mb - b * ma) / (mb - ma) if np.isfinite(ma) and np.isfinite(mb) and mb != ma else (a + b) / 2
+        width = WIDTH * max(abs(a), abs(b))
+        if passing.passes and np.isfinite(passing.gap) and passing.gap <= tolerance and not probed:
+            # close enough in score: one probe just inside the width, from the passing end (if it
+            # passes too, the boundary is further: back to the secant before probing again)
+            failing_t = a if passing_t == b else b
+            t = passing_t + (failing_t - passing_t) * min(1.0, 0.5 * width / abs(b - a))
+            probed = True
+        else:
+            probed = False
+            t = (a * mb - b * ma) / (mb - ma) if np.isfinite(ma) and np.isfinite(mb) and mb != ma else (a + b) / 2
         if not (min(a, b) < t < max(a, b)):
             t = (a + b) / 2
         o = evaluate(t)
@@ -370,7 +381,7 @@ def single_changes(p: Problem, unit: str, j: int, start: Outcome, tolerance: flo
         return None
     edge = p.edge(unit, j, sign, x0)
     found = _search(lambda t: p.evaluate(unit, {j: x0 + sign * t}),
-                    _ladder(t_far, edge, p.spread(j), p.exact), start, tolerance, p.exact, edge)
+                    _ladder(t_far, edge, p.spread(j)), start, tolerance, p.exact, edge)
     if found is None:
         return None
     t, out = found
