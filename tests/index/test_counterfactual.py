@@ -196,3 +196,27 @@ def test_every_2014_counterfactual_changes_the_decision_within_half_a_percent(de
     below = cf[cf["position"] == "below"]
     combos = below[(below["kind"] == "combination") & below["found"]]
     assert combos["p_labelled_after"].between(0, 1).all() and combos["p_labelled_after"].notna().all()
+
+
+def test_command_line_writes_the_table_and_names_a_bad_cost(tables, tmp_path):
+    from click.testing import CliRunner
+
+    from frenchtech.cli import main
+    from frenchtech.index import write_coinr
+
+    rng = np.random.default_rng(11)
+    idata, imeta = tables(rng.uniform(1, 9, (10, 4)))
+    write_coinr(idata, imeta, tmp_path)
+    spec = tmp_path / "spec.toml"
+    spec.write_text('[normalise]\nf_n = "n_minmax"\n[aggregate]\nf_ag = "a_amean"\n', encoding="utf-8")
+    args = ["index", "counterfactual", str(tmp_path / "iData.csv"), str(tmp_path / "iMeta.csv"), "--spec", str(spec),
+            "--quota", "3", "--out", str(tmp_path / "cf.csv")]
+    r = CliRunner().invoke(main, args + ["--cost", "i0=2"])
+    assert r.exit_code == 0, r.output
+    out = pd.read_csv(tmp_path / "cf.csv")
+    assert set(out["uCode"]) == set(idata["uCode"]) and "below the bar" in r.output
+    assert out.loc[out["found"] & out["kind"].eq("single"), "gap"].abs().le(WITHIN).all()
+    bad = CliRunner().invoke(main, args + ["--cost", "i0:2"])
+    assert bad.exit_code != 0 and "ICODE=WEIGHT" in bad.output.upper() and "i0:2" in bad.output
+    none = CliRunner().invoke(main, args[:-4] + ["--out", str(tmp_path / "x.csv")])
+    assert none.exit_code != 0 and "give one rule" in none.output
