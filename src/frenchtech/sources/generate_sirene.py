@@ -152,7 +152,8 @@ def _periods(stock: pl.DataFrame, employer: pl.Series) -> pl.DataFrame:
     s = stock.select("siren", "nic", "siret", "dateCreationEtablissement", "dateDebut",
                      "etatAdministratifEtablissement", "activitePrincipaleEtablissement",
                      "nomenclatureActivitePrincipaleEtablissement").with_columns(
-        row=pl.int_range(pl.len(), dtype=pl.UInt32), employer=pl.when(employer).then(pl.lit("O")).otherwise(pl.lit("N")))
+        row=pl.int_range(pl.len(), dtype=pl.UInt32),
+        employer=pl.when(employer).then(pl.lit("O")).otherwise(pl.lit("N")))
     closed = pl.col("etatAdministratifEtablissement") == "F"
     first = s.select(
         "row", "siren", "nic", "siret",
