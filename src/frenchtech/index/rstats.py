@@ -8,19 +8,35 @@ All column-wise functions work on 2-D arrays (units x columns) and skip NaN, as 
 """
 from __future__ import annotations
 
+import warnings
+from contextlib import contextmanager
+
 import numpy as np
+
+# NumPy warns when a column has no value at all; R answers NA silently, and so do we (NaN).
+EMPTY_COLUMN = r"Mean of empty slice|All-NaN slice encountered|Degrees of freedom <= 0"
+
+
+@contextmanager
+def empty_columns_give_nan():
+    """NaN for a column without any value, without NumPy's warning (R's NA, as COINr gets)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=EMPTY_COLUMN, category=RuntimeWarning)
+        yield
 
 
 def sd(x: np.ndarray, axis: int = 0) -> np.ndarray:
     """Sample standard deviation (n-1), NaN skipped."""
-    return np.nanstd(x, axis=axis, ddof=1)
+    with empty_columns_give_nan():
+        return np.nanstd(x, axis=axis, ddof=1)
 
 
 def skew(x: np.ndarray, axis: int = 0) -> np.ndarray:
     """Skewness, e1071 type 2: sqrt(n) m3 / m2^1.5 * sqrt(n(n-1))/(n-2); NaN where n < 3."""
     x = np.asarray(x, dtype=float)
     n = np.sum(~np.isnan(x), axis=axis)
-    d = x - np.nanmean(x, axis=axis, keepdims=True)
+    with empty_columns_give_nan():
+        d = x - np.nanmean(x, axis=axis, keepdims=True)
     s2 = np.nansum(d * d, axis=axis)
     s3 = np.nansum(d * d * d, axis=axis)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -33,7 +49,8 @@ def kurt(x: np.ndarray, axis: int = 0) -> np.ndarray:
     """Excess kurtosis, e1071 type 2: ((n+1)(r-3)+6)(n-1)/((n-2)(n-3)), r = n m4/m2^2; NaN if n < 4."""
     x = np.asarray(x, dtype=float)
     n = np.sum(~np.isnan(x), axis=axis)
-    d = x - np.nanmean(x, axis=axis, keepdims=True)
+    with empty_columns_give_nan():
+        d = x - np.nanmean(x, axis=axis, keepdims=True)
     d2 = d * d
     s2 = np.nansum(d2, axis=axis)
     s4 = np.nansum(d2 * d2, axis=axis)

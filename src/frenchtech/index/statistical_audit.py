@@ -44,9 +44,11 @@ def indicator_stats(result: IndexResult, dset: str = "Raw", t_skew=2.0, t_kurt=3
         same = np.array([np.max(np.unique(c[~np.isnan(c)], return_counts=True)[1]) if (~np.isnan(c)).any()
                          else 0 for c in a.T])
     sk, kt = rstats.skew(a), rstats.kurt(a)
+    with rstats.empty_columns_give_nan():  # an indicator without any value: NaN statistics, as COINr's NA
+        lo, hi, mean, median = (np.nanmin(a, axis=0), np.nanmax(a, axis=0), np.nanmean(a, axis=0),
+                                np.nanmedian(a, axis=0))
     out = pd.DataFrame({
-        "iCode": fw.indicators, "Min": np.nanmin(a, axis=0), "Max": np.nanmax(a, axis=0),
-        "Mean": np.nanmean(a, axis=0), "Median": np.nanmedian(a, axis=0), "Std": rstats.sd(a),
+        "iCode": fw.indicators, "Min": lo, "Max": hi, "Mean": mean, "Median": median, "Std": rstats.sd(a),
         "Skew": sk, "Kurt": kt, "N.Avail": avail, "N.NonZero": nonzero, "N.Unique": unique,
         "N.Same": same, "Frc.Avail": avail / n, "Frc.NonZero": nonzero / n, "Frc.Unique": unique / n,
         "Frc.Same": same / n,

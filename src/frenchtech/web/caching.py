@@ -107,8 +107,15 @@ def clear(**_kwargs) -> None:
 def publication_state() -> tuple:
     """What the public pages show, as a key: the newest publication, label decision and label, and the
     audit folder the showcase falls back on (explicit or the demo's, with its manifest's time)."""
-    from frenchtech.web.showcase_api.published import configured_audit_folder
+    from frenchtech.web.showcase_api.published import configured_audit_folder, explicit_audit_folder
 
+    manifest = configured_audit_folder() / "manifest.json"
+    try:
+        mtime = manifest.stat().st_mtime_ns
+    except OSError:
+        mtime = None
+    if mtime is None and explicit_audit_folder() is not None:
+        return None, str(manifest), None  # the audit named explicitly is missing: nothing to read
     hit = _state.get("db")
     if hit is None or time.monotonic() - hit[0] >= STATE_TTL:
         from frenchtech.programme.deliberation.models import Publication
@@ -119,11 +126,6 @@ def publication_state() -> tuple:
         except DatabaseError:  # a database not migrated yet: nothing published
             db = None
         hit = _state["db"] = (time.monotonic(), db)
-    manifest = configured_audit_folder() / "manifest.json"
-    try:
-        mtime = manifest.stat().st_mtime_ns
-    except OSError:
-        mtime = None
     return hit[1], str(manifest), mtime
 
 

@@ -6,6 +6,8 @@ decisions published in the labels registry once the campaign is published, the a
 """
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import mimetypes
 import tempfile
 from pathlib import Path
@@ -110,6 +112,33 @@ def _mark_proposals(out: Path) -> None:
                 page.write_text(html[:end] + "\n" + note + html[end:], encoding="utf-8")
 
 
+def _exported(src) -> Path:
+    """The showcase pages of this audit and these decisions, exported once for all the server's processes:
+    under the temporary directory, named by a digest of the manifest, the decisions and the report code
+    (an upgrade exports again); the first process exports while the others wait on a lock, so that a
+    cold start under a crowd exports once, not once per worker."""
+    digest = hashlib.sha256(src.decisions.encode())
+    for name in ("manifest.json", "decisions.csv"):
+        digest.update((Path(src.folder) / name).read_bytes())
+    package = Path(export_showcase.__code__.co_filename).parents[1]
+    for f in sorted([*(package / "report").rglob("*"), *(package / "locale").rglob("*.mo")]):
+        if f.is_file() and "__pycache__" not in f.parts:
+            digest.update(f"{f.relative_to(package)} {f.stat().st_mtime_ns}".encode())
+    target = Path(tempfile.gettempdir()) / f"frenchtech-showcase-{digest.hexdigest()[:24]}" / "site"
+    if (target / "index.html").is_file():
+        return target
+    target.parent.mkdir(exist_ok=True)
+    with open(target.parent / "export.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (target / "index.html").is_file():
+            staging = Path(tempfile.mkdtemp(prefix="export-", dir=target.parent)) / "site"
+            export_showcase([src.folder], staging)
+            if src.decisions == PROPOSED:
+                _mark_proposals(staging)
+            staging.rename(target)  # whole or not at all: readers never see a half-written export
+    return target
+
+
 @csrf_exempt
 @require_GET
 @public_page
@@ -120,11 +149,7 @@ def site(request, path=""):
         return HttpResponseNotFound("no published audit", content_type="text/plain")
     key = (str(src.folder), (src.folder / "manifest.json").stat().st_mtime, src.decisions)
     if key not in _SITE:
-        out = Path(tempfile.mkdtemp(prefix="frenchtech-showcase-")) / "site"
-        export_showcase([src.folder], out)
-        if src.decisions == PROPOSED:
-            _mark_proposals(out)
-        _SITE[key] = out
+        _SITE[key] = _exported(src)
     root = _SITE[key].resolve()
     target = (root / (path or "index.html")).resolve()
     if target.is_dir():
