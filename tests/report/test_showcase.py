@@ -110,7 +110,7 @@ def test_profile_compares_every_indicator(site, demo_audit):
     text = (site / "en" / "territories" / "brest.html").read_text(encoding="utf-8")
     assert text.count("<th scope=\"row\">") >= len(audit.indicator_ids)
     # indicators against the median of every EPCI of France (national.csv of the audit)
-    assert "National median of EPCIs" in text and "Labelled average" in text and "Label history" in text
+    assert "Median of every EPCI in France" in text and "Labelled average" in text and "Label history" in text
     lyon = (site / "en" / "territories" / "lyon.html").read_text(encoding="utf-8")
     record = lyon.split('id="public-record"')[1].split("</table>")[0]
     assert "12 November 2014" in record and "Capitale French Tech" in record  # real labels from the public record

@@ -129,11 +129,12 @@ def _viewbox(box, pad=0.15) -> str:
 
 
 def france_map(items: list[dict], geoms: dict[str, dict], vintage: int, title: str, focus: str | None = None,
-               href=None) -> str:
+               href=None, texts: dict | None = None) -> str:
     """An SVG map; ``items`` carry id, name, decision, score, label_text, score_text.
 
     Each territory is a focusable group with its details in data attributes and a <title>, so hover
-    and keyboard focus show the same tooltip; ``href(id)`` makes territories links."""
+    and keyboard focus show the same tooltip; ``href(id)`` makes territories links. A map focused on one
+    territory also names its EPCI and has a scale bar and a legend (``texts``: perimeter, others, background)."""
     box = FRANCE_BOX
     if focus and geoms.get(focus, {}).get("geometries"):
         fx0, fy0, fx1, fy1 = bbox(geoms[focus]["geometries"])
@@ -157,5 +158,52 @@ def france_map(items: list[dict], geoms: dict[str, dict], vintage: int, title: s
             body.append(f'<a href="{escape(href(it["id"]))}" {attrs}><title>{escape(text)}</title>{shape}</a>')
         else:
             body.append(f'<g tabindex="0" {attrs}><title>{escape(text)}</title>{shape}</g>')
+    if focus and texts and geoms.get(focus, {}).get("geometries"):
+        body.append(_perimeter_notes(geoms[focus], box, texts, LABEL_COLOURS.get(
+            next((it.get("decision", "") for it in items if it["id"] == focus), ""), LABEL_COLOURS[""])))
     body.append("</svg>")
     return "".join(body)
+
+
+KM_PER_UNIT = 6371.0 * math.pi / 180 / SCALE   # projected units are 1/SCALE degree of latitude
+
+
+def _perimeter_notes(geom: dict, box, texts: dict, colour: str) -> str:
+    """Names of the perimeter's EPCI at their centres, a scale bar and a legend, sized to the view."""
+    x0, y0 = project(box[0], box[3])
+    x1, y1 = project(box[2], box[1])
+    w, h = x1 - x0, y1 - y0
+    fs = w / 28  # about 12 px when the map is drawn some 340 px wide
+    out = [f'<g class="map-notes" font-size="{fs:.2f}" font-family="system-ui, sans-serif">']
+    shapes_by_code = _by_code("epci_2025")
+    for code in geom.get("epci", []):
+        f = shapes_by_code.get(code)
+        if f is None:
+            continue
+        bx = bbox([f["geometry"]])
+        cx, cy = project((bx[0] + bx[2]) / 2, (bx[1] + bx[3]) / 2)
+        out.append(f'<text x="{cx:.1f}" y="{cy:.1f}" text-anchor="middle" fill="#1f2933" stroke="#ffffff" '
+                   f'stroke-width="{fs / 5:.2f}" paint-order="stroke">{escape(str(f["properties"].get("nom", code)))}</text>')
+    # scale bar: a round number of km close to a quarter of the view's width
+    target = w / 4 * KM_PER_UNIT
+    km = max((k for k in (1, 2, 5, 10, 20, 25, 50, 100, 200) if k <= max(target, 1)), default=1)
+    bar = km / KM_PER_UNIT
+    sx, sy = x0 + w * 0.04, y1 - h * 0.06
+    out.append(f'<g class="scale"><path d="M{sx:.1f},{sy - fs / 2:.1f}V{sy:.1f}H{sx + bar:.1f}V{sy - fs / 2:.1f}" '
+               f'fill="none" stroke="#1f2933" stroke-width="{fs / 8:.2f}"/>'
+               f'<text x="{sx + bar / 2:.1f}" y="{sy - fs * 0.7:.1f}" text-anchor="middle" fill="#1f2933">'
+               f'{km} km</text></g>')
+    # legend, top left: the perimeter and what the background shows
+    lx, ly = x0 + w * 0.03, y0 + h * 0.04
+    rows = [(colour, texts.get("perimeter", "")), (LABEL_COLOURS[""], texts.get("others", "")),
+            ("#eef0f3", texts.get("background", ""))]
+    out.append(f'<g class="legend"><rect x="{lx - fs * 0.3:.1f}" y="{ly - fs * 0.3:.1f}" width="{w * 0.6:.1f}" '
+               f'height="{fs * 1.5 * len(rows) + fs * 0.3:.1f}" fill="#ffffff" fill-opacity="0.85" stroke="#c9d0d9" '
+               f'stroke-width="{fs / 12:.2f}"/>')
+    for i, (fill, label) in enumerate(rows):
+        y = ly + i * fs * 1.5
+        out.append(f'<rect x="{lx:.1f}" y="{y:.1f}" width="{fs:.1f}" height="{fs:.1f}" fill="{fill}" stroke="#4a5563" '
+                   f'stroke-width="{fs / 12:.2f}"/><text x="{lx + fs * 1.4:.1f}" y="{y + fs * 0.85:.1f}" '
+                   f'fill="#1f2933">{escape(label)}</text>')
+    out.append("</g></g>")
+    return "".join(out)

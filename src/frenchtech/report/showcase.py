@@ -13,6 +13,7 @@ import pandas as pd
 
 from frenchtech import attribution
 from frenchtech.geo import load_geography
+from frenchtech.indicators.catalogue import load_catalogue
 from frenchtech.report import charts, maps
 from frenchtech.report.audit_data import HOLDS_LABEL, Audit
 from frenchtech.report.i18n import (
@@ -50,6 +51,12 @@ class Showcase:
         self._dirs: dict[str, list[dict]] = {}
         self._stats = None
         self.names = {x["id"]: x["name"] for x in self.audit.territories}
+
+    @property
+    def window(self) -> tuple[int, int]:
+        """The campaign's evidence window (first and last year)."""
+        w = self.audit.campaign.get("evidence_window") or [self.audit.vintage, self.audit.vintage]
+        return int(w[0]), int(w[1])
 
     @property
     def stats(self) -> dict:
@@ -105,9 +112,13 @@ class Showcase:
 
     def map_svg(self, lang: str, focus: str | None = None, depth_prefix: str = "territories/") -> str:
         items = self.score_rows(lang)
+        texts = {"perimeter": gettext(lang, "The territory's perimeter (its EPCI, named)"),
+                 "others": gettext(lang, "Other candidate territories"),
+                 "background": gettext(lang, "Regions of %(year)s", year=2015 if self.audit.vintage < 2016 else 2016)}
         return maps.france_map(items, self.geoms, self.audit.vintage, gettext(lang, "Map of the candidate territories"),
                                focus=focus,
-                               href=(lambda tid: f"{depth_prefix}{tid}.html") if focus is None else None)
+                               href=(lambda tid: f"{depth_prefix}{tid}.html") if focus is None else None,
+                               texts=texts if focus else None)
 
     # -- pages ---------------------------------------------------------------------------------
     def home(self, lang: str) -> str:
@@ -134,30 +145,39 @@ class Showcase:
 
     @property
     def median_key(self) -> str:
-        """Which median the indicator tables show: every EPCI of France when the audit has them."""
+        """Whether the audit has the national reference (every EPCI of France) beside the candidates."""
         national = self.audit.tables.get("national")
         return "epci_median" if national is not None and not national.empty else "national_median"
 
     def indicator_rows(self, lang: str, tid: str) -> list[dict]:
+        """Each indicator of the territory beside the candidates' median (the chart's reference), the
+        median of every EPCI of France when the audit has it, and the labelled average. Amounts in euros
+        are written to the euro, counts as whole numbers, rates with one decimal."""
         a = self.audit
         ind = a.tables["indicators"].set_index("territory")
         norm = a.tables["normalised"].set_index("territory") if not a.tables["normalised"].empty else None
         labelled = a.tables["decisions"].loc[a.tables["decisions"]["decision"].isin(HOLDS_LABEL), "territory"].tolist()
+        national = a.tables.get("national")
+        catalogue = load_catalogue()
         rows = []
         for code in a.indicator_ids:
             if code not in ind.columns:
                 continue
             col = pd.to_numeric(ind[code], errors="coerce")
-            national = a.tables.get("national")
-            # The national reference: the median over every EPCI of France when the audit has it.
+            whole = _whole_number(catalogue, code)
+            fmt = (lambda v: number(lang, v, 0)) if whole else (lambda v: number(lang, v))
             ref = (pd.to_numeric(national[code], errors="coerce") if national is not None and code in national.columns
-                   else col)
+                   else None)
             ncol = pd.to_numeric(norm[code], errors="coerce") if norm is not None and code in norm.columns else None
             lab = [x for x in labelled if x in ind.index]
             rows.append({
-                "code": code, "name": indicator_name(lang, code),
-                "value_text": number(lang, col.get(tid)), "median_text": number(lang, ref.median()),
-                "labelled_text": number(lang, col.loc[lab].mean()) if lab else "—",
+                "code": code, "name": indicator_name(lang, code), "raw": _f(col.get(tid)),
+                "value_text": fmt(col.get(tid)), "candidates_median_text": fmt(col.median()),
+                "candidates_median": _f(col.median()),
+                "median_text": fmt(ref.median()) if ref is not None else fmt(col.median()),
+                "epci_median": _f(ref.median()) if ref is not None else None,
+                "epci_median_text": fmt(ref.median()) if ref is not None else "—",
+                "labelled_text": fmt(col.loc[lab].mean()) if lab else "—",
                 "norm_text": number(lang, ncol.get(tid)) if ncol is not None else "—",
                 "value": _f(ncol.get(tid)) if ncol is not None else None,
                 "median": _f(ncol.median()) if ncol is not None else None,
@@ -206,6 +226,7 @@ class Showcase:
         names = {x["id"]: x["name"] for x in self.audit.territories}
         labelled = {x["id"] for x in self.audit.territories if x["decision"] in HOLDS_LABEL}
         communes = _commune_names(self.audit.vintage)
+        counted = _counted(kind, self.audit.config.get("campaign", {}))
         rows = []
         for r in frame.to_dict("records"):
             date = r.get("opened") if kind == "structures" else r.get("date")
@@ -216,7 +237,7 @@ class Showcase:
                          "commune": communes.get(code, code), "date": "" if pd.isna(date) else str(date),
                          "opened": "" if pd.isna(date) else str(date), "capacity": "" if pd.isna(size) else int(size),
                          "participants": "" if pd.isna(size) else int(size), "size": "" if pd.isna(size) else int(size),
-                         "labelled": "1" if r["territory"] in labelled else "0"})
+                         "labelled": "1" if r["territory"] in labelled else "0", "counted": counted(r)})
         return rows
 
     def laureate_rows(self, lang: str, tid: str) -> dict:
@@ -243,6 +264,16 @@ class Showcase:
         inds = self.indicator_rows(lang, tid)
         trend = self.trend_rows(lang, tid)
         row = dict(row, n_communes=communes_text(lang, len(terr["communes"])), epci_declared=" ".join(terr["epci"]))
+        structures = self.directory_rows("structures", tid, lang)
+        initiatives = self.directory_rows("initiatives", tid, lang)
+        counted = [s for s in structures if s["counted"]]
+        catalogue = load_catalogue()
+        kinds = catalogue.measures["support_structures"].where.get("kind", [])
+        ctx.update(
+            counted_structures=len(counted), counted_capacity=number(lang, sum(s["capacity"] or 0 for s in counted), 0),
+            counted_kinds=", ".join(_lower_first(kind_name(lang, k)) for k in kinds),
+            counted_initiatives=sum(1 for s in initiatives if s["counted"]),
+            window_end=date(lang, f"{self.window[1]}-12-31"), window_start=date(lang, f"{self.window[0]}-01-01"))
         ctx.update(
             tr=row, indicators=inds, trend=trend, history=self.history_rows(lang, tid), median_key=self.median_key,
             record=self.public_record(lang, tid),
@@ -251,7 +282,7 @@ class Showcase:
                                                            gettext(lang, "Labelled average"))),
             trend_svg=(charts.trend([(r["year"], r["score"]) for r in trend], gettext(lang, "Trend across campaigns"))
                        if trend else ""),
-            structures=self.directory_rows("structures", tid, lang), initiatives=self.directory_rows("initiatives", tid, lang),
+            structures=structures, initiatives=initiatives,
             laureates=self.laureate_rows(lang, tid))
         return environment(lang).get_template("territory.html").render(ctx)
 
@@ -277,6 +308,38 @@ class Showcase:
                    dictionary=[dict(r, type_text=gettext(lang, TYPE_NAMES.get(r["type"], r["type"])))
                                for r in dictionary])
         return environment(lang).get_template("data.html").render(ctx)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _whole_number(catalogue, code: str) -> bool:
+    """Amounts in euros (to the euro) and counts without a denominator are written as whole numbers."""
+    ind = catalogue.indicators.get(code)
+    return ind is not None and (ind.per is None or "_eur" in code)
+
+
+def _counted(kind: str, campaign: dict):
+    """Whether a listed structure or initiative is one the indicators count: the catalogue's filters
+    (kinds of structure open at the window's end; initiatives dated within the window)."""
+    catalogue = load_catalogue()
+    w = campaign.get("evidence_window") or [campaign.get("vintage", 2014)] * 2
+    start, end = f"{int(w[0])}-01-01", f"{int(w[1])}-12-31"
+    if kind == "structures":
+        kinds = set(catalogue.measures["support_structures"].where.get("kind", []))
+
+        def counted(r) -> bool:
+            opened, closed = r.get("opened"), r.get("closed")
+            opened = "" if opened is None or pd.isna(opened) else str(opened)
+            closed = "" if closed is None or pd.isna(closed) else str(closed)
+            return r.get("kind") in kinds and bool(opened) and opened[:10] <= end and (not closed or closed[:10] > end)
+        return counted
+
+    def dated(r) -> bool:
+        d = "" if r.get("date") is None or pd.isna(r.get("date")) else str(r.get("date"))[:10]
+        return bool(d) and start <= d <= end
+    return dated
 
 
 # label_type codes of the public record, and the message id that names them
