@@ -288,3 +288,15 @@ def sirene_tech_codes(campaign) -> list[str]:
     from frenchtech.indicators.catalogue import load_catalogue
 
     return list(load_catalogue().naf_codes(campaign.tech_naf_tags))
+
+
+def test_frenchtech_sources_lists_the_history_as_read_when_present():
+    from click.testing import CliRunner
+
+    from frenchtech.cli.main import main
+
+    out = CliRunner().invoke(main, ["sources"]).output
+    entry = out[out.index("sirene-historique"):]
+    assert entry.startswith("sirene-historique: StockEtablissementHistorique_utf8.zip, "
+                            "StockEtablissementHistorique_utf8.csv")
+    assert "read when present; reader: frenchtech.sources.history" in entry.split("\n\n")[0]

@@ -132,7 +132,7 @@ def sources(as_json):
             current = r.source
             click.echo(f"\n{r.source}")
         choice = (f'[evidence.{r.source}] format = "{r.format}"' if r.source in ("rounds", "rates")
-                  else "always read")
+                  else "read when present" if r.module == "frenchtech.sources.history" else "always read")
         default = " (default)" if r.format == "frenchtech" and r.source in ("rounds", "rates") else ""
         click.echo(f"  {r.format}{default}: {', '.join(r.files)}")
         click.echo(f"      from: {r.publisher}")

@@ -51,6 +51,11 @@ READERS = (
            "INSEE, Base Sirene des entreprises et de leurs établissements, monthly stock: "
            "https://www.data.gouv.fr/fr/datasets/base-sirene-des-entreprises-et-de-leurs-etablissements-siren-siret/",
            "frenchtech.sources.sirene"),
+    Reader("establishments", "sirene-historique", ("StockEtablissementHistorique_utf8.zip",
+                                                   "StockEtablissementHistorique_utf8.csv"),
+           "INSEE, same dataset, stock of the establishments' historised values (optional: when present, "
+           "the state at the window's end is read from it, not derived from the stock's dateDebut)",
+           "frenchtech.sources.history"),
     Reader("rounds", "frenchtech", ("funding_rounds.csv",), "this product's layout (docs/evidence-formats.md)",
            "frenchtech.sources.rounds"),
     Reader("rounds", "crunchbase", ("funding_rounds.csv",),
