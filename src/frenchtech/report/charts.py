@@ -92,9 +92,11 @@ def shorten(text: str, width: int) -> str:
 
 def heatmap(labels: list[str], matrix, title: str, fmt=None) -> str:
     """A correlation matrix, -1 (red) to +1 (blue), each cell labelled with its value."""
-    n, cell, left, top = len(labels), 44, 250, 10
+    n, cell, left, top = len(labels), 44, 250, 40
     w, h = left + n * cell + 10, top + n * cell + 10
-    body = []
+    # both axes labelled: rows by number and name, columns by the same numbers (full name on hover)
+    body = [f'<text x="{left + j * cell + cell / 2}" y="{top - 10}" font-size="12" font-weight="700" '
+            f'text-anchor="middle"><title>{escape(labels[j])}</title>{j + 1}</text>' for j in range(n)]
     for i in range(n):
         body.append(f'<text x="{left - 6}" y="{top + i * cell + cell / 2 + 4}" font-size="11" '
                     f'text-anchor="end">{escape(labels[i])}</text>')

@@ -21,7 +21,7 @@ from frenchtech.report.i18n import (
     step_name,
 )
 from frenchtech.report.showcase import Showcase
-from frenchtech.report.stats import matrix, method_steps, treated
+from frenchtech.report.stats import index_spec, matrix, method_steps, treated
 
 
 def sobol_rows(audit: Audit, lang: str) -> list[dict]:
@@ -33,6 +33,73 @@ def sobol_rows(audit: Audit, lang: str) -> list[dict]:
     return [{"name": factor_name(lang, r["Variable"]), "variable": r["Variable"], "first": r["S1"], "total": r["ST"],
              "first_text": number(lang, r["S1"], 3), "total_text": number(lang, r["ST"], 3)}
             for r in frame.to_dict("records")]
+
+
+# The index's methods in words: step -> {method code: sentence}; parameters -> what they mean. Codes are
+# COINr's (``n_minmax``, ``a_amean``...); a method not listed here is named by its code.
+METHODS = {
+    "denominate": {"": "Counts are divided by the territory's population, so that large and small territories compare."},
+    "impute": {"i_mean": "A missing value is replaced by the candidates' mean for that indicator.",
+               "i_median": "A missing value is replaced by the candidates' median for that indicator.",
+               "i_mean_grp": "A missing value is replaced by the mean of the territory's group.",
+               "i_median_grp": "A missing value is replaced by the median of the territory's group.",
+               "latest": "A missing value is replaced by the territory's latest known value.",
+               "linear": "A missing value is interpolated between the territory's known years."},
+    "screen": {"": "Territories with too few data points are left out of the index."},
+    "treat": {"winsorise": "Outliers that would dominate an indicator are pulled back to the nearest ordinary "
+                           "value (winsorisation), a few values at most; if that is not enough the indicator is "
+                           "log-transformed instead."},
+    "normalise": {"n_minmax": "Each indicator is rescaled so that the lowest candidate scores %(low)s and the "
+                              "highest %(high)s.",
+                  "n_zscore": "Each indicator is turned into standard scores (how many standard deviations from "
+                              "the candidates' mean).",
+                  "n_rank": "Each indicator is replaced by the candidates' ranks."},
+    "aggregate": {"a_amean": "Indicators are averaged within each pillar, then the pillars into the index, with "
+                             "the weights of the table below (weighted arithmetic mean): a weakness can be made up "
+                             "by a strength.",
+                  "a_gmean": "Indicators are combined within each pillar, then the pillars into the index, by a "
+                             "weighted geometric mean: a weakness is only partly made up by a strength."},
+}
+PARAMETERS = {
+    "f1": "outlier treatment", "winmax": "values treated per indicator, at most",
+    "skew_thresh": "skewness above which an indicator is treated", "kurt_thresh": "kurtosis above which an "
+    "indicator is treated", "f_n": "normalisation", "f_n_para": "range of the normalised scores",
+    "f_ag": "aggregation", "f_i": "imputation", "dat_thresh": "share of data a territory needs",
+    "unit_screen": "screening rule", "f2": "treatment when winsorising is not enough",
+}
+
+
+def method_text(lang: str, spec: dict) -> tuple[list[tuple[str, str]], list[dict]]:
+    """The index's method as sentences, step by step, and its parameters as table rows."""
+    prose, params = [], []
+    for step, p in spec.items():
+        p = p if isinstance(p, dict) else {"": p}
+        methods = METHODS.get(step, {})
+        code = str(p.get({"impute": "f_i", "treat": "f1", "normalise": "f_n", "aggregate": "f_ag"}.get(step, ""), ""))
+        template = methods.get(code) or methods.get("")
+        values = {}
+        if step == "normalise":
+            low, high = (p.get("f_n_para") or [0, 100])[:2] if isinstance(p.get("f_n_para"), list) else (0, 100)
+            values = {"low": number(lang, low, 0), "high": number(lang, high, 0)}
+        text = gettext(lang, template, **values) if template else gettext(
+            lang, "This step uses the method %(code)s.", code=code or step)
+        prose.append((step_name(lang, step), text))
+        for k, v in p.items():
+            if k:
+                params.append({"step": step_name(lang, step), "code": k, "value": _param_value(lang, v),
+                               "meaning": gettext(lang, PARAMETERS[k]) if k in PARAMETERS else ""})
+    return prose, params
+
+
+def _param_value(lang: str, v) -> str:
+    if isinstance(v, (list, tuple)):
+        return "–".join(_param_value(lang, x) for x in v)
+    if isinstance(v, bool) or v is None:
+        return str(v)
+    if isinstance(v, (int, float)):
+        places = 0 if float(v).is_integer() else len(repr(float(v)).split(".")[1])
+        return number(lang, v, places)
+    return str(v)
 
 
 def evidence_text(lang: str, flag) -> str:
@@ -53,6 +120,8 @@ def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=No
            "created": datetime_text(lang, audit.manifest.get("created", "")), "version": __version__,
            "manifest_hash": audit.data.manifest_sha256[:16],
            "method": [(step_name(lang, step), text) for step, text in method_steps(audit)],
+           "method_prose": method_text(lang, index_spec(audit))[0],
+           "method_params": method_text(lang, index_spec(audit))[1],
            "window": "–".join(map(str, audit.campaign.get("evidence_window", []))),
            "bar_text": site.bar_text(lang), "has_intervals": audit.has_intervals, "rows": rows,
            "stats": st}
