@@ -250,10 +250,17 @@ def _import_meanwhile(campaign) -> threading.Thread | None:
     names = [n for n in LATE_IMPORTS if n not in sys.modules]
     if not names:
         return None
-    thread = threading.Thread(target=lambda: [importlib.import_module(n) for n in names], daemon=True,
-                              name="late-imports")
+    thread = threading.Thread(target=_import_all, args=(names,), daemon=True, name="late-imports")
     thread.start()
     return thread
+
+
+def _import_all(names) -> None:
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # the analysis that needs it says so, in the audit's own thread
+            return
 
 
 def run_audit(campaign, evidence_dir, out_dir=None, engine: str = "duckdb", con=None, previous=None) -> AuditResult:
