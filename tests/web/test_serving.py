@@ -78,7 +78,14 @@ class Server:
         finally:
             conn.close()
 
-    def workers(self) -> list[int]:
+    def workers(self, expected: int = 0) -> list[int]:
+        """The server's child processes, waiting up to 60 s for ``expected`` of them (forked after the bind)."""
+        deadline = time.monotonic() + 60
+        while len(found := self._children()) < expected and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return found
+
+    def _children(self) -> list[int]:
         children = []
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
@@ -118,7 +125,7 @@ def test_serve_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path):
 def test_gunicorn_serves_with_its_workers(server):
     from frenchtech.cli.demo import default_workers, gunicorn_command
 
-    assert len(server.workers()) == 2
+    assert len(server.workers(2)) == 2
     cmdline = [a.decode() for a in Path(f"/proc/{server.process.pid}/cmdline").read_bytes().split(b"\0")[:-1]]
     expected = gunicorn_command("127.0.0.1", server.port, 2)
     assert cmdline[1:] == expected[1:] and os.path.samefile(cmdline[0], expected[0])
@@ -172,7 +179,7 @@ def test_demo_draws_its_own_key_and_sessions_hold_across_workers(audit_dir, tmp_
             "Cookie": f"csrftoken={csrf}", "Content-Type": "application/x-www-form-urlencoded"})
         assert status == 302, demo.output()[-2000:]
         session = re.search(r"sessionid=([^;]+)", cookies(headers)).group(1)
-        assert len(demo.workers()) == 2
+        assert len(demo.workers(2)) == 2
         for _ in range(8):  # each worker checks the session's signature with the key drawn at start
             status, _, body = demo.request("/dossiers/", headers={"Cookie": f"sessionid={session}"})
             assert status == 200 and b"Lyon" in body
