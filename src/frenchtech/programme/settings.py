@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import os
+import secrets
 
 from frenchtech.programme.database import database_from_url
 
-SECRET_KEY = os.environ.get("FRENCHTECH_SECRET_KEY", "frenchtech-local-only-not-for-production")
+# Command-line processes sign nothing that outlives them; without the variable they draw a key of their
+# own, so that no key is built into the package (the web settings refuse to run without one).
+SECRET_KEY = os.environ.get("FRENCHTECH_SECRET_KEY") or secrets.token_urlsafe(50)
 DEBUG = False
 USE_TZ = True
 TIME_ZONE = "Europe/Paris"
