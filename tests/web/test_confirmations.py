@@ -76,3 +76,66 @@ def test_a_stale_or_missing_summary_commits_nothing(allocated, people, lang):
     assert fresh != old
     c.post("/fund/allocation/commit/", {"confirm": fresh})
     assert Entry.objects.filter(kind="commit").exists()
+
+
+@pytest.fixture
+def published(call, people, dossiers):
+    from tests.web.conftest import set_phase
+    from tests.web.publishing import publish
+
+    set_phase(call, "deliberation")
+    c = client_for(people["admin"], "en")
+    c.post("/deliberation/", {"dossier": [d.pk for d in dossiers.values()]})
+    assert publish(c).redirect_chain[-1][1] == 302
+    return dossiers
+
+
+def _correction(current: str) -> dict:
+    other = "not_selected" if current in ("labelled", "renewed", "confirmed") else "deferred"
+    return {"decision": other, "kind": "metropole", "starts": "", "ends": "",
+            "rationale": "A figure of the dossier was found to be wrong after publication."}
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_correcting_a_published_decision_shows_a_summary_first(published, people, lang):
+    from frenchtech.programme.activity.models import Entry as Activity
+    from frenchtech.programme.labels.models import Decision as Published
+
+    lyon = published["lyon"]
+    c = client_for(people["admin"], lang)
+    page = c.get(f"/deliberation/{lyon.pk}/").content.decode()
+    assert 'id="correction-form"' in page and 'action="/deliberation/%d/correct/"' % lyon.pk in page
+    before = Published.objects.get(territory="lyon", superseded_by__isnull=True)
+    data = _correction(before.decision)
+    r = c.post(f"/deliberation/{lyon.pk}/correct/", data)
+    summary = r.content.decode()
+    assert r.status_code == 200 and 'id="correction-summary"' in summary
+    assert before.record_id in summary and data["rationale"] in summary
+    assert Published.objects.get(territory="lyon", superseded_by__isnull=True) == before   # nothing yet
+    digest = _digest(summary)
+    r = c.post(f"/deliberation/{lyon.pk}/correct/", {**data, "confirm": digest}, follow=True)
+    now = Published.objects.get(territory="lyon", superseded_by__isnull=True)
+    assert now.decision == data["decision"] and now.supersedes == before
+    assert Activity.objects.filter(action="decision.correct").count() == 1
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_stale_correction_summary_changes_nothing(published, people, lang):
+    from frenchtech.programme.labels.models import Decision as Published
+
+    lyon = published["lyon"]
+    c = client_for(people["admin"], lang)
+    before = Published.objects.get(territory="lyon", superseded_by__isnull=True)
+    data = _correction(before.decision)
+    digest = _digest(c.post(f"/deliberation/{lyon.pk}/correct/", data).content.decode())
+    count = Published.objects.count()
+    # the form changed after the summary was shown (another rationale), then a wrong or missing hash
+    for sent in ({**data, "rationale": data["rationale"] + " Again.", "confirm": digest},
+                 {**data, "confirm": "0" * 64}):
+        r = c.post(f"/deliberation/{lyon.pk}/correct/", sent)
+        assert r.status_code == 200 and 'id="correction-summary"' in r.content.decode()
+        assert Published.objects.count() == count
+        assert Published.objects.get(territory="lyon", superseded_by__isnull=True) == before
+    # a correction without a rationale never reaches the summary
+    r = c.post(f"/deliberation/{lyon.pk}/correct/", {**data, "rationale": ""}, follow=True)
+    assert 'id="correction-summary"' not in r.content.decode() and Published.objects.count() == count

@@ -24,6 +24,7 @@ SENTENCES = {
     "attachment.add": gettext_noop("%(actor)s attached the file %(name)s to %(object)s"),
     "attachment.remove": gettext_noop("%(actor)s removed the file %(name)s from %(object)s"),
     "decision.record": gettext_noop("%(actor)s recorded the decision “%(decision)s” on %(object)s"),
+    "decision.correct": gettext_noop("%(actor)s corrected the published decision on %(object)s: now “%(decision)s”"),
     "conflict.declare": gettext_noop("%(actor)s declared a conflict of interest with %(territory)s"),
     "jury.assign": gettext_noop("%(actor)s assigned %(juror)s to %(object)s"),
     "jury.unassign": gettext_noop("%(actor)s withdrew %(juror)s from %(object)s"),
@@ -72,7 +73,8 @@ ACTION_LABELS = {
     "call.reaudit": gettext_noop("labels re-audited"), "dossier.create": gettext_noop("dossier started"),
     "dossier.update": gettext_noop("dossier saved"), "dossier.submit": gettext_noop("dossier submitted"),
     "attachment.add": gettext_noop("file attached"), "attachment.remove": gettext_noop("file removed"),
-    "decision.record": gettext_noop("decision recorded"), "conflict.declare": gettext_noop("conflict of interest declared"),
+    "decision.record": gettext_noop("decision recorded"),
+    "decision.correct": gettext_noop("published decision corrected"), "conflict.declare": gettext_noop("conflict of interest declared"),
     "jury.assign": gettext_noop("juror assigned"), "jury.unassign": gettext_noop("juror withdrawn"),
     "jury.remind": gettext_noop("juror reminded"), "review.save": gettext_noop("draft review saved"),
     "review.submit": gettext_noop("review submitted"), "scenario.save": gettext_noop("what-if scenario saved"),
@@ -125,7 +127,7 @@ class Namer:
 def sentence(entry, namer: Namer) -> str:
     """One entry as a sentence in the active language."""
     values = {**(entry.before or {}), **(entry.after or {})}
-    if entry.action == "decision.record":
+    if entry.action in ("decision.record", "decision.correct"):
         values["decision"] = labels_text.decision((entry.after or {}).get("decision", ""))
     if entry.action == "conflict.declare":
         values["territory"] = values.get("territory", "")

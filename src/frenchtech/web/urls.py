@@ -35,6 +35,7 @@ urlpatterns = [
     path("deliberation/", deliberation.deliberation_list, name="deliberation-list"),
     path("deliberation/<int:pk>/", deliberation.deliberation_detail, name="deliberation-detail"),
     path("deliberation/publish/", deliberation.publish, name="publish"),
+    path("deliberation/<int:pk>/correct/", deliberation.correct, name="decision-correct"),
     path("feedback/", feedback.letter, name="feedback-letter"),
     path("feedback/<str:territory>/", feedback.letter, name="feedback-letter-territory"),
     path("deliberation/whatif/", whatif.run, name="whatif-run"),

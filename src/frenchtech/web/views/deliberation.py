@@ -9,8 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from frenchtech.indicators.catalogue import load_catalogue
+from frenchtech.programme.deliberation import corrections
 from frenchtech.programme.deliberation import services as store
 from frenchtech.programme.dossiers.models import Dossier, Status
 from frenchtech.programme.calls import load_call_campaign
@@ -139,8 +141,44 @@ def deliberation_detail(request, pk):
         "proposal_reason": decision_reason((get_language() or "fr")[:2], audit["proposal"]),
         "counts": _absolute_indicators(), "rules": rules,
         "can_decide": call.phase() == "deliberation" and dossier.status == Status.SUBMITTED,
+        "can_correct": call.published_at is not None and dossier.status == Status.SUBMITTED,
         "today": dt.date.today()},
         status=400 if errors else 200)
+
+
+CORRECTION_FIELDS = ("decision", "kind", "starts", "ends", "rationale")
+
+
+@login_required
+@require_POST
+def correct(request, pk):
+    """Correct a published decision: the form on the deliberation page leads to a confirmation page that
+    shows the decision standing and the correction; only the summary sent back unchanged publishes it."""
+    dossier = get_object_or_404(Dossier.objects.select_related("call"), pk=pk)
+    require(request, "dossier.deliberate", dossier)
+    call = dossier.call
+    data = {k: request.POST.get(k, "") for k in CORRECTION_FIELDS}
+    if request.POST.get("confirm"):
+        try:
+            decision = corrections.correct_published(call, dossier, data, request.user,
+                                                     confirmed=request.POST["confirm"])
+        except corrections.StaleCorrection as exc:
+            _errors_to_messages(request, exc)   # then the summary as it stands now
+        except store.DecisionError as exc:
+            _errors_to_messages(request, exc)
+            return redirect("deliberation-detail", pk=pk)
+        else:
+            messages.success(request, _("Correction published for %(name)s: %(decision)s.")
+                             % {"name": dossier.name, "decision": labels_text.decision(decision.decision)})
+            return redirect("public-decisions", campaign=call.campaign)
+    try:
+        summary = corrections.correction_summary(call, dossier, data)
+    except store.DecisionError as exc:
+        _errors_to_messages(request, exc)
+        return redirect("deliberation-detail", pk=pk)
+    return render(request, "web/correction_confirm.html", {
+        "dossier": dossier, "call": call, "s": summary, "data": data, "decision_label": labels_text.decision,
+        "kind_label": labels_text.kind})
 
 
 @login_required
