@@ -42,3 +42,24 @@ def test_the_error_summary_takes_the_focus_and_leads_to_the_field(lang, browser,
     # the failed login says so in a summary that takes the focus too
     other = login(browser, live_server, lang, "nobody")
     assert other.evaluate("document.activeElement.id") == "error-summary"
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_forms_with_errors_pass_axe(lang, browser, live_server, call, people):
+    axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
+    set_phase(call, "open")
+    dossier = create_dossier(call, team_of(people["lyon"]), people["lyon"])
+    page = login(browser, live_server, lang, "team-lyon")
+    page.goto(f"{live_server.url}/dossiers/{dossier.pk}/edit/")
+    page.fill("#id_epci", "123456789")
+    page.fill("#id_name", "")
+    page.locator("#save-dossier").click()
+    page.wait_for_load_state()
+    problems = []
+    for where in ("edit with errors", "checklist"):
+        if where == "checklist":
+            page.goto(f"{live_server.url}/dossiers/{dossier.pk}/")
+        for v in axe_sync.Axe().run(page).response["violations"]:
+            if v["impact"] in ("critical", "serious"):
+                problems.append(f"{where}: {v['id']} {[n['target'] for n in v['nodes'][:3]]}")
+    assert problems == []
