@@ -15,7 +15,9 @@ INK, GRID, ACCENT = "#1f2933", "#d5dae1", "#0b4f8a"
 
 
 def _svg(w, h, title, body) -> str:
-    return (f'<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{escape(title)}" '
+    # Drawn at its own size (width and height in CSS pixels), so that no text is ever shown below 12 px;
+    # a narrow screen scrolls the chart inside its figure rather than shrinking it.
+    return (f'<svg class="chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{escape(title)}" '
             f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>{"".join(body)}</svg>')
 
 
@@ -98,7 +100,7 @@ def heatmap(labels: list[str], matrix, title: str, fmt=None) -> str:
     body = [f'<text x="{left + j * cell + cell / 2}" y="{top - 10}" font-size="12" font-weight="700" '
             f'text-anchor="middle"><title>{escape(labels[j])}</title>{j + 1}</text>' for j in range(n)]
     for i in range(n):
-        body.append(f'<text x="{left - 6}" y="{top + i * cell + cell / 2 + 4}" font-size="11" '
+        body.append(f'<text x="{left - 6}" y="{top + i * cell + cell / 2 + 4}" font-size="12" '
                     f'text-anchor="end">{escape(labels[i])}</text>')
         for j in range(n):
             v = matrix[i][j]
@@ -112,7 +114,7 @@ def heatmap(labels: list[str], matrix, title: str, fmt=None) -> str:
             ink = "#fff" if txt and abs(float(v)) > 0.55 else INK
             body.append(f'<rect x="{left + j * cell}" y="{top + i * cell}" width="{cell - 1}" height="{cell - 1}" '
                         f'fill="{fill}"/><text x="{left + j * cell + cell / 2}" y="{top + i * cell + cell / 2 + 4}" '
-                        f'font-size="11" text-anchor="middle" fill="{ink}">{txt}</text>')
+                        f'font-size="12" text-anchor="middle" fill="{ink}">{txt}</text>')
     return _svg(w, h, title, body)
 
 
@@ -147,5 +149,5 @@ def trend(points: list[tuple[str, float]], title: str) -> str:
             f'stroke-width="2"/>']
     for (label, v), (a, b) in zip(points, pts):
         body.append(f'<circle cx="{a:.1f}" cy="{b:.1f}" r="4" fill="{ACCENT}"/><text x="{a:.1f}" y="{h - 2}" '
-                    f'font-size="11" text-anchor="middle">{escape(label)}</text>')
+                    f'font-size="12" text-anchor="middle">{escape(label)}</text>')
     return _svg(w, h, title, body)

@@ -115,7 +115,8 @@ def render_jury(audit: Audit, lang: str = "fr", root: str | None = None, site=No
     ctx = {"lang": lang, "root": root,
            "other_lang": "en" if lang == "fr" else "fr", "generated": audit.generated,
            "campaign_name": audit.name(lang), "campaign_id": audit.campaign_id, "attribution": attribution(lang),
-           "css": (resources.files("frenchtech.report") / "static" / "showcase.css").read_text(encoding="utf-8"),
+           "css": "\n".join((resources.files("frenchtech.report") / "static" / name).read_text(encoding="utf-8")
+                           for name in ("design.css", "showcase.css")),
            "js": (resources.files("frenchtech.report") / "static" / "showcase.js").read_text(encoding="utf-8"),
            "created": datetime_text(lang, audit.manifest.get("created", "")), "version": __version__,
            "manifest_hash": audit.data.manifest_sha256[:16],

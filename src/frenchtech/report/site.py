@@ -24,7 +24,7 @@ def copy_static(out: Path) -> None:
     dest = out / "static"
     dest.mkdir(parents=True, exist_ok=True)
     src = resources.files("frenchtech.report") / "static"
-    for name in ("showcase.css", "showcase.js"):
+    for name in ("design.css", "showcase.css", "showcase.js"):
         (dest / name).write_text((src / name).read_text(encoding="utf-8"), encoding="utf-8")
 
 

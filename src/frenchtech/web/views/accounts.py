@@ -21,7 +21,9 @@ from frenchtech.programme.accounts.services import (
     login_succeeded,
     register_applicant,
     reserve_login,
+    role_of,
 )
+from frenchtech.programme.accounts.models import Role
 from frenchtech.programme.dossiers.models import Phase
 from frenchtech.programme.calls import load_call_campaign
 from frenchtech.web.calls import current_call
@@ -66,6 +68,17 @@ def register(request):
     return render(request, "web/register.html", {"form": form, "call": call})
 
 
+def work_list(user) -> str:
+    """Where a person lands after logging in: the list of their own work, by role (and, for the programme
+    team, by the campaign's phase)."""
+    role = role_of(user)
+    if role == Role.ADMIN:
+        call = current_call()
+        phase = call.phase() if call else None
+        return "deliberation-list" if phase in (Phase.DELIBERATION, Phase.PUBLISHED) else "dossier-list"
+    return {Role.APPLICANT: "dossier-list", Role.JUROR: "jury-home", Role.FUND_MANAGER: "fund-home"}.get(role, "home")
+
+
 def login(request):
     error, blocked = None, False
     username = request.POST.get("username", "")
@@ -85,7 +98,7 @@ def login(request):
                 auth_login(request, user)
                 if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
                     next_url = ""
-                return redirect(next_url or "home")
+                return redirect(next_url or work_list(user))
     status = 429 if blocked else 200
     return render(request, "web/login.html", {"error": error, "username": username, "next": next_url},
                   status=status)
