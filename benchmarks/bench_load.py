@@ -46,6 +46,19 @@ TARGETS = {"public": (1000, 50), "authenticated": (None, 100)}
 
 # -- the programme on announcement day ----------------------------------------------------------------
 
+def ensure_database(url: str) -> None:
+    """The benchmark's own database on the server (created when missing, never another's)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def prepare(home: Path, rows: int) -> dict:
     """The demo programme, published; returns the URL lists and the sessions the loads use."""
     os.environ["FRENCHTECH_HOME"] = str(home)
@@ -223,6 +236,7 @@ def main():
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("set DATABASE_URL to a PostgreSQL database (scripts/ci_postgres.sh starts a server)")
     a.home.mkdir(parents=True, exist_ok=True)
+    ensure_database(os.environ["DATABASE_URL"])
     plan = prepare(a.home.resolve(), a.rows)
     print(f"announcement day: campaign {plan['campaign']} published; {len(plan['public'])} public URLs, "
           f"{len(plan['users'])} accounts' sessions; gunicorn {a.workers} workers x {a.threads} thread(s) on PostgreSQL; "
@@ -242,6 +256,9 @@ def main():
         rps_target, p95_target = TARGETS[load]
         target = (f">= {rps_target} req/s, " if rps_target else "") + f"p95 < {p95_target} ms, 0 errors"
         print(f"{what}; target {target}")
+        if load == "public":  # a closed loop: latency = connections / throughput (Little's law)
+            print(f"  (closed loop: a mean latency under {p95_target} ms with {a.public_clients} connections "
+                  f"takes over {a.public_clients / (p95_target / 1000):,.0f} req/s)")
         show(load, "baseline", results[load, "baseline"])
         show(load, "cached", results[load, "cached"], results[load, "baseline"])
 

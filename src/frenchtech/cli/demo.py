@@ -52,7 +52,8 @@ def demo(campaign_file, rows, workdir):
         if c is not campaign:
             console.print(f"[bold]Predecessor campaign: {c.name}[/] (demoed first, in {folder})")
         with progress_bar(f"generating {rows:,} register rows ({c.id})", total=rows) as advance:
-            generate_evidence(c, evidence, rows=rows, seed=c.seed, progress=advance)
+            # the tech establishments at the real register's density, the other rows a sample
+            generate_evidence(c, evidence, rows=rows, seed=c.seed, progress=advance, tech_density="register")
         with spinner(f"auditing {c.id}: indicators, index, uncertainty, decisions"):
             result = run_audit(c, evidence, audit_dir, previous=previous)
         audits.append(audit_dir)
@@ -134,7 +135,8 @@ def serve(demo, campaign_file, stage, rows, home, host, port, workers, threads, 
         from frenchtech.web.demo import load_demo
 
         click.secho("Loading the demo campaign (GENERATED evidence, not real figures)...", fg="yellow")
-        accounts = load_demo(campaign_path(campaign_file), home.resolve() / "demo", rows=rows, stage=stage)
+        accounts = load_demo(campaign_path(campaign_file), home.resolve() / "demo", rows=rows, stage=stage,
+                             tech_density="register")
         click.secho("Demo accounts (role, user name, password):", bold=True)
         for role, username, password in accounts:
             click.echo(f"  {role:<13} {username:<22} {password}")

@@ -19,13 +19,17 @@ import numpy as np
 from frenchtech import __version__
 from frenchtech.geo import load_geography
 from frenchtech.hashing import file_sha256
-from frenchtech.sources.generate_sirene import write_register
+from frenchtech.sources.generate_sirene import tech_rows_for, write_register
 from frenchtech.sources.places import Places, build_places
 
 GENERATOR_VERSION = "1"
 REGISTER_FILE = "StockEtablissement_utf8.csv"
 HISTORY_FILE = "StockEtablissementHistorique_utf8.csv"
 INFLATION = 3.0
+# INSEE's StockEtablissement holds about 40 million establishments (open and closed) for about 66 million
+# inhabitants: the density a "register" tech density gives the tech establishments, everywhere.
+REGISTER_ROWS_PER_INHABITANT = 0.6
+TECH_DENSITIES = ("sample", "register")
 DECLARED_NOISE = 0.05        # sd of the log noise on declared figures
 CITY_ONLY_SHARE = 0.35       # rounds located by city name only
 AMBIGUOUS_KEPT_SHARE = 0.15  # of those with an ambiguous name, left without department (reported)
@@ -232,18 +236,27 @@ def _dossiers(rng, campaign, observed: dict, folder: Path, seed: int) -> str | N
 
 # -- the whole folder --------------------------------------------------------------------------------
 
-def generate_evidence(campaign, out_dir, rows: int, seed: int, progress=None) -> dict:
+def generate_evidence(campaign, out_dir, rows: int, seed: int, progress=None, tech_density: str = "sample") -> dict:
     """Write a generated evidence folder for ``campaign``; return its manifest (also GENERATED.json).
 
     ``rows`` is the size of the SIRENE register; ``progress(advance_rows)`` is called as it grows.
+    ``tech_density="register"`` adds tech establishments, all over France, until the tech part of the
+    register has the real register's density (``REGISTER_ROWS_PER_INHABITANT``): the per-inhabitant tech
+    figures of every territory and of every EPCI (the national medians) are then of the real order, while
+    the other rows stay a sample of ``rows``.
     """
     if rows < 0:
         raise ValueError("rows must be >= 0")
+    if tech_density not in TECH_DENSITIES:
+        raise ValueError(f"tech_density must be one of {', '.join(TECH_DENSITIES)}, not {tech_density!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     places = build_places(campaign, seed)
     geo = load_geography(campaign.vintage)
-    register = write_register(out / REGISTER_FILE, out / HISTORY_FILE, places, campaign, rows, seed, progress)
+    tech_rows = (tech_rows_for(places, campaign, rows, seed, round(REGISTER_ROWS_PER_INHABITANT * places.population.sum()))
+                 if tech_density == "register" else 0)
+    register = write_register(out / REGISTER_FILE, out / HISTORY_FILE, places, campaign, rows, seed, progress,
+                              tech_rows=tech_rows)
 
     per_unit: dict[str, np.ndarray] = {}
     rng = np.random.default_rng([seed, 3])
@@ -266,7 +279,7 @@ def generate_evidence(campaign, out_dir, rows: int, seed: int, progress=None) ->
         observed[t.id] = {FIGURES[m]: (round(float(per_unit[m][units].sum()), 2)) for m in FIGURES}
     inflated = _dossiers(np.random.default_rng([seed, 6]), campaign, observed, out / "dossiers", seed)
 
-    files = [{"path": REGISTER_FILE, "sha256": register["sha256"], "rows": rows},
+    files = [{"path": REGISTER_FILE, "sha256": register["sha256"], "rows": rows + tech_rows},
              {"path": HISTORY_FILE, "sha256": register["history"]["sha256"], "rows": register["history"]["rows"]}]
     for name in ("funding_rounds.csv", "exchange_rates.csv", "structures.csv", "initiatives.csv"):
         files.append({"path": name, "sha256": file_sha256(out / name)})
@@ -282,6 +295,8 @@ def generate_evidence(campaign, out_dir, rows: int, seed: int, progress=None) ->
         "vintage": campaign.vintage,
         "seed": seed,
         "rows": rows,
+        "tech_density": tech_density,
+        "tech_rows": tech_rows,
         "inflated_territory": inflated,
         "inflation_factor": INFLATION,
         "territory_factors": {k: round(v, 6) for k, v in places.territory_factor.items()},
@@ -295,6 +310,16 @@ def generate_evidence(campaign, out_dir, rows: int, seed: int, progress=None) ->
         f"campaign {campaign.id!r} with seed {seed} and {rows} register rows.\n"
         f"{REGISTER_FILE} and {HISTORY_FILE} have the exact INSEE SIRENE layouts, so they carry no comment "
         "line: they are labelled by GENERATED.json beside them, which lists every file with its SHA-256.\n"
-        "The small CSV files and the dossiers start with a '# GENERATED DATA' comment line.\n",
+        "The small CSV files and the dossiers start with a '# GENERATED DATA' comment line.\n"
+        + (f"\nDensity: the register's {rows} sampled rows are a small fraction of the real register (about "
+           f"{REGISTER_ROWS_PER_INHABITANT} establishments per inhabitant, open and closed). {tech_rows} tech "
+           "establishments follow them, drawn all over France as the sample's tech rows are, so that the tech "
+           "part of the register has the real register's density everywhere: the tech figures per 10,000 "
+           "inhabitants of every territory and every EPCI (hence the national medians) are of the real order "
+           "and stay comparable. These added rows are not head offices, so the new-company figures are those "
+           "of the sampled rows alone (a fraction of the real ones).\n" if tech_rows else
+           f"\nDensity: the register's {rows} rows are a small fraction of the real register (about "
+           f"{REGISTER_ROWS_PER_INHABITANT} establishments per inhabitant, open and closed): counts per "
+           "10,000 inhabitants are that fraction of the real ones, for every territory and every EPCI alike.\n"),
         encoding="utf-8")
     return manifest

@@ -56,6 +56,9 @@ class RegisterModel:
         self.unit_p = weight / weight.sum()
         share = TECH_BASE * (np.maximum(places.city_population, 1.0) / 1e4) ** TECH_ELASTICITY
         self.tech_share = np.clip(share * places.factor * noise, 0.0, 0.25)
+        tech_p = self.unit_p * self.tech_share
+        self.tech_rate = float(tech_p.sum())   # expected share of tech establishments in the register
+        self.tech_unit_p = tech_p / tech_p.sum()
         self.tech, self.other = naf_codes(campaign.tech_naf_tags)
         other_w = rng.pareto(1.2, len(self.other)) + 0.05
         self.other_p = other_w / other_w.sum()
@@ -77,19 +80,24 @@ class RegisterModel:
         self.s_tranche = pl.Series(self.tranche_codes, dtype=pl.Utf8)
         self.employer = np.isin(np.array(self.tranche_codes), EMPLOYER)
 
-    def chunk(self, seed: int, number: int, n: int) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, np.ndarray]]:
-        """(stock rows, their periods, per-unit counts of the register measures)."""
+    def chunk(self, seed: int, number: int, n: int, tech_only: bool = False
+              ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, np.ndarray]]:
+        """(stock rows, their periods, per-unit counts of the register measures). ``tech_only``: tech
+        establishments alone, placed as the tech rows of a register are, none of them a head office (the
+        rows that bring the tech part of a sampled register to a full register's density)."""
         rng = np.random.default_rng([seed, 2, number])
-        counts = rng.multinomial(n, self.unit_p)
+        counts = rng.multinomial(n, self.tech_unit_p if tech_only else self.unit_p)
         unit = np.repeat(np.arange(len(counts), dtype=np.uint32), counts)
         unit = unit[rng.permutation(n)]
-        tech = rng.random(n) < self.tech_share[unit]
+        tech = np.ones(n, dtype=bool) if tech_only else rng.random(n) < self.tech_share[unit]
         naf = np.where(tech, rng.integers(0, len(self.tech), n),
                        len(self.tech) + rng.choice(len(self.other), n, p=self.other_p)).astype(np.uint32)
         year_i = rng.choice(len(self.years), n, p=self.year_p)
         created = self.year_start[year_i] + rng.integers(0, 1 << 30, n) % self.year_len[year_i]
         dated = rng.random(n) >= MISSING_DATE_SHARE
         head = rng.random(n) < HEAD_OFFICE_SHARE
+        if tech_only:  # not head offices, so that the new-company counts stay those of the sampled rows
+            head[:] = False
         age = self.last_year - self.years[year_i]
         closed = rng.random(n) < 0.08 + 0.6 * age / (self.last_year - FIRST_YEAR)
         # a closed establishment's current period starts at its closure, a day after its creation at
@@ -196,9 +204,18 @@ def _write(frame: pl.DataFrame, out, digest, header: bool) -> None:
     del data
 
 
-def write_register(path, history_path, places: Places, campaign, rows: int, seed: int, progress=None) -> dict:
-    """Write the register and its periods; return {"sha256", "rows", "unit_counts": {measure:
-    per-unit counts}, "history": {"sha256", "rows"}}."""
+def tech_rows_for(places: Places, campaign, rows: int, seed: int, register_rows: int) -> int:
+    """How many tech-only rows bring the tech establishments of a ``rows``-row register to the density
+    of a ``register_rows``-row one (the real register's size for the same population)."""
+    rate = RegisterModel(places, campaign, seed).tech_rate
+    return max(0, round((register_rows - rows) * rate))
+
+
+def write_register(path, history_path, places: Places, campaign, rows: int, seed: int, progress=None,
+                   tech_rows: int = 0) -> dict:
+    """Write the register and its periods; return {"sha256", "rows", "tech_rows", "unit_counts": {measure:
+    per-unit counts}, "history": {"sha256", "rows"}}. ``tech_rows`` tech-only rows follow the ``rows``
+    sampled ones (see ``RegisterModel.chunk``)."""
     model = RegisterModel(places, campaign, seed)
     totals = {m: np.zeros(len(places.codes), dtype=np.int64) for m in MEASURES}
     digest, history_digest = hashlib.sha256(), hashlib.sha256()
@@ -223,5 +240,16 @@ def write_register(path, history_path, places: Places, campaign, rows: int, seed
             number += 1
             if progress is not None:
                 progress(n)
-    return {"sha256": digest.hexdigest(), "rows": rows, "unit_counts": totals,
+        extra = 0
+        while extra < tech_rows:
+            n = min(CHUNK, tech_rows - extra)
+            frame, history_rows, stats = model.chunk(seed, number, n, tech_only=True)
+            _write(frame, out, digest, number == 0)
+            _write(history_rows, history, history_digest, number == 0)
+            periods += len(history_rows)
+            for m in MEASURES:
+                totals[m] += stats[m]
+            extra += n
+            number += 1
+    return {"sha256": digest.hexdigest(), "rows": rows, "tech_rows": tech_rows, "unit_counts": totals,
             "history": {"sha256": history_digest.hexdigest(), "rows": periods}}

@@ -43,15 +43,16 @@ NARRATIVE = {
 }
 
 
-def ensure_audit(campaign_file, workdir: Path, rows: int = 100_000) -> Path:
-    """The demo audit folder: generated evidence and its audit, made once and reused."""
+def ensure_audit(campaign_file, workdir: Path, rows: int = 100_000, tech_density: str = "sample") -> Path:
+    """The demo audit folder: generated evidence and its audit, made once and reused (``tech_density``: see
+    ``generate_evidence``)."""
     audit = workdir / "audit"
     if (audit / "manifest.json").is_file():
         return audit
     campaign = load_campaign(campaign_file)
     evidence = workdir / "evidence"
     if not (evidence / "GENERATED.json").is_file():
-        generate_evidence(campaign, evidence, rows=rows, seed=campaign.seed)
+        generate_evidence(campaign, evidence, rows=rows, seed=campaign.seed, tech_density=tech_density)
     run_audit(campaign, evidence, audit)
     return audit
 
@@ -76,13 +77,14 @@ def _fund_batch(n: int = 60, seed: int = 1) -> None:
 
 
 @transaction.atomic
-def load_demo(campaign_file, workdir: Path, rows: int = 100_000, stage: str = "review") -> list[tuple[str, str, str]]:
+def load_demo(campaign_file, workdir: Path, rows: int = 100_000, stage: str = "review",
+              tech_density: str = "sample") -> list[tuple[str, str, str]]:
     """Open the demo call and fill it; returns the demo accounts as (role, user name, password).
 
     ``stage``: "open" leaves the call open for applications (two territories are left for a visitor to
     register); "review" (default) closes applications and assigns two jurors per dossier, so that
     jurors can score at once."""
-    audit = ensure_audit(campaign_file, workdir, rows)
+    audit = ensure_audit(campaign_file, workdir, rows, tech_density)
     User = get_user_model()
     accounts = []
 
