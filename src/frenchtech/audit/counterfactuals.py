@@ -66,30 +66,61 @@ def campaign_rule(campaign, decisions: pd.DataFrame, units: list[str]):
     return rule
 
 
+COLUMNS = [RENAME.get(c, c) for c in engine.counterfactual.COLUMNS]
+
+
+class DecisionAids:
+    """The decision aids of one audit, started early: the counterfactual searches run in forked
+    processes (``index.counterfactual.start_counterfactuals``) while the audit writes its other
+    outputs; ``write(folder)`` then waits for them and writes counterfactuals.csv and the letters (which
+    read the folder's tables). ``cancel()`` stops the searches (an audit that fails meanwhile)."""
+
+    def __init__(self, result):
+        self.result = result
+        outcome, campaign = result.index, result.campaign
+        todo = decided_by_rule(campaign, result.decisions)
+        self.pending = None
+        if outcome is None or not todo:
+            return
+        units = sorted(str(u) for u in outcome.idata["uCode"])   # the engine's unit order (uCode order)
+        rule = campaign_rule(campaign, result.decisions, units)
+        unc = campaign.uncertainty
+        inputs = unc.engine_inputs() if unc.inputs and unc.n > 0 else None
+        cf = engine.counterfactual
+        self.pending = cf.start_counterfactuals(engine.pipeline(outcome.spec), outcome.idata, outcome.imeta,
+                                                units=todo, rule=rule, inputs=inputs, n=unc.n, seed=unc.seed,
+                                                probability="combination",
+                                                workers=cf.default_workers(len(todo), unc.seed))
+
+    def table(self) -> pd.DataFrame:
+        """The counterfactuals; empty (with the columns) when there is nothing to search."""
+        if self.pending is None:
+            return pd.DataFrame(columns=COLUMNS)
+        return self.pending.result().table.rename(columns=RENAME)[COLUMNS]
+
+    def write(self, folder: Path) -> None:
+        folder = Path(folder)
+        # full precision: a value at the bar, rounded, could land on its other side
+        self.table().to_csv(folder / FILE, index=False, float_format="%.17g", lineterminator="\n")
+        from frenchtech.report.feedback import write_letters   # the report layer, only when writing
+
+        write_letters(folder, result=self.result)
+
+    def cancel(self) -> None:
+        if self.pending is not None:
+            self.pending.cancel()
+
+
 def campaign_counterfactuals(result) -> pd.DataFrame:
     """The counterfactuals of an audit's candidates (``AuditResult``), under the campaign's rule and
     uncertainty analysis; empty (with the columns) when there is nothing to search."""
-    outcome, campaign = result.index, result.campaign
-    columns = [RENAME.get(c, c) for c in engine.counterfactual.COLUMNS]
-    todo = decided_by_rule(campaign, result.decisions)
-    if outcome is None or not todo:
-        return pd.DataFrame(columns=columns)
-    units = sorted(str(u) for u in outcome.idata["uCode"])   # the engine's unit order (uCode order)
-    rule = campaign_rule(campaign, result.decisions, units)
-    unc = campaign.uncertainty
-    inputs = unc.engine_inputs() if unc.inputs and unc.n > 0 else None
-    found = engine.counterfactuals(outcome.idata, outcome.imeta, outcome.spec, units=todo,
-                                   rule=rule, inputs=inputs,
-                                   n=unc.n, seed=unc.seed, probability="combination")
-    return found.table.rename(columns=RENAME)[columns]
+    return DecisionAids(result).table()
 
 
 def write_decision_aids(result, folder: Path) -> None:
     """counterfactuals.csv and the feedback letters, into the audit's (scratch) folder."""
-    folder = Path(folder)
-    table = campaign_counterfactuals(result)
-    # full precision: a value at the bar, rounded, could land on its other side
-    table.to_csv(folder / FILE, index=False, float_format="%.17g", lineterminator="\n")
-    from frenchtech.report.feedback import write_letters   # the report layer, only when writing
-
-    write_letters(folder, result=result)
+    aids = DecisionAids(result)
+    try:
+        aids.write(folder)
+    finally:
+        aids.cancel()

@@ -18,7 +18,7 @@ import ibis
 import pandas as pd
 
 from frenchtech import __version__
-from frenchtech.audit.counterfactuals import write_decision_aids
+from frenchtech.audit.counterfactuals import DecisionAids
 from frenchtech.audit.manifest import (
     campaign_fields,
     output_hashes,
@@ -410,7 +410,10 @@ def write_outputs(result: AuditResult, out: Path, inputs: dict, engine: str, sma
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(out.parent)
     tmp = Path(tempfile.mkdtemp(prefix=f"{SCRATCH}{os.getpid()}-", dir=out.parent))
+    aids = None
     try:
+        # the counterfactual searches start first, in forked processes, while the tables are written
+        aids = DecisionAids(result)
         outputs = {}
         for name, frame in _table_for(result).items():
             frame.to_csv(tmp / name, index=False, float_format="%.10g", lineterminator="\n")
@@ -424,7 +427,7 @@ def write_outputs(result: AuditResult, out: Path, inputs: dict, engine: str, sma
         write_labelling_outputs(result, tmp)
         if result.index is not None:
             write_index_outputs(result.index, tmp)
-        write_decision_aids(result, tmp)   # counterfactuals.csv and feedback/<lang>/<territory>.html
+        aids.write(tmp)   # counterfactuals.csv and feedback/<lang>/<territory>.html
         outputs = output_hashes(tmp)
         c = result.campaign
         manifest = {
@@ -449,5 +452,7 @@ def write_outputs(result: AuditResult, out: Path, inputs: dict, engine: str, sma
         else:
             os.replace(tmp, out)
     except BaseException:
+        if aids is not None:
+            aids.cancel()
         shutil.rmtree(tmp, ignore_errors=True)
         raise

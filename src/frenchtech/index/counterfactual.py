@@ -37,9 +37,15 @@ Nothing is extrapolated from the nominal build.
   (``pipe.run``), which gives ``new_score``, ``new_bar``, ``passes``; with uncertain ``inputs`` the
   probability of passing after the change (``p_pass``) is a Monte Carlo analysis of the changed data
   with the same inputs, ``n`` and seed.
+* Units are searched independently of one another: with ``workers`` > 1 they are shared among that
+  many forked processes (each search is a chain of small pipeline runs that holds the interpreter's
+  lock, so threads would not run them side by side); the table is the same, row for row.
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -449,10 +455,129 @@ def _scores_only(fn):
     return rule
 
 
+def unit_rows(p: Problem, unit: str, codes: list[str], weights: dict[str, float], tolerance: float,
+              probability: str) -> list[dict]:
+    """The table's rows of one unit: each indicator alone, then (below the bar) the combination."""
+    rows = []
+    start = p.outcome(unit, p.nominal_scores)
+    position = "above" if start.passes else "below"
+    kind = "margin" if start.passes else "single"
+    want_p = probability == "all" and not start.passes
+    for code in codes:
+        j = p.fw.indicators.index(code)
+        x0 = float(p.state.x[p.row[unit], j])
+        scale = p.scale(unit, j)
+        found = single_changes(p, unit, j, start, tolerance)
+        if found is None:
+            rows.append(_row(unit, position, kind, code, x0, np.nan, scale, weights[code], False, start))
+            continue
+        checked, prob = p.check(unit, {code: found[0]}, want_p)
+        rows.append(_row(unit, position, kind, code, x0, found[0], scale, weights[code], True, start,
+                         checked, prob))
+    if start.passes:
+        return rows
+    combo = cheapest_combination(p, unit, start, {p.fw.indicators.index(c): weights[c] for c in codes},
+                                 tolerance)
+    singles = [r for r in rows if r["found"] and r["passes"]]
+    best = min(singles, key=lambda r: r["cost"]) if singles else None
+    if combo is not None:
+        changes = {p.fw.indicators[j]: v for j, v in combo[0].items()
+                   if v != p.state.x[p.row[unit], j]}
+        cost = sum(abs(v - p.state.x[p.row[unit], p.fw.indicators.index(c)]) / p.scale(unit, p.fw.indicators.index(c))
+                   * weights[c] for c, v in changes.items())
+        if best is not None and best["cost"] <= cost:
+            changes = {best["iCode"]: best["new_value"]}
+    elif best is not None:
+        changes = {best["iCode"]: best["new_value"]}
+    else:
+        changes = {}
+    if not changes:
+        rows.append(_row(unit, position, "combination", "", np.nan, np.nan, 1.0, 1.0, False, start))
+        return rows
+    checked, prob = p.check(unit, changes, probability != "none")
+    for c, v in changes.items():
+        j = p.fw.indicators.index(c)
+        rows.append(_row(unit, position, "combination", c, float(p.state.x[p.row[unit], j]), v,
+                         p.scale(unit, j), weights[c], True, start, checked, prob))
+    return rows
+
+
+# The work the forked processes inherit: set just before they are forked (under the lock, so that two
+# searches started by two threads do not mix), read-only after.
+_JOB: tuple | None = None
+_FORKING = threading.Lock()
+
+
+def _forked_unit(unit: str) -> tuple[list[dict], int]:
+    p, codes, weights, tolerance, probability = _JOB
+    before = p.evaluations
+    return unit_rows(p, unit, codes, weights, tolerance, probability), p.evaluations - before
+
+
+class Pending:
+    """Counterfactual searches started by ``start_counterfactuals``: ``result()`` waits for them (and
+    runs them, when no process was forked); ``cancel()`` stops the forked processes."""
+
+    def __init__(self, p: Problem, todo: list[str], job: tuple, workers: int):
+        self.p, self.todo, self.job = p, todo, job
+        self.pool = self.running = None
+        if workers > 1:
+            global _JOB
+            with _FORKING:
+                _JOB = (p, *job)
+                try:
+                    self.pool = multiprocessing.get_context("fork").Pool(workers)   # forks them all now
+                finally:
+                    _JOB = None
+            self.running = self.pool.map_async(_forked_unit, todo, chunksize=1)
+
+    def result(self) -> CounterfactualResult:
+        p = self.p
+        try:
+            if self.pool is None:
+                per_unit = [unit_rows(p, unit, *self.job) for unit in self.todo]
+            else:
+                out = self.running.get()
+                p.evaluations += sum(k for _, k in out)
+                per_unit = [rows for rows, _ in out]
+                self.pool.close()
+        finally:
+            self.cancel()
+        table = pd.DataFrame([r for unit in per_unit for r in unit], columns=COLUMNS)
+        if not table.empty:
+            combo = table["kind"] == "combination"
+            total = table[combo].groupby("uCode")["cost"].transform("sum")
+            table.loc[combo, "combination_cost"] = total
+        return CounterfactualResult(table, p.evaluations)
+
+    def cancel(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+
+def default_workers(units: int, seed) -> int:
+    """Processes worth forking for ``units`` searches: one per core (two at most), never with a shared
+    random generator (its draws would depend on which process reached them first)."""
+    if isinstance(seed, np.random.Generator) or units < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(2, units, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
 def run_counterfactuals(pipe: IndexPipeline, idata: pd.DataFrame, imeta, units=None, rule=None, quota=None,
                         threshold=None, relative=None, costs: dict | None = None, indicators=None,
                         inputs=None, n: int = 1000, seed=0, target=None, tolerance: float = TOLERANCE,
-                        probability: str = "all") -> CounterfactualResult:
+                        probability: str = "all", workers: int = 1) -> CounterfactualResult:
+    """Counterfactuals of ``units`` (default: every unit); see ``start_counterfactuals``."""
+    return start_counterfactuals(pipe, idata, imeta, units, rule, quota, threshold, relative, costs, indicators,
+                                 inputs, n, seed, target, tolerance, probability, workers).result()
+
+
+def start_counterfactuals(pipe: IndexPipeline, idata: pd.DataFrame, imeta, units=None, rule=None, quota=None,
+                          threshold=None, relative=None, costs: dict | None = None, indicators=None,
+                          inputs=None, n: int = 1000, seed=0, target=None, tolerance: float = TOLERANCE,
+                          probability: str = "all", workers: int = 1) -> Pending:
     """Counterfactuals of ``units`` (default: every unit) under a labelling rule (as in
     ``uncertainty``: ``quota``, ``threshold``, ``relative`` or ``rule(scores, ranks)``; a rule with the
     attribute ``uses_ranks = False`` is called without ranks, which are costly).
@@ -460,7 +585,11 @@ def run_counterfactuals(pipe: IndexPipeline, idata: pd.DataFrame, imeta, units=N
     ``costs``: ``{iCode: weight}`` of each indicator's relative change (default 1; an indicator left
     out of ``indicators`` is never changed); ``inputs``, ``n``, ``seed``: the uncertainty analysis
     under which ``p_pass`` is computed after each change (``probability="combination"`` computes it
-    for the combinations only, ``"none"`` never)."""
+    for the combinations only, ``"none"`` never); ``workers``: processes sharing the units (see the
+    module's doc; ``default_workers`` gives a sensible number), 1 searches in this process.
+
+    The arguments are checked and, with ``workers`` > 1, the processes forked and their searches
+    started before this returns: the caller can do other work meanwhile, then ask ``.result()``."""
     rule_fn = make_rule(rule, quota, threshold, relative)
     if rule_fn is None:
         raise IndexInputError("counterfactual", ["give a rule: quota, threshold, relative or rule"])
@@ -484,51 +613,5 @@ def run_counterfactuals(pipe: IndexPipeline, idata: pd.DataFrame, imeta, units=N
                if u not in p.row or np.isnan(p.nominal_scores[p.row[u]])]
     if errors:
         raise IndexInputError("counterfactual", errors)
-    rows = []
-    for unit in todo:
-        start = p.outcome(unit, p.nominal_scores)
-        position = "above" if start.passes else "below"
-        kind = "margin" if start.passes else "single"
-        want_p = probability == "all" and not start.passes
-        for code in codes:
-            j = p.fw.indicators.index(code)
-            x0 = float(p.state.x[p.row[unit], j])
-            scale = p.scale(unit, j)
-            found = single_changes(p, unit, j, start, tolerance)
-            if found is None:
-                rows.append(_row(unit, position, kind, code, x0, np.nan, scale, weights[code], False, start))
-                continue
-            checked, prob = p.check(unit, {code: found[0]}, want_p)
-            rows.append(_row(unit, position, kind, code, x0, found[0], scale, weights[code], True, start,
-                             checked, prob))
-        if start.passes:
-            continue
-        combo = cheapest_combination(p, unit, start, {p.fw.indicators.index(c): weights[c] for c in codes},
-                                     tolerance)
-        singles = [r for r in rows if r["uCode"] == unit and r["found"] and r["passes"]]
-        best = min(singles, key=lambda r: r["cost"]) if singles else None
-        if combo is not None:
-            changes = {p.fw.indicators[j]: v for j, v in combo[0].items()
-                       if v != p.state.x[p.row[unit], j]}
-            cost = sum(abs(v - p.state.x[p.row[unit], p.fw.indicators.index(c)]) / p.scale(unit, p.fw.indicators.index(c))
-                       * weights[c] for c, v in changes.items())
-            if best is not None and best["cost"] <= cost:
-                changes = {best["iCode"]: best["new_value"]}
-        elif best is not None:
-            changes = {best["iCode"]: best["new_value"]}
-        else:
-            changes = {}
-        if not changes:
-            rows.append(_row(unit, position, "combination", "", np.nan, np.nan, 1.0, 1.0, False, start))
-            continue
-        checked, prob = p.check(unit, changes, probability != "none")
-        for c, v in changes.items():
-            j = p.fw.indicators.index(c)
-            rows.append(_row(unit, position, "combination", c, float(p.state.x[p.row[unit], j]), v,
-                             p.scale(unit, j), weights[c], True, start, checked, prob))
-    table = pd.DataFrame(rows, columns=COLUMNS)
-    if not table.empty:
-        combo = table["kind"] == "combination"
-        total = table[combo].groupby("uCode")["cost"].transform("sum")
-        table.loc[combo, "combination_cost"] = total
-    return CounterfactualResult(table, p.evaluations)
+    shared = workers > 1 and len(todo) > 1 and not isinstance(seed, np.random.Generator)
+    return Pending(p, todo, (codes, weights, tolerance, probability), min(workers, len(todo)) if shared else 1)

@@ -98,6 +98,9 @@ class Source:
         self.names = {t: n for t, n in self.scores["name"].items()} if "name" in self.scores.columns else {}
         self.counterfactuals = self._counterfactuals()
         self.generated = bool(audit.manifest.get("generated_evidence"))
+        # every letter reads the same medians and its own counterfactual rows: computed once per audit
+        self._medians: dict = {}
+        self._cf_rows: dict | None = None
 
     def _counterfactuals(self) -> pd.DataFrame:
         path = self.audit.file(COUNTERFACTUALS)
@@ -107,13 +110,30 @@ class Source:
                                                                                "position": str, "kind": str})
 
     def labelled_median(self, frame: pd.DataFrame, column: str) -> float | None:
-        rows = [t for t in self.labelled if t in frame.index]
-        return _num(pd.to_numeric(frame.loc[rows, column], errors="coerce").median()) if rows else None
+        own = "scores" if frame is self.scores else "indicators" if frame is self.indicators else None
+        key = ("labelled", own, column)
+        if own is None or key not in self._medians:
+            rows = [t for t in self.labelled if t in frame.index]
+            median = _num(pd.to_numeric(frame.loc[rows, column], errors="coerce").median()) if rows else None
+            if own is None:
+                return median
+            self._medians[key] = median
+        return self._medians[key]
 
     def national_median(self, code: str) -> float | None:
         if self.national is None or self.national.empty or code not in self.national.columns:
             return None
-        return _num(pd.to_numeric(self.national[code], errors="coerce").median())
+        key = ("national", code)
+        if key not in self._medians:
+            self._medians[key] = _num(pd.to_numeric(self.national[code], errors="coerce").median())
+        return self._medians[key]
+
+    def counterfactuals_of(self, territory: str) -> pd.DataFrame:
+        """The counterfactual rows of one territory (the table split by territory once)."""
+        if self._cf_rows is None:
+            cf = self.counterfactuals
+            self._cf_rows = {str(t): rows for t, rows in cf.groupby("territory", sort=False)} if len(cf) else {}
+        return self._cf_rows.get(str(territory), self.counterfactuals.iloc[:0])
 
     def name(self, territory: str) -> str:
         return str(self.names.get(territory) or territory)
@@ -193,7 +213,7 @@ def _change(lang: str, key: str, r: dict) -> dict:
 
 
 def _counterfactual_section(src: Source, t: str, lang: str) -> dict:
-    rows = src.counterfactuals[src.counterfactuals["territory"] == t]
+    rows = src.counterfactuals_of(t)
     if rows.empty:
         return {"applies": False, "singles": [], "combination": None, "position": ""}
     position = str(rows["position"].iloc[0])
@@ -304,15 +324,21 @@ def _css() -> str:
     return (resources.files("frenchtech.report") / "static" / "feedback.css").read_text(encoding="utf-8")
 
 
+def template(lang: str):
+    """The letter's compiled template in ``lang`` (compile it once to render many letters)."""
+    return environment(lang).get_template("feedback.html")
+
+
 def render_body(src: Source, territory: str, lang: str) -> str:
     """The letter itself (an ``<article>``), for a page that brings its own document and style."""
-    return environment(lang).get_template("feedback.html").render(letter_context(src, territory, lang), whole=False)
+    return template(lang).render(letter_context(src, territory, lang), whole=False)
 
 
-def render_letter(src: Source, territory: str, lang: str) -> str:
-    """The letter as a self-contained HTML document (its style inside)."""
-    return environment(lang).get_template("feedback.html").render(letter_context(src, territory, lang), whole=True,
-                                                                  css=_css())
+def render_letter(src: Source, territory: str, lang: str, compiled=None, css: str | None = None) -> str:
+    """The letter as a self-contained HTML document (its style inside); ``compiled`` and ``css``, when
+    given, are ``template(lang)`` and ``_css()`` shared by many letters."""
+    return (compiled or template(lang)).render(letter_context(src, territory, lang), whole=True,
+                                               css=_css() if css is None else css)
 
 
 def write_letters(folder, out=None, result=None, langs=LANGS, decisions: pd.DataFrame | None = None) -> list[Path]:
@@ -328,11 +354,14 @@ def write_letters(folder, out=None, result=None, langs=LANGS, decisions: pd.Data
         audit = AuditFolder(folder, campaign_fields(result.campaign, result.evidence_dir), b"")
     src = Source(audit, decisions)
     target = Path(out) if out is not None else folder / FOLDER
-    pages = {(lang, t): render_letter(src, t, lang) for lang in langs for t in src.scores.index}
+    css = _css()
+    compiled = {lang: template(lang) for lang in langs}
+    pages = {(lang, t): render_letter(src, t, lang, compiled[lang], css) for lang in langs for t in src.scores.index}
     written = []
+    for lang in langs:
+        (target / lang).mkdir(parents=True, exist_ok=True)
     for (lang, t), html in sorted(pages.items()):
         path = target / lang / f"{t}.html"
-        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(html, encoding="utf-8")
         written.append(path)
     return written
