@@ -47,6 +47,12 @@ def live_server(live_server):
     """SQLite's flush after a browser test empties each table with DELETE, which the protected records
     (activity log, published decisions...) refuse: empty it here with the protections lifted. PostgreSQL's
     flush truncates, which runs no row trigger."""
+    if live_server.thread.connections_override:
+        # The server's request threads share the tests' in-memory SQLite connection, whose close is a
+        # no-op; a thread still serving a browser's kept-alive connection when the sharing ends would
+        # raise at that close ("DatabaseWrapper objects created in a thread can only be used in that same
+        # thread"): the request threads leave the shared connection alone.
+        live_server.thread.httpd._close_connections = lambda: None
     yield live_server
     from django.core.management import call_command
     from django.db import connection
