@@ -1,8 +1,9 @@
 """Every page of every role, in French and in English, in Debian's Chromium at a phone's width (390 x 844):
-axe-core finds no critical or serious violation, and no page is wider than the screen (nothing scrolls
-sideways). The campaign is walked through its phases so that each page shows its real content: an open
-call (a territory team's dossier), the jury review, the deliberation, the published decisions with the
-showcase the platform serves, and the fund's explained allocation."""
+axe-core finds no critical or serious violation, no page is wider than the screen (nothing scrolls
+sideways) and no chart text is drawn under 12 px. The campaign is walked through its phases so that each
+page shows its real content: an open call (a territory team's dossier), the jury review, the
+deliberation, the published decisions with the showcase the platform serves, and the fund's explained
+allocation."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -68,10 +69,15 @@ class Visitor:
             wide = self.page.evaluate(
                 """w => [...document.querySelectorAll('body *')]
                      .filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest('.table-scroll, .chart-scroll'))
-                     .slice(0, 3).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
-                                           + (e.className && e.className.baseVal === undefined ? '.' + e.className : ''))""",
+                     .slice(0, 3).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : ''))""",
                 WIDTH)
             problems.append(f"{where}: {width} px wide at a {WIDTH} px screen ({', '.join(wide)})")
+        # chart text as drawn on the screen: the font size times the chart's scale
+        smallest = self.page.evaluate("""() => Math.min(...[...document.querySelectorAll('svg.chart text')].map(t =>
+            parseFloat(getComputedStyle(t).fontSize) * t.ownerSVGElement.getBoundingClientRect().width
+            / t.ownerSVGElement.viewBox.baseVal.width))""")
+        if smallest < 12:
+            problems.append(f"{where}: chart text {smallest:.1f} px tall (at least 12 px)")
         for v in AXE.run(self.page, context=SAMPLE).response["violations"]:
             if v["impact"] in ("critical", "serious"):
                 targets = [" ".join(map(str, n["target"])) for n in v["nodes"][:3]]

@@ -17,7 +17,8 @@ INK, GRID, ACCENT = "#1f2933", "#d5dae1", "#0b4f8a"
 def _svg(w, h, title, body) -> str:
     # Drawn at its own size (width and height in CSS pixels), so that no text is ever shown below 12 px;
     # a narrow screen scrolls the chart inside its figure rather than shrinking it.
-    return (f'<svg class="chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{escape(title)}" '
+    return (f'<svg class="chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+            f'aria-label="{escape(title)}" '
             f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>{"".join(body)}</svg>')
 
 
