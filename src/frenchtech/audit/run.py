@@ -36,7 +36,7 @@ from frenchtech.audit.score import (
 )
 from frenchtech.errors import InputError
 from frenchtech.geo import load_geography
-from frenchtech.hashing import REGISTER_ALGORITHM, InPassDigest, digest_entry, file_digest
+from frenchtech.hashing import REGISTER_ALGORITHM, InPassDigest, digest_entry
 from frenchtech.indicators.backends import connect
 from frenchtech.indicators.catalogue import load_catalogue
 from frenchtech.indicators.engine import (
@@ -167,8 +167,10 @@ def compute_measures(con, campaign, evidence_dir: Path, small=None, digest=None)
         ms = by_source["establishments"]
         # Every department, even from the store (validated at ingest): the commune totals of this one
         # scan also give the national reference (national_indicators), which covers every EPCI.
+        # the Historique's digest too is computed by the pass that reads it
+        info["history_hash"] = InPassDigest(periods) if periods is not None else None
         src = sirene.establishments(con, stock, digest=digest, at=w.end, history_path=periods,
-                                    with_siren=bool(sirens))
+                                    with_siren=bool(sirens), history_digest=info["history_hash"])
         try:  # one scan of the register, grouped by commune: tens of thousands of rows, kept
             extra = (lambda t: {**sirene.row_checks(t), **ilab.scan_aggregates(t, sirens)}) if sirens \
                 else sirene.row_checks
@@ -315,9 +317,9 @@ def run_audit(campaign, evidence_dir, out_dir=None, engine: str = "duckdb", con=
     if out_dir is not None:
         inputs = _input_hashes(campaign, evidence_dir, small, stock, stock_hash) | predecessor_inputs(previous)
         if info.get("history_file") is not None:
-            # a register too (gigabytes for the whole country): BLAKE3 on every core, as the stock
+            # a register too (gigabytes for the whole country): hashed by the pass that read it, as the stock
             inputs["establishments_history"] = digest_entry(info["history_file"], REGISTER_ALGORITHM,
-                                                            file_digest(info["history_file"], REGISTER_ALGORITHM))
+                                                            info["history_hash"].result())
         t7 = time.perf_counter()
         write_outputs(result, Path(out_dir), inputs, engine, small)
         result.timings["outputs"] = time.perf_counter() - t7

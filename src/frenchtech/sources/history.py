@@ -4,18 +4,27 @@ INSEE publishes, beside the stock, one row per period of each establishment: ``d
 ``dateFin`` bound the period (both days included; ``dateFin`` is empty for the current period and
 ``dateDebut`` may be empty for the oldest), and ``etatAdministratifEtablissement`` is the state
 during it (``A`` active, ``F`` closed). An establishment is active on a day when a period covering
-that day has the state ``A``. The file is read like the stock: streamed, a few columns, as text;
-its rows are checked in one grouped pass and the first malformed ones named by line and column.
+that day has the state ``A``. The file is read like the stock: streamed, a few columns, as text.
+
+On DuckDB it is read once (``active_set``): each batch is checked as it streams by and reduced to
+the SIRETs active on the day, kept as a sorted array of integers (a SIRET is 14 digits) that the
+stock's scan looks its rows up in; the same pass feeds the file's digest. Memory is that array, not
+the periods. Spark joins the periods to the stock (``periods``, ``active_on``) and checks them in a
+grouped pass of its own (``check``).
 """
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import ibis
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from frenchtech.errors import InputError
 from frenchtech.sources import csvscan
@@ -175,3 +184,233 @@ def first_bad_lines(con, source: HistorySource, limit: int = 3) -> list[InputErr
         errors.append(InputError(source.path, f"bad value {value!r}", line=int(row.line), column=row.problem,
                                  expected=problems[row.problem][1]))
     return errors
+
+
+# -- one streamed pass: checked, and reduced to the SIRETs active on the day (DuckDB) -----------------
+
+EXPECTED = {
+    "siret": "a 14-digit SIRET",
+    "dateDebut": "an ISO date YYYY-MM-DD, or empty",
+    "dateFin": "an ISO date YYYY-MM-DD not before dateDebut, or empty",
+    "etatAdministratifEtablissement": "A or F",
+}
+
+
+SIRET_BITS = 47  # 10**14 < 2**47: a SIRET as a number
+
+
+@dataclass
+class ActiveSet:
+    """The SIRETs of a StockEtablissementHistorique active on ``day``, and the number of periods read.
+
+    The SIRETs, as numbers, are kept sorted and split in two: their high bits name a bucket, whose
+    slice of ``low`` is given by ``starts``; ``low`` holds only the low ``shift`` bits (4 bytes a SIRET,
+    not 8). ``errors`` is kept for the interface of a scanned source: the periods were checked as read.
+    """
+
+    path: Path
+    day: dt.date
+    low: np.ndarray  # uint32, the low bits of the sorted SIRETs
+    starts: np.ndarray  # int64, where each bucket begins in ``low`` (one more entry: the end)
+    shift: int
+    rows: int
+    errors: list = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.low)
+
+    def numbers(self) -> np.ndarray:
+        """The SIRETs as sorted numbers again (8 bytes each), for an engine's own semi-join."""
+        buckets = np.repeat(np.arange(len(self.starts) - 1, dtype=np.int64), np.diff(self.starts))
+        return (buckets << self.shift) | self.low
+
+    def contains(self, sirets: pa.Array) -> pa.Array:
+        """Whether each SIRET (text) is active on the day; a malformed or missing SIRET is not. A binary
+        search within each key's bucket, all keys stepping together (independent memory reads: the
+        stock's rows come in any order)."""
+        keys = siret_numbers(sirets)
+        found = np.zeros(len(keys), dtype=bool)
+        if not self.size or not len(keys):
+            return pa.array(found)
+        valid = keys >= 0
+        bucket = np.where(valid, keys >> self.shift, 0)
+        want = (keys & ((1 << self.shift) - 1)).astype(np.uint32)
+        lo, hi = self.starts[bucket], self.starts[bucket + 1]
+        last = self.size - 1
+        while True:
+            open_ = lo < hi
+            if not open_.any():
+                break
+            mid = (lo + hi) >> 1
+            less = self.low[np.minimum(mid, last)] < want
+            lo = np.where(open_ & less, mid + 1, lo)
+            hi = np.where(open_ & ~less, mid, hi)
+        found = valid & (lo < self.starts[bucket + 1]) & (self.low[np.minimum(lo, last)] == want)
+        return pa.array(found)
+
+
+def _compact(chunks: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, int]:
+    """Sorted low bits, bucket starts and the shift of the SIRET numbers in ``chunks`` (emptied on the
+    way: memory holds the numbers once, then half of them)."""
+    n = sum(len(c) for c in chunks)
+    numbers = np.empty(n, dtype=np.int64)
+    at = 0
+    while chunks:  # each chunk freed once copied
+        numbers[at:at + len(chunks[0])] = chunks[0]
+        at += len(chunks.pop(0))
+    if n > 1 and not (numbers[1:] >= numbers[:-1]).all():  # INSEE's file is in SIRET order
+        numbers.sort()
+    # about 4 SIRETs a bucket; at most 32 low bits (uint32), at least 25 (the bucket table stays small)
+    shift = int(min(32, max(25, SIRET_BITS - max(0, int(np.log2(max(n, 1) / 4))))))
+    starts = np.searchsorted(numbers, np.arange((1 << (SIRET_BITS - shift)) + 1, dtype=np.int64) << shift)
+    starts = starts.astype(np.int32 if n < 1 << 30 else np.int64)
+    low = numbers.view(np.uint32)[:n]  # filled with each number's low bits, front to back
+    step = 1 << 20
+    for i in range(0, n, step):  # in place, front to back (a block is read before it is overwritten)
+        low[i:i + step] = (numbers[i:i + step] & ((1 << shift) - 1)).astype(np.uint32)
+    del low
+    numbers.resize(0 if n == 0 else (n + 1) // 2, refcheck=False)  # give back the upper half
+    return numbers.view(np.uint32)[:n], starts, shift
+
+
+def siret_numbers(sirets: pa.Array) -> np.ndarray:
+    """14-digit SIRETs as integers; anything else (null, other text) as -1, which no SIRET is."""
+    if isinstance(sirets, pa.ChunkedArray):
+        sirets = sirets.combine_chunks()
+    ok = pc.and_kleene(pc.equal(pc.utf8_length(sirets), 14), pc.ascii_is_decimal(sirets))
+    if sirets.null_count == 0 and pc.all(ok).as_py():
+        return pc.cast(sirets, pa.int64()).to_numpy()
+    ok = ok.fill_null(False)
+    numbers = np.full(len(sirets), -1, dtype=np.int64)
+    numbers[ok.to_numpy(zero_copy_only=False)] = pc.cast(sirets.filter(ok), pa.int64()).to_numpy()
+    return numbers
+
+
+def active_set(con, path, day: dt.date, digest=None, limit: int = 3) -> ActiveSet:
+    """Read a StockEtablissementHistorique once, streamed: check every period and keep the SIRETs whose
+    period covering ``day`` has the state A. Malformed periods stop the read at the end of the file,
+    naming the first ``limit`` (file, line, column) and how many there are. ``digest``
+    (frenchtech.hashing.InPassDigest) is fed the file by the field extractor, when it reads it."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "file not found", expected=f"a {LAYOUT} CSV, zip or Parquet file")
+    header = sirene._check_header(path, HISTORY_FIELDS, LAYOUT)
+    day_number = (day - dt.date(1970, 1, 1)).days
+    kept: list[np.ndarray] = []
+    errors: list[InputError] = []
+    rows = bad = 0
+    try:
+        for batch, first_line in _period_batches(con, path, header, digest):
+            active, wrong = _reduce(path, batch, first_line, day_number, errors, limit)
+            rows += batch.num_rows
+            bad += wrong
+            if len(active):
+                kept.append(active)
+    except InputError:
+        raise
+    except Exception as exc:  # the engine's or Arrow's parse error, re-said with the file and line
+        raise sirene.engine_error(path, exc) from None
+    if rows == 0:
+        raise InputError(path, "no period rows (the file holds only its header)",
+                         expected=f"INSEE's {LAYOUT} file, one period of an establishment per line")
+    if bad:
+        raise InputError(path, f"{bad} malformed row(s); first: {errors[0]}",
+                         expected="SIRETs, ISO dates and states A/F")
+    low, starts, shift = _compact(kept)
+    return ActiveSet(path, day, low, starts, shift, rows)
+
+
+def _period_batches(con, path: Path, header: list[str], digest=None):
+    """The four columns as Arrow batches (text), each with the file line of its first row (for
+    Parquet, its row number), in file order."""
+    cols = list(HISTORY_FIELDS)
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        line = 1
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=1 << 18, columns=cols):
+            yield _as_text(batch, cols), line
+            line += batch.num_rows
+    elif csvscan.available():
+        for batch in csvscan.read_columns(path, header, cols, with_lines=True, digest=digest):
+            yield batch, None
+    else:
+        if path.suffix == ".zip":
+            reader = sirene._zip_reader(path, [], cols)
+        else:
+            query = con.compile(sirene._read_csv(con, path, header).select(*cols))
+            reader = con.con.sql(query).to_arrow_reader(1 << 18)
+        line = 2  # the header is line 1; a value holding a line end is not expected in these columns
+        for batch in reader:
+            yield _as_text(batch, cols), line
+            line += batch.num_rows
+
+
+def _as_text(batch: pa.RecordBatch, cols: list[str]) -> pa.RecordBatch:
+    """A batch of another reader as the extractor gives it: text columns, an empty value null."""
+    arrays = []
+    for name in cols:
+        a = batch.column(name)
+        if not pa.types.is_string(a.type):
+            a = pc.cast(a, pa.string())
+        arrays.append(pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.string()), a) if name != "siret" else a)
+    return pa.RecordBatch.from_arrays(arrays, names=cols)
+
+
+def _dates(raw: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """ISO dates (YYYY-MM-DD, a real day) as date32, and where a value is given but is not one."""
+    try:
+        return pc.cast(raw, pa.date32()), pa.array(np.zeros(len(raw), dtype=bool))
+    except pa.ArrowInvalid:  # some value is not a date: tell which, one by one (rare path)
+        days, bad = [], []
+        for value in raw.to_pylist():
+            try:
+                days.append(None if value is None else dt.date.fromisoformat(value) if ISO_DATE.fullmatch(value)
+                            else _not_a_date())
+                bad.append(False)
+            except ValueError:
+                days.append(None)
+                bad.append(True)
+        return pa.array(days, pa.date32()), pa.array(bad)
+
+
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _not_a_date():
+    raise ValueError("not YYYY-MM-DD")
+
+
+def _reduce(path: Path, batch: pa.RecordBatch, first_line, day: int, errors: list, limit: int
+            ) -> tuple[np.ndarray, int]:
+    """The SIRETs of ``batch`` active on ``day`` (days since 1970), and how many of its periods are
+    malformed; the first of those (up to ``limit`` in all) are added to ``errors``."""
+    siret, state = batch.column("siret"), batch.column("etatAdministratifEtablissement")
+    since_raw, until_raw = batch.column("dateDebut"), batch.column("dateFin")
+    since, bad_since = _dates(since_raw)
+    until, bad_until = _dates(until_raw)
+    is_a = pc.equal(state, "A")
+    problems = {  # in this order, the first problem of a row is the one named
+        "siret": pc.invert(pc.and_(pc.equal(pc.utf8_length(siret), 14), pc.ascii_is_decimal(siret))).fill_null(True),
+        "dateDebut": bad_since,
+        "dateFin": pc.or_(bad_until, pc.less(until, since).fill_null(False)),
+        "etatAdministratifEtablissement": pc.invert(pc.or_(is_a, pc.equal(state, "F"))).fill_null(True),
+    }
+    wrong = problems["siret"]
+    for column in list(problems)[1:]:
+        wrong = pc.or_(wrong, problems[column])
+    bad = pc.sum(wrong).as_py() or 0
+    if bad and len(errors) < limit:
+        raw = {"siret": siret, "dateDebut": since_raw, "dateFin": until_raw, "etatAdministratifEtablissement": state}
+        lines = batch.column("line") if first_line is None else None
+        for i in np.flatnonzero(wrong.to_numpy(zero_copy_only=False))[:limit - len(errors)]:
+            column = next(c for c, p in problems.items() if p[i].as_py())
+            line = lines[i].as_py() if lines is not None else first_line + int(i)
+            errors.append(InputError(path, f"bad value {raw[column][i].as_py()!r}", line=line, column=column,
+                                     expected=EXPECTED[column]))
+    day_scalar = pa.scalar(day, pa.date32())
+    covers = pc.and_kleene(pc.or_kleene(pc.is_null(since), pc.less_equal(since, day_scalar)),
+                           pc.or_kleene(pc.is_null(until), pc.greater_equal(until, day_scalar)))
+    keep = pc.and_(pc.and_(covers, is_a.fill_null(False)), pc.invert(wrong))
+    return siret_numbers(siret.filter(keep)), bad

@@ -140,7 +140,7 @@ class EstablishmentSource:
     table: ibis.Table
     with_lines: Callable[[], ibis.Table] | None = None
     errors: list = field(default_factory=list)
-    history: object | None = None  # the history.HistorySource ``active`` was taken from, if any
+    history: object | None = None  # the history.ActiveSet (or, on Spark, HistorySource) ``active`` came from
 
     def error(self, exc: Exception) -> InputError:
         """The problem behind an engine's error while scanning this source, naming the file and line."""
@@ -150,18 +150,20 @@ class EstablishmentSource:
 
 
 def state_method(con, source: EstablishmentSource) -> dict:
-    """How ``active`` was decided, for the audit's manifest. The Historique's rows are checked here
-    (a second pass over that file): malformed periods stop the audit, naming the first."""
+    """How ``active`` was decided, for the audit's manifest. Periods read by the engine's own join
+    (Spark) are checked here, in a pass of their own; DuckDB checked them as it read them. Malformed
+    periods stop the audit, naming the first."""
     if source.history is None:
         return {"method": "stock-dateDebut", "approximation": STOCK_APPROXIMATION}
     from frenchtech.sources import history
 
-    history.check(con, source.history)
+    if isinstance(source.history, history.HistorySource):
+        history.check(con, source.history)
     return {"method": "historique", "approximation": HISTORY_APPROXIMATION, "file": str(source.history.path)}
 
 
 def establishments(con, path, departments=None, digest=None, at=None, history_path=None,
-                   with_siren: bool = True) -> EstablishmentSource:
+                   with_siren: bool = True, history_digest=None) -> EstablishmentSource:
     """Open a StockEtablissement file, or an ingested store, as a typed relation on the connection's backend.
 
     ``departments`` (store only) limits the scan to those department partitions. ``digest``
@@ -169,16 +171,21 @@ def establishments(con, path, departments=None, digest=None, at=None, history_pa
     ``at`` (a date) makes ``active`` the state on that day: from the periods of the
     StockEtablissementHistorique file ``history_path`` when given, else from the stock's ``dateDebut``.
     ``with_siren=False`` leaves out ``siren`` where that saves reading it (no measure counts it).
+    On DuckDB the Historique is read here, once (checked, reduced to the SIRETs active on the day, and
+    fed to ``history_digest``, an InPassDigest of it); Spark joins its periods in the scan.
     """
     path = Path(path)
     hist = None
     if at is not None and history_path is not None:
         from frenchtech.sources import history
 
-        hist = history.periods(con, history_path)
+        hist = (history.active_set(con, history_path, at, digest=history_digest) if con.name == "duckdb"
+                else history.periods(con, history_path))
+
+    lookup = hist is not None and hasattr(hist, "contains")  # an ActiveSet: looked up in the scan
 
     def on_day(t: ibis.Table) -> ibis.Table:
-        return _state_on(t, at, hist)
+        return _state_on(con, t, at, hist)
 
     store = store_folder(path)
     if store is not None:
@@ -201,6 +208,8 @@ def establishments(con, path, departments=None, digest=None, at=None, history_pa
         def scanned(with_lines: bool = False) -> ibis.Table:
             reader = csvscan.read_columns(path, header, cols, with_lines=with_lines, errors=errors,
                                           digest=None if with_lines else digest)
+            if lookup and not with_lines:
+                reader = _looked_up(reader, hist)
             name = f"sirene_scan_{next(_scan_ids)}"
             con.con.register(name, reader)
             t = standardise(con.table(name), empty_is_null=True)
@@ -229,7 +238,19 @@ def establishments(con, path, departments=None, digest=None, at=None, history_pa
     return EstablishmentSource(path, on_day(standardise(raw.select(*cols))), history=hist)
 
 
-def _state_on(t: ibis.Table, at, hist) -> ibis.Table:
+def _looked_up(reader: pa.RecordBatchReader, hist) -> pa.RecordBatchReader:
+    """The stock's batches with ``on_day``: whether the Historique has the row's SIRET active on the
+    day, looked up as the batches stream by (no join: memory stays the compact set of SIRETs)."""
+    schema = reader.schema.append(pa.field("on_day", pa.bool_()))
+
+    def batches():
+        for b in reader:
+            yield pa.RecordBatch.from_arrays([*b.columns, hist.contains(b.column("siret"))], schema=schema)
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+def _state_on(con, t: ibis.Table, at, hist) -> ibis.Table:
     """``t`` with ``active`` the state on the day ``at`` (today's state when ``at`` is None)."""
     if at is None:
         return t
@@ -237,6 +258,12 @@ def _state_on(t: ibis.Table, at, hist) -> ibis.Table:
     if hist is not None:
         from frenchtech.sources import history
 
+        if "on_day" in t.columns:  # looked up during the scan
+            return t.mutate(active=exists & t.on_day)
+        if isinstance(hist, history.ActiveSet):  # another reader: a semi-join on the 14-digit numbers
+            name = f"sirene_active_{next(_scan_ids)}"
+            con.con.register(name, pa.table({"siret": hist.numbers()}))
+            return t.mutate(active=exists & t.siret.try_cast("int64").isin(con.table(name).siret).fill_null(False))
         return t.mutate(active=exists & t.siret.isin(history.active_on(hist.table, at).siret))
     # ``active`` holds today's state here: a closed establishment was still open on the day when its
     # closure (the start of its current period) came after it.
@@ -354,6 +381,7 @@ def standardise(raw: ibis.Table, empty_is_null: bool = False) -> ibis.Table:
         active=r.state == "A",
         head_office=r.head_office_raw == "true",  # INSEE writes true/false in lower case
         **({"line": r.line} if "line" in r.columns else {}),
+        **({"on_day": r.on_day} if "on_day" in r.columns else {}),
     )
 
 
