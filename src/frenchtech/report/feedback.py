@@ -101,6 +101,7 @@ class Source:
         # every letter reads the same medians and its own counterfactual rows: computed once per audit
         self._medians: dict = {}
         self._cf_rows: dict | None = None
+        self._flag_rows: dict = {}
 
     def _counterfactuals(self) -> pd.DataFrame:
         path = self.audit.file(COUNTERFACTUALS)
@@ -128,12 +129,28 @@ class Source:
             self._medians[key] = _num(pd.to_numeric(self.national[code], errors="coerce").median())
         return self._medians[key]
 
-    def counterfactuals_of(self, territory: str) -> pd.DataFrame:
-        """The counterfactual rows of one territory (the table split by territory once)."""
+    def counterfactuals_of(self, territory: str) -> list[dict]:
+        """The counterfactual rows of one territory, as records (the table split by territory once)."""
         if self._cf_rows is None:
             cf = self.counterfactuals
-            self._cf_rows = {str(t): rows for t, rows in cf.groupby("territory", sort=False)} if len(cf) else {}
-        return self._cf_rows.get(str(territory), self.counterfactuals.iloc[:0])
+            self._cf_rows = ({str(t): rows.to_dict("records") for t, rows in cf.groupby("territory", sort=False)}
+                             if len(cf) else {})
+        return self._cf_rows.get(str(territory), [])
+
+    def flags_of(self, territory: str) -> list[tuple[dict, pd.DataFrame | None]]:
+        """Each flag of one territory with the evidence rows behind it (None without its file), read once
+        for both languages."""
+        if territory not in self._flag_rows:
+            out = []
+            for f in self.audit.flags_of(territory).to_dict("records"):
+                try:
+                    rows = self.audit.evidence_rows(f) if f.get("evidence") and str(f.get("evidence")) != "nan" \
+                        else None
+                except Exception:  # an audit without the evidence file: the flag is shown, without rows
+                    rows = None
+                out.append((f, rows))
+            self._flag_rows[territory] = out
+        return self._flag_rows[territory]
 
     def name(self, territory: str) -> str:
         return str(self.names.get(territory) or territory)
@@ -214,11 +231,11 @@ def _change(lang: str, key: str, r: dict) -> dict:
 
 def _counterfactual_section(src: Source, t: str, lang: str) -> dict:
     rows = src.counterfactuals_of(t)
-    if rows.empty:
+    if not rows:
         return {"applies": False, "singles": [], "combination": None, "position": ""}
-    position = str(rows["position"].iloc[0])
+    position = str(rows[0]["position"])
     singles = []
-    for r in rows[rows["kind"].isin(["single", "margin"])].to_dict("records"):
+    for r in (r for r in rows if r["kind"] in ("single", "margin")):
         name = indicator_name(lang, r["indicator"])
         key = f"{r['kind']}:{r['indicator']}"
         if str(r["found"]) != "True":
@@ -238,20 +255,20 @@ def _counterfactual_section(src: Source, t: str, lang: str) -> dict:
                         "figures": figs,
                         "p": figure(lang, f"{key}:p_labelled_after", p, percent(lang, p)) if p is not None else None})
     combination = None
-    combo = rows[rows["kind"] == "combination"]
-    if not combo.empty:
-        found = combo[combo["found"].astype(str) == "True"]
-        if found.empty:
+    combo = [r for r in rows if r["kind"] == "combination"]
+    if combo:
+        found = [r for r in combo if str(r["found"]) == "True"]
+        if not found:
             combination = {"found": False}
         else:
             parts = []
-            for r in found.to_dict("records"):
+            for r in found:
                 key = f"combination:{r['indicator']}"
                 parts.append({"name": indicator_name(lang, r["indicator"]),
                               "value": figure(lang, f"{key}:value", r["value"]),
                               "new": figure(lang, f"{key}:new_value", r["new_value"]),
                               "change": _change(lang, key, r)})
-            first = found.iloc[0]
+            first = found[0]
             p = _num(first.get("p_labelled_after"))
             combination = {"found": True, "parts": parts,
                            "cost": figure(lang, "combination:cost", first.get("combination_cost"),
@@ -281,14 +298,9 @@ def _sentence(item: dict) -> list[dict]:
 
 def _flags(src: Source, t: str, lang: str) -> list[dict]:
     out = []
-    flags = src.audit.flags_of(t)
-    for k, f in enumerate(flags.to_dict("records")):
+    for f, rows in src.flags_of(t):
         key = f"flag:{f.get('figure')}"
         evidence = None
-        try:
-            rows = src.audit.evidence_rows(f) if f.get("evidence") and str(f.get("evidence")) != "nan" else None
-        except Exception:  # an audit without the evidence file: the flag is shown, without rows
-            rows = None
         if rows is not None:
             shown = rows.head(EVIDENCE_ROWS_SHOWN)
             evidence = {"columns": list(shown.columns), "count": len(rows),
