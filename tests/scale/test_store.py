@@ -134,3 +134,87 @@ def test_cli_ingest_then_audit(evidence, mini_campaign, tmp_path):
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["inputs"]["establishments"]["path"].endswith("StockEtablissement_store/manifest.json")
     assert result.measures["tech_created"].sum() > 0
+
+
+def _row(commune, created, naf="62.01Z", state="A", since="", head="true"):
+    return dict(codeCommuneEtablissement=commune, activitePrincipaleEtablissement=naf,
+                dateCreationEtablissement=created, etatAdministratifEtablissement=state, dateDebut=since,
+                etablissementSiege=head)
+
+
+# Each row a case of the window 2010-01-01..2014-12-31 (what the store's scan must count as the engine does).
+EDGES = [
+    _row("2A004", "2012-01-01"),                                    # Corsica: created, active
+    _row("2B033", "2010-01-01", head="false"),                      # the window's first day, no head office
+    _row("2B033", "2014-12-31"),                                    # its last day
+    _row("2B033", "2009-12-31"),                                    # the day before: active only
+    _row("2B033", "2015-01-01"),                                    # after: nothing
+    _row("", "2012-06-01"),                                         # abroad
+    _row("35238", ""),                                              # creation unknown: long ago, active
+    _row("35238", "2011-01-01", state="F", since="2016-05-01"),     # closed after the end: active then
+    _row("35238", "2011-01-01", state="F", since="2014-12-31"),     # closed on the last day: not
+    _row("35238", "2011-01-01", state="F", since="2013-01-01"),     # closed before the end: not
+    _row("35238", "2011-01-01", state="F", since=""),               # closed, day unknown: not
+    _row("35238", "2016-01-01", state="F", since="2017-01-01"),     # created after the end: not
+    _row("35238", "1500-03-01"),                                    # long before any day the key holds
+    _row("35238", "3100-01-01"),                                    # long after
+    _row("29019", "1500-03-01", state="F", since="3100-01-01"),     # closed long after the end
+    _row("29019", "2012-01-01", naf=""),                            # no NAF code: no tech count
+    _row("29019", "2012-01-01", naf="47.11A"),                      # not tech: new company only
+    _row("29019", "2012-01-01", state="F", since="2013-01-01", head=""),
+]
+
+
+def test_store_scan_counts_as_the_engine(tmp_path, mini_campaign):
+    from frenchtech.audit.run import _measures_by_source, _window
+    from frenchtech.indicators.engine import commune_totals, exact_counts
+    from frenchtech.sources import store as sirene_store
+
+    src = write_register(tmp_path / "StockEtablissement_utf8.csv", EDGES)
+    store = tmp_path / "store"
+    ingest_sirene(src, store)
+    w = _window(mini_campaign)
+    ms = _measures_by_source(mini_campaign, with_declared=True)["establishments"]
+    assert sirene_store.scannable(ms, w)
+    scan = sirene_store.commune_totals(store, ms, w)
+    con = connect("duckdb")
+    table = sirene.establishments(con, store, at=w.end).table
+    engine = exact_counts(con.execute(commune_totals(table, ms, w, extra=sirene.row_checks)), ms)
+
+    def by_commune(frame):
+        frame = frame.assign(commune=frame["commune"].astype(object).where(frame["commune"].notna(), "abroad"))
+        return frame.set_index("commune").sort_index()[sorted(c for c in frame.columns if c != "commune")]
+
+    pd.testing.assert_frame_equal(by_commune(scan), by_commune(engine), check_dtype=False)
+    got = by_commune(scan)[["tech_created", "tech_active", "new_companies", "_rows"]]
+    assert got.loc["2A004"].tolist() == [1, 1, 1, 1]
+    assert got.loc["2B033"].tolist() == [2, 3, 1, 4]
+    assert got.loc["abroad"].tolist() == [1, 1, 1, 1]
+    assert got.loc["35238"].tolist() == [4, 3, 4, 8]
+    assert got.loc["29019"].tolist() == [1, 1, 2, 4]
+
+
+def test_scan_only_for_windows_inside_its_days(mini_campaign):
+    import datetime as dt
+
+    from frenchtech.audit.run import _measures_by_source, _window
+    from frenchtech.indicators.engine import Window
+    from frenchtech.sources import store as sirene_store
+
+    ms = _measures_by_source(mini_campaign, with_declared=True)["establishments"]
+    w = _window(mini_campaign)
+    assert sirene_store.scannable(ms, w)
+    assert not sirene_store.scannable(ms, Window(dt.date(1500, 1, 1), w.end, w.tech_naf))
+    assert not sirene_store.scannable(ms, Window(w.start, dt.date(3100, 1, 1), w.tech_naf))
+
+
+def test_a_store_of_an_earlier_format_is_refused(evidence, mini_campaign):
+    from frenchtech.errors import InputError
+
+    store = evidence / sirene.STORE_NAME
+    ingest_sirene(evidence / "StockEtablissement_utf8.csv", store)
+    m = read_manifest(store)
+    m["format"] = "frenchtech-sirene-store/2"
+    (store / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    with pytest.raises(InputError, match="ingest sirene"):
+        compute_measures(connect("duckdb"), mini_campaign, evidence, read_evidence_folder(evidence, mini_campaign))

@@ -174,7 +174,11 @@ def compute_measures(con, campaign, evidence_dir: Path, small=None, digest=None)
         try:  # one scan of the register, grouped by commune: tens of thousands of rows, kept
             extra = (lambda t: {**sirene.row_checks(t), **ilab.scan_aggregates(t, sirens)}) if sirens \
                 else sirene.row_checks
-            totals = exact_counts(con.execute(commune_totals(src.table, ms, w, extra=extra)), ms)
+            if store is not None and periods is None and not sirens and con.name == "duckdb" \
+                    and sirene_store.scannable(ms, w):  # the store's own scan: two columns, no text per row
+                totals = sirene_store.commune_totals(store, ms, w)
+            else:
+                totals = exact_counts(con.execute(commune_totals(src.table, ms, w, extra=extra)), ms)
         except Exception as exc:  # a parse error met while scanning: name the file and line
             raise src.error(exc) from None
         found = ilab.pop_found(totals) if sirens else None

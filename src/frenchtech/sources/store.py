@@ -2,7 +2,7 @@
 
 ``ingest_sirene(source, store)`` streams the CSV once and writes only the columns the indicators
 read, typed (codes as text, the creation date and the current period's start as dates, state and
-head office as booleans), into
+head office as booleans, and ``scan_key``: what the audit's scan counts, packed in one integer), into
 zstd-compressed Parquet files partitioned by department (``data/dep=35/...``): a territory is a set
 of communes, so a campaign touches a known set of departments and a reader can skip the others.
 
@@ -35,7 +35,8 @@ from frenchtech.hashing import file_sha256
 from frenchtech.sources.csvscan import BROKEN_ZIP, csv_member, damaged, open_zip
 from frenchtech.sources.csvutil import COMMUNE_PATTERN
 
-STORE_FORMAT = "frenchtech-sirene-store/2"  # /2: siret and since (dateDebut), for the state on a day
+# /2: siret and since (dateDebut), for the state on a day; /3: scan_key, what the audit's scan reads
+STORE_FORMAT = "frenchtech-sirene-store/3"
 MANIFEST = "manifest.json"
 DATA = "data"
 REJECTED = "rejected"
@@ -52,6 +53,22 @@ FIELDS = {                       # INSEE column -> store column
     "dateDebut": "since",
 }
 ABROAD = "99"                    # INSEE's code for "abroad" (pays 99xxx): establishments without a commune
+# scan_key packs, in one integer column, what the audit's counts read of a row besides its NAF code
+# (one column to decode instead of five, no text compared or hashed per row):
+#   bits 40+  the commune's number: its code read as a number, Corsica's 2A/2B as 100/101
+#             (2A004 -> 100004), NO_COMMUNE for an establishment abroad
+#   bit 39    head office;  bit 38  active today
+#   bits 19-37, 0-18  the creation date and, for an establishment not active today, the day its
+#             current state began (dateDebut): 0 when unknown, else 1 + days since DAY_ZERO, held
+#             within [1, DAY_MAX] (an earlier or later day keeps its order against any window inside)
+NO_COMMUNE = 102_000
+DAY_ZERO = dt.date(1600, 1, 1)
+DAY_MAX = (1 << 19) - 1
+
+
+def _day_code(sql_date: str) -> str:
+    return (f"coalesce(1 + least(greatest(datediff('day', DATE '{DAY_ZERO}', {sql_date}), 0), {DAY_MAX - 1}), 0)"
+            "::BIGINT")
 
 # Typed store columns from the raw text; invalid rows go to a ``_reject_<reason>`` partition.
 TRANSFORM = f"""
@@ -63,6 +80,13 @@ SELECT siren,
        try_cast(since AS DATE) AS since,
        state = 'A' AS active,
        lower(head_office) = 'true' AS head_office,
+       (coalesce(try_cast(CASE left(commune, 2) WHEN '2A' THEN '100' || substr(commune, 3)
+                                               WHEN '2B' THEN '101' || substr(commune, 3)
+                                               ELSE commune END AS INTEGER), {NO_COMMUNE})::BIGINT << 40)
+        | (coalesce(lower(head_office) = 'true', false)::INTEGER::BIGINT << 39)
+        | (coalesce(state = 'A', false)::INTEGER::BIGINT << 38)
+        | ({_day_code("try_cast(created AS DATE)")} << 19)
+        | {_day_code("CASE WHEN state = 'A' THEN NULL ELSE try_cast(since AS DATE) END")} AS scan_key,
        CASE
          WHEN commune IS NOT NULL AND NOT regexp_full_match(commune, '{COMMUNE_PATTERN[1:-1]}')
            THEN '_reject_commune'
@@ -394,7 +418,8 @@ def ingest_sirene(source, store, *, progress=None, part_bytes: int = PART_BYTES,
         "rows": kept,
         "rejected": rejected,
         "columns": {"siren": "text", "siret": "text", "commune": "text", "naf": "text", "created": "date",
-                    "since": "date", "active": "boolean", "head_office": "boolean"},
+                    "since": "date", "active": "boolean", "head_office": "boolean",
+                    "scan_key": "integer (commune, head office, active, creation and closure days)"},
         "partitioned_by": "dep",
         "departments": departments,
         "compression": "zstd",
@@ -419,3 +444,133 @@ def _swap(work: Path, store: Path) -> None:
     else:
         store.parent.mkdir(parents=True, exist_ok=True)
         os.replace(work, store)
+
+
+# -- the audit's scan --------------------------------------------------------------------------------
+
+ORDER = ("naf_tags", "head_office", "created", "active")  # a measure's filters, most selective first
+
+
+def commune_code(number: int) -> str | None:
+    """The INSEE code of a commune number of ``scan_key`` (None: abroad)."""
+    if number >= NO_COMMUNE:
+        return None
+    if number >= 100_000:
+        return ("2A", "2B")[number // 1000 - 100] + f"{number % 1000:03d}"
+    return f"{number:05d}"
+
+
+def _day(day: dt.date) -> int:
+    return 1 + (day - DAY_ZERO).days
+
+
+def scannable(measures, window) -> bool:
+    """Whether ``commune_totals`` computes these measures (counts under the establishments' filters)
+    exactly: the window's days must lie strictly inside the days ``scan_key`` tells apart."""
+    def known(k, v):
+        if k == "created":
+            return v in ("window", "by_end")
+        return v is True if k in ("active", "head_office") else k == "naf_tags"
+
+    inside = 1 < _day(window.start) <= _day(window.end) < DAY_MAX
+    return inside and all(m.aggregate == "count" and all(known(k, v) for k, v in m.where.items())
+                          for m in measures)
+
+
+def commune_totals(store, measures, window):
+    """Every measure per commune in one pass over the store, as the engine's ``commune_totals``
+    computes it on the relation of ``sirene.establishments(..., at=window.end)`` (the state on the
+    window's last day from ``dateDebut``), with the same columns (``_rows``, ``_bad_date``).
+
+    Two columns are decoded: ``scan_key`` and ``naf`` (as its dictionary, a few hundred codes per
+    file). Each measure narrows the rows filter by filter, most selective first, so later filters
+    look only at the rows left, and counts them per commune with ``numpy.bincount``. Arrow decodes
+    the next files on another core meanwhile."""
+    store = Path(store)
+    files = sorted(str(f) for f in (store / DATA).glob("dep=*/*.parquet"))
+    start, end = _day(window.start), _day(window.end)
+    naf_lists = {}
+    for m in measures:
+        tags = m.where.get("naf_tags")
+        if tags is not None and repr(tags) not in naf_lists:
+            if tags == "campaign":
+                codes = window.tech_naf
+            else:
+                from frenchtech.indicators.catalogue import load_catalogue
+
+                codes = load_catalogue().naf_codes(tags)
+            naf_lists[repr(tags)] = pa.array(sorted(codes), pa.string())
+    plans = {m.id: tuple(sorted(((k, repr(v)) for k, v in m.where.items()), key=lambda f: ORDER.index(f[0])))
+             for m in measures}
+    # The system allocator: Arrow's default (mimalloc) hands each batch's pages back to the kernel and
+    # faults them in again for the next: the scan's CPU time twice as long (measured at 5 M rows).
+    default_pool = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        return _count(files, measures, plans, naf_lists, start, end)
+    finally:
+        pa.set_memory_pool(default_pool)
+
+
+def _count(files, measures, plans, naf_lists, start, end):
+    import numpy as np  # with pyarrow.dataset: only a scan of the store needs them
+    import pandas as pd
+    import pyarrow.compute as pc
+    import pyarrow.dataset as pads
+
+    slots = NO_COMMUNE + 1
+    rows = np.zeros(slots, np.int64)
+    totals = {m.id: np.zeros(slots, np.int64) for m in measures}
+    fmt = pads.ParquetFileFormat(read_options=pads.ParquetReadOptions(dictionary_columns=["naf"]))
+    batches = pads.dataset(files, format=fmt).to_batches(columns=["scan_key", "naf"], batch_size=1 << 20,
+                                                         memory_pool=pa.default_memory_pool())
+    for batch in batches:
+        if not batch.num_rows:
+            continue
+        key = batch.column(0).to_numpy()
+        naf = batch.column(1)
+        commune = key >> 40
+        lo, hi = int(commune.min()), int(commune.max()) + 1  # a file holds one department's communes
+        rows[lo:hi] += np.bincount(commune - lo, minlength=hi - lo)
+        kept = {(): None}  # filters applied so far -> the rows left (None: every row)
+
+        def test(f, at):  # filter ``f`` on the rows ``at``: a boolean array over them
+            name, value = f
+            k = key if at is None else key[at]
+            if name == "naf_tags":
+                flags = np.append(pc.is_in(naf.dictionary, value_set=naf_lists[value])
+                                  .to_numpy(zero_copy_only=False), False)  # no code: in no list
+                idx = pc.fill_null(naf.indices, len(flags) - 1).to_numpy() if naf.null_count \
+                    else naf.indices.to_numpy()
+                return flags[idx if at is None else idx[at]]
+            if name == "head_office":
+                return (k & (1 << 39)) != 0
+            created = (k >> 19) & DAY_MAX
+            if name == "created" and value == "'window'":
+                return (created >= start) & (created <= end)
+            if name == "created":  # by_end; an empty creation date (0) is "long ago": it exists by then
+                return created <= end
+            # active on the window's last day: created by then, and open today or closed after it
+            return (created <= end) & (((k & (1 << 38)) != 0) | ((k & DAY_MAX) > end))
+
+        def rows_left(plan):
+            if plan not in kept:
+                at = rows_left(plan[:-1])
+                hit = test(plan[-1], at)
+                kept[plan] = np.flatnonzero(hit) if at is None else at[hit]
+            return kept[plan]
+
+        for m in measures:
+            at = rows_left(plans[m.id])
+            left = commune if at is None else commune[at]
+            totals[m.id][lo:hi] += np.bincount(left - lo, minlength=hi - lo)
+    seen = np.flatnonzero(rows)
+    codes = np.char.zfill(seen.astype("U6"), 5).astype(object)
+    for i in np.flatnonzero(seen >= 100_000):  # Corsica, and abroad
+        codes[i] = commune_code(int(seen[i]))
+    out = pd.DataFrame({"commune": codes})
+    for m in measures:
+        out[m.id] = totals[m.id][seen]
+    out["_rows"] = rows[seen]
+    out["_bad_date"] = np.zeros(len(seen), np.int64)
+    return out
