@@ -151,7 +151,7 @@ def test_deliberation_page_in_english(rejected, people, call):
 
 
 def nav_links(html: str) -> list[str]:
-    nav = re.search(r"<nav>(.*?)</nav>", html, re.DOTALL).group(1)
+    nav = re.search(r"<nav[^>]*>(.*?)</nav>", html, re.DOTALL).group(1)
     return re.findall(r'href="([^"]+)"', nav)
 
 
