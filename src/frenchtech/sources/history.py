@@ -318,6 +318,7 @@ def active_set(con, path, day: dt.date, digest=None, limit: int = 3) -> ActiveSe
         raise InputError(path, f"{bad} malformed row(s); first: {errors[0]}",
                          expected="SIRETs, ISO dates and states A/F")
     low, starts, shift = _compact(kept)
+    pa.default_memory_pool().release_unused()  # the stream's buffers, before the stock's scan needs its own
     return ActiveSet(path, day, low, starts, shift, rows)
 
 
