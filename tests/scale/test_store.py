@@ -176,8 +176,8 @@ def test_store_scan_counts_as_the_engine(tmp_path, mini_campaign):
     w = _window(mini_campaign)
     ms = _measures_by_source(mini_campaign, with_declared=True)["establishments"]
     assert sirene_store.scannable(ms, w)
-    scan = sirene_store.commune_totals(store, ms, w)
     con = connect("duckdb")
+    scan = sirene_store.commune_totals(con, store, ms, w)
     table = sirene.establishments(con, store, at=w.end).table
     engine = exact_counts(con.execute(commune_totals(table, ms, w, extra=sirene.row_checks)), ms)
 

@@ -169,14 +169,19 @@ def compute_measures(con, campaign, evidence_dir: Path, small=None, digest=None)
         # scan also give the national reference (national_indicators), which covers every EPCI.
         # the Historique's digest too is computed by the pass that reads it
         info["history_hash"] = InPassDigest(periods) if periods is not None else None
-        src = sirene.establishments(con, stock, digest=digest, at=w.end, history_path=periods,
-                                    with_siren=bool(sirens), history_digest=info["history_hash"])
+        # the store's own query (two columns, integer filters) where it computes the measures exactly
+        scan = store is not None and periods is None and not sirens and con.name == "duckdb" \
+            and sirene_store.scannable(ms, w)
+        if scan:
+            sirene_store.check_format(store)
+        src = sirene.EstablishmentSource(stock, None) if scan else \
+            sirene.establishments(con, stock, digest=digest, at=w.end, history_path=periods,
+                                  with_siren=bool(sirens), history_digest=info["history_hash"])
         try:  # one scan of the register, grouped by commune: tens of thousands of rows, kept
             extra = (lambda t: {**sirene.row_checks(t), **ilab.scan_aggregates(t, sirens)}) if sirens \
                 else sirene.row_checks
-            if store is not None and periods is None and not sirens and con.name == "duckdb" \
-                    and sirene_store.scannable(ms, w):  # the store's own scan: two columns, no text per row
-                totals = sirene_store.commune_totals(store, ms, w)
+            if scan:
+                totals = sirene_store.commune_totals(con, store, ms, w)
             else:
                 totals = exact_counts(con.execute(commune_totals(src.table, ms, w, extra=extra)), ms)
         except Exception as exc:  # a parse error met while scanning: name the file and line

@@ -448,18 +448,6 @@ def _swap(work: Path, store: Path) -> None:
 
 # -- the audit's scan --------------------------------------------------------------------------------
 
-ORDER = ("naf_tags", "head_office", "created", "active")  # a measure's filters, most selective first
-
-
-def commune_code(number: int) -> str | None:
-    """The INSEE code of a commune number of ``scan_key`` (None: abroad)."""
-    if number >= NO_COMMUNE:
-        return None
-    if number >= 100_000:
-        return ("2A", "2B")[number // 1000 - 100] + f"{number % 1000:03d}"
-    return f"{number:05d}"
-
-
 def _day(day: dt.date) -> int:
     return 1 + (day - DAY_ZERO).days
 
@@ -477,100 +465,66 @@ def scannable(measures, window) -> bool:
                           for m in measures)
 
 
-def commune_totals(store, measures, window):
+def check_format(store) -> None:
+    """Refuse a store written in another layout (``frenchtech ingest sirene`` writes this one)."""
+    manifest = read_manifest(store)
+    if manifest.get("format") != STORE_FORMAT:
+        raise InputError(Path(store) / MANIFEST, f"a store of format {manifest.get('format')!r}",
+                         expected=f"{STORE_FORMAT}: run `frenchtech ingest sirene` again")
+
+
+def _sql_text(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def commune_totals(con, store, measures, window):
     """Every measure per commune in one pass over the store, as the engine's ``commune_totals``
     computes it on the relation of ``sirene.establishments(..., at=window.end)`` (the state on the
     window's last day from ``dateDebut``), with the same columns (``_rows``, ``_bad_date``).
 
-    Two columns are decoded: ``scan_key`` and ``naf`` (as its dictionary, a few hundred codes per
-    file). Each measure narrows the rows filter by filter, most selective first, so later filters
-    look only at the rows left, and counts them per commune with ``numpy.bincount``. Arrow decodes
-    the next files on another core meanwhile."""
-    store = Path(store)
-    files = sorted(str(f) for f in (store / DATA).glob("dep=*/*.parquet"))
-    start, end = _day(window.start), _day(window.end)
-    naf_lists = {}
-    for m in measures:
-        tags = m.where.get("naf_tags")
-        if tags is not None and repr(tags) not in naf_lists:
-            if tags == "campaign":
-                codes = window.tech_naf
-            else:
-                from frenchtech.indicators.catalogue import load_catalogue
-
-                codes = load_catalogue().naf_codes(tags)
-            naf_lists[repr(tags)] = pa.array(sorted(codes), pa.string())
-    plans = {m.id: tuple(sorted(((k, repr(v)) for k, v in m.where.items()), key=lambda f: ORDER.index(f[0])))
-             for m in measures}
-    # The system allocator: Arrow's default (mimalloc) hands each batch's pages back to the kernel and
-    # faults them in again for the next: the scan's CPU time twice as long (measured at 5 M rows).
-    default_pool = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())
-    try:
-        return _count(files, measures, plans, naf_lists, start, end)
-    finally:
-        pa.set_memory_pool(default_pool)
-
-
-def _count(files, measures, plans, naf_lists, start, end):
-    import numpy as np  # with pyarrow.dataset: only a scan of the store needs them
+    ``con`` is an Ibis DuckDB connection. The query reads two columns, ``scan_key`` and ``naf``, and
+    groups by the commune's number: every filter but the NAF list is integer arithmetic on the key,
+    where the engine's query reads six columns, compares dates and hashes the commune's text."""
+    import numpy as np
     import pandas as pd
-    import pyarrow.compute as pc
-    import pyarrow.dataset as pads
 
-    slots = NO_COMMUNE + 1
-    rows = np.zeros(slots, np.int64)
-    totals = {m.id: np.zeros(slots, np.int64) for m in measures}
-    fmt = pads.ParquetFileFormat(read_options=pads.ParquetReadOptions(dictionary_columns=["naf"]))
-    batches = pads.dataset(files, format=fmt).to_batches(columns=["scan_key", "naf"], batch_size=1 << 20,
-                                                         memory_pool=pa.default_memory_pool())
-    for batch in batches:
-        if not batch.num_rows:
-            continue
-        key = batch.column(0).to_numpy()
-        naf = batch.column(1)
-        commune = key >> 40
-        lo, hi = int(commune.min()), int(commune.max()) + 1  # a file holds one department's communes
-        rows[lo:hi] += np.bincount(commune - lo, minlength=hi - lo)
-        kept = {(): None}  # filters applied so far -> the rows left (None: every row)
-
-        def test(f, at):  # filter ``f`` on the rows ``at``: a boolean array over them
-            name, value = f
-            k = key if at is None else key[at]
-            if name == "naf_tags":
-                flags = np.append(pc.is_in(naf.dictionary, value_set=naf_lists[value])
-                                  .to_numpy(zero_copy_only=False), False)  # no code: in no list
-                idx = pc.fill_null(naf.indices, len(flags) - 1).to_numpy() if naf.null_count \
-                    else naf.indices.to_numpy()
-                return flags[idx if at is None else idx[at]]
-            if name == "head_office":
-                return (k & (1 << 39)) != 0
-            created = (k >> 19) & DAY_MAX
-            if name == "created" and value == "'window'":
-                return (created >= start) & (created <= end)
-            if name == "created":  # by_end; an empty creation date (0) is "long ago": it exists by then
-                return created <= end
-            # active on the window's last day: created by then, and open today or closed after it
-            return (created <= end) & (((k & (1 << 38)) != 0) | ((k & DAY_MAX) > end))
-
-        def rows_left(plan):
-            if plan not in kept:
-                at = rows_left(plan[:-1])
-                hit = test(plan[-1], at)
-                kept[plan] = np.flatnonzero(hit) if at is None else at[hit]
-            return kept[plan]
-
-        for m in measures:
-            at = rows_left(plans[m.id])
-            left = commune if at is None else commune[at]
-            totals[m.id][lo:hi] += np.bincount(left - lo, minlength=hi - lo)
-    seen = np.flatnonzero(rows)
-    codes = np.char.zfill(seen.astype("U6"), 5).astype(object)
-    for i in np.flatnonzero(seen >= 100_000):  # Corsica, and abroad
-        codes[i] = commune_code(int(seen[i]))
-    out = pd.DataFrame({"commune": codes})
+    start, end = _day(window.start), _day(window.end)
+    created = f"((scan_key >> 19) & {DAY_MAX})"
+    tests = {
+        ("created", "window"): f"{created} BETWEEN {start} AND {end}",
+        # an empty creation date (0) is "long ago": the establishment exists by the end
+        ("created", "by_end"): f"{created} <= {end}",
+        # active on the window's last day: created by then, and open today or closed after it
+        ("active", True): f"{created} <= {end} AND ((scan_key >> 38) & 1 = 1 OR (scan_key & {DAY_MAX}) > {end})",
+        ("head_office", True): "(scan_key >> 39) & 1 = 1",
+    }
+    aggregates = []
     for m in measures:
-        out[m.id] = totals[m.id][seen]
-    out["_rows"] = rows[seen]
-    out["_bad_date"] = np.zeros(len(seen), np.int64)
+        where = []
+        for k, v in m.where.items():
+            if k == "naf_tags":
+                if v == "campaign":
+                    codes = window.tech_naf
+                else:
+                    from frenchtech.indicators.catalogue import load_catalogue
+
+                    codes = load_catalogue().naf_codes(v)
+                where.append(f"naf IN ({', '.join(_sql_text(c) for c in sorted(codes))})" if codes else "false")
+            else:
+                where.append(tests[k, v])
+        condition = " AND ".join(f"({w})" for w in where) or "true"
+        aggregates.append(f'count(*) FILTER (WHERE {condition}) AS "{m.id}"')
+    check_format(store)
+    files = _sql_text(str(Path(store) / DATA / "*" / "*.parquet"))
+    columns = con.con.sql(f"""
+        SELECT CASE WHEN number >= {NO_COMMUNE} THEN NULL
+                    WHEN number >= 100000 THEN (CASE WHEN number >= 101000 THEN '2B' ELSE '2A' END)
+                                               || lpad(CAST(number % 1000 AS VARCHAR), 3, '0')
+                    ELSE lpad(CAST(number AS VARCHAR), 5, '0') END AS commune, * EXCLUDE (number)
+        FROM (SELECT scan_key >> 40 AS number, {", ".join(aggregates)}, count(*) AS _rows
+              FROM read_parquet({files}, hive_partitioning = false) GROUP BY number)""").to_arrow_table()
+    out = pd.DataFrame({"commune": pd.Series(columns.column("commune").to_pylist(), dtype=object)})
+    for name in columns.column_names[1:]:
+        out[name] = columns.column(name).to_numpy().astype(np.int64)
+    out["_bad_date"] = np.zeros(len(out), np.int64)
     return out
