@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 from dataclasses import dataclass, replace
 
@@ -202,13 +203,14 @@ class Problem:
         return out, self.pass_probability(unit, idata) if probability else np.nan
 
     def changed_idata(self, unit: str, values: dict[str, float]) -> pd.DataFrame:
-        idata = self.idata.copy()
-        rows = idata["uCode"].astype(str) == unit
+        idata = self.idata.copy(deep=False)   # the changed columns are new arrays: iData itself is untouched
+        rows = (idata["uCode"].astype(str) == unit).to_numpy()
         if "Time" in idata and idata["Time"].nunique() > 1:
-            rows &= idata["Time"] == idata["Time"].max()
+            rows = rows & (idata["Time"] == idata["Time"].max()).to_numpy()
         for code, v in values.items():
-            idata[code] = idata[code].astype(float)
-            idata.loc[rows, code] = v
+            column = idata[code].to_numpy(dtype=float, copy=True)
+            column[rows] = v
+            idata[code] = column
         return idata
 
     def pass_probability(self, unit: str, idata: pd.DataFrame) -> float:
@@ -559,8 +561,9 @@ class Pending:
 
 def default_workers(units: int, seed) -> int:
     """Processes worth forking for ``units`` searches: one per core (two at most), never with a shared
-    random generator (its draws would depend on which process reached them first)."""
-    if isinstance(seed, np.random.Generator) or units < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    random generator (its draws would depend on which process reached them first), and only on Linux
+    (forking a process that has threads is not safe on macOS)."""
+    if isinstance(seed, np.random.Generator) or units < 2 or not sys.platform.startswith("linux"):
         return 1
     return max(1, min(2, units, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
