@@ -24,7 +24,8 @@ from frenchtech.programme.jury.services import (
     total,
     unassign,
 )
-from tests.web.conftest import PASSWORD, PDF, set_phase
+from frenchtech.programme.dossiers.services import submit_dossier, update_dossier
+from tests.web.conftest import NARRATIVE, PASSWORD, PDF, set_phase
 
 IDS = [c["id"] for c in CRITERIA_2014]
 HIGH = dict(zip(IDS, (5, 5, 4, 4, 2, 2)))   # 22 / 30: 73 %
@@ -203,3 +204,44 @@ def test_stale_assignment_to_a_draft_opens_nothing(dossiers, draft, people, call
     assert "Nantes Tech" not in main_of(c.get("/dossiers/"))
     assignments = main_of(c.get("/jury/")).split('id="assignments"', 1)[1].split("</table>", 1)[0]
     assert "Nantes Tech" not in assignments
+
+
+def test_the_deliberation_list_reads_every_review_of_the_call_at_once(dossiers, people, call):
+    """The list's reviews, read for the whole call at once, are each dossier's own; and its number of
+    queries does not grow with the dossiers, reviews and conflicts (a call of a hundred dossiers stays
+    a page of a few queries)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from frenchtech.programme.jury.services import reviews_by_dossier
+
+    set_phase(call, "review")
+    lyon, bordeaux = dossiers["lyon"], dossiers["bordeaux"]
+    save_review(assign(people["juror"], lyon), HIGH, "Strong.", submit=True)
+    admin = client_for(people["admin"])
+    set_phase(call, "deliberation")
+    with CaptureQueriesContext(connection) as before:
+        assert admin.get("/deliberation/").status_code == 200
+    set_phase(call, "open")
+    team = TerritoryTeam.objects.create(campaign="metropoles-2014", territory="nantes", name="Nantes Tech")
+    member = create_person("team-nantes", PASSWORD, Role.APPLICANT, team=team)
+    nantes = create_dossier(call, team, member)
+    update_dossier(nantes, {"name": nantes.name, "epci": nantes.epci, "communes": nantes.communes,
+                            "declared": {"funding_eur": 1000000, "support_structures": 4}, "narrative": NARRATIVE,
+                            "structures": ["Incubator"], "initiatives": ["Startup weekend"]}, member)
+    nantes = submit_dossier(nantes, member)
+    set_phase(call, "review")
+    save_review(assign(people["juror2"], lyon), LOW, "Too early.", submit=True)
+    save_review(assign(people["juror2"], nantes), HIGH, "Strong.", submit=True)
+    save_review(assign(people["juror"], bordeaux), LOW, "Too early.", submit=True)
+    declare_conflict(people["juror2"], call, "lyon", "Board member of a Lyon incubator.")
+    set_phase(call, "deliberation")
+    with CaptureQueriesContext(connection) as after:
+        page = admin.get("/deliberation/").content.decode()
+    assert len(after.captured_queries) == len(before.captured_queries)
+    assert "1 excluded" in page
+    batched = reviews_by_dossier(call)
+    for d in (lyon, bordeaux):
+        assert [(r.review.pk, r.excluded, r.percent) for r in batched[d.pk]] == \
+               [(r.review.pk, r.excluded, r.percent) for r in dossier_reviews(d)]
+    assert [r.excluded for r in batched[lyon.pk]] == [False, True]

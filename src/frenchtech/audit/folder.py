@@ -95,6 +95,7 @@ class AuditFolder:
         self._tables: dict[str, pd.DataFrame] = {}
         self._evidence: dict[str, pd.DataFrame] = {}
         self._index: dict[str, pd.DataFrame | None] = {}
+        self._rows: dict[str, dict[str, dict]] = {}   # table -> territory -> its row, for per-page lookups
 
     def __repr__(self) -> str:
         return f"AuditFolder({str(self.path)!r}, campaign={self.manifest.get('campaign')!r})"
@@ -215,11 +216,22 @@ class AuditFolder:
 
     def row(self, name: str, territory: str) -> dict:
         """One territory's row of a table, missing values as None ({} when the territory has none)."""
-        frame = self.table(name)
-        if frame.empty or "territory" not in frame.columns:
-            return {}
-        rows = frame[frame["territory"] == str(territory)]
-        return {} if rows.empty else {k: (None if _missing(v) else v) for k, v in rows.iloc[0].items()}
+        row = self._rows_by_territory(name).get(str(territory))
+        return {} if row is None else dict(row)
+
+    def _rows_by_territory(self, name: str) -> dict[str, dict]:
+        # Pages look up one territory at a time (a deliberation list, every dossier): index each table
+        # once per folder rather than filtering the frame on every call. The first row of a territory wins.
+        if name not in self._rows:
+            frame = self.table(name)
+            index: dict[str, dict] = {}
+            if not frame.empty and "territory" in frame.columns:
+                for i in range(len(frame)):
+                    r = frame.iloc[i]
+                    if isinstance(r["territory"], str):
+                        index.setdefault(r["territory"], {k: (None if _missing(v) else v) for k, v in r.items()})
+            self._rows[name] = index
+        return self._rows[name]
 
     # -- rank intervals ------------------------------------------------------------------------
     @property

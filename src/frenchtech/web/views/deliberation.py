@@ -16,7 +16,7 @@ from frenchtech.programme.deliberation import corrections
 from frenchtech.programme.deliberation import services as store
 from frenchtech.programme.dossiers.models import Dossier, Status
 from frenchtech.programme.calls import load_call_campaign
-from frenchtech.programme.jury.services import dossier_reviews, excluded_count, mean_percent
+from frenchtech.programme.jury.services import dossier_reviews, excluded_count, mean_percent, reviews_by_dossier
 from frenchtech.report.i18n import decision_reason
 from frenchtech.web import labels_text
 from frenchtech.web.audit_view import dossier_audit
@@ -66,9 +66,10 @@ def deliberation_list(request):
     campaign = load_call_campaign(call)
     decided = store.current_decisions(call)
     rows = []
+    reviews_of = reviews_by_dossier(call)
     for d in Dossier.objects.filter(call=call).order_by("name"):
         audit = dossier_audit(call, d, campaign)
-        reviews = dossier_reviews(d)
+        reviews = reviews_of.get(d.pk, [])
         rows.append({"dossier": d, "audit": audit, "jury": mean_percent(d, reviews),
                      "excluded": excluded_count(d, reviews),
                      "decision": decided.get(d.pk),
