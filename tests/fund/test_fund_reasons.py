@@ -47,6 +47,10 @@ SAMPLES = {
     "fund_relax_drop": {"rule": "labelled_share"},
     "fund_relax_other": {"rule": "ticket_min", "by_eur": 10},
     "fund_relax_in_conflict": {"rule": "budget"},
+    "fund_every_allocation_empty": {"rules": ["region:11", "region:84"],
+                                    "relax": [{"code": "fund_relax_region",
+                                               "params": {"rule": "region:11", "share": 0.35, "over_eur": 420_000}}]},
+    "fund_every_allocation_empty_limits": {},
     "fund_certificate_optimal": {"objective": "61234567.89", "dual_bound": "61234567.90", "relative_gap": 1.6e-10,
                                  "allocation_value": "61234560.12"},
     "fund_certificate_not_proven": {"value": "100.00", "bound": "110.00", "gap_percent": 0.0909},
@@ -198,9 +202,9 @@ def test_the_french_page_has_no_english_template_and_the_english_page_no_french(
     assert "Optimalité prouvée" in page_fr and "Proven optimal" in page_en
     assert "OPTIMALE (prouvée par séparation et évaluation" in page_fr
     assert "OPTIMAL (proven by branch and bound" in page_en
-    assert "un euro de budget en plus augmenterait la valeur pondérée par les scores de" in page_fr
-    assert "one more euro of budget would raise the score-weighted value by" in page_en
-    assert "budget\u00a0: le lot utilise le budget disponible" in page_fr
+    assert "Chaque euro de plus permis par cette limite élèverait la valeur pondérée par la note de" in page_fr
+    assert "Each euro more this limit allowed would raise the score-weighted value by" in page_en
+    assert "Budget disponible</strong>\u00a0: marge restante" in page_fr
     assert "éliminée" in page_fr and "eliminated:" in page_en
     for code in FUND:
         for piece in fragments(TEMPLATES[code]):

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from frenchtech.fund.regions import region_name
-from frenchtech.messages import CODE_SEPARATOR, encode, render, render_fund
+from frenchtech.messages import CODE_SEPARATOR, encode, render_fund
 
 ALLOCATION_COLUMNS = ["application_id", "accelerator", "siren", "commune", "territory", "region", "labelled",
                       "score", "requested_eur", "cap_eur", "funded", "amount_eur", "limited_by", "reason", "change",
@@ -67,7 +67,7 @@ def write_allocation(out: Path, alloc, apps, explanation, fund, generated: bool)
            "existing": {"available_eur": str(alloc.existing.available), "committed_eur": str(alloc.existing.committed),
                         "labelled_eur": str(alloc.existing.labelled),
                         "by_region_eur": {k: str(v) for k, v in alloc.existing.by_region.items()}},
-           "summary": summary, "seconds": round(alloc.seconds, 3), "warnings": [render(w) for w in alloc.warnings],
+           "summary": summary, "seconds": round(alloc.seconds, 3), "warnings": render_fund(alloc.warnings),
            "warnings_code": CODE_SEPARATOR.join(w.code for w in alloc.warnings),
            "warnings_params": [dict(w.params) for w in alloc.warnings],
            **_plain(explanation.to_dict())}
@@ -122,7 +122,8 @@ def markdown(doc: dict, rows: list[dict]) -> str:
     out = [f"# Allocation {doc['reference']}", ""]
     if doc["generated_input"]:
         out += ["> The applications are GENERATED demo data, not real accelerators.", ""]
-    out += [f"> **Warning**: {w}" for w in doc.get("warnings", [])] + ([""] if doc.get("warnings") else [])
+    if doc.get("warnings"):
+        out += [f"> **Warning**: {doc['warnings']}", ""]
     out += [f"**{doc['certificate']}**", "", doc["certificate_meaning"], "",
             f"- Applications: {s['applications']}, funded: {s['funded']}",
             f"- Committed in this batch: EUR {Decimal(s['batch_total_eur']):,}; score-weighted value {s['value']}",
