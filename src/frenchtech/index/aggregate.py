@@ -104,7 +104,8 @@ def _genmean(C, W, para, bad):
 def _copeland(C, W, para, bad):
     X = np.stack(np.broadcast_arrays(*C), axis=-1)          # (R, u, k)
     Wk = np.stack(np.broadcast_arrays(*W), axis=-1)[:, 0, :]  # (R, k)
-    Wk = Wk / np.nansum(Wk, axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):   # every weight 0 (a child left out): NaN, as R's NA
+        Wk = Wk / np.nansum(Wk, axis=-1, keepdims=True)
     R = max(X.shape[0], Wk.shape[0])   # shared children with R weight sets: R outranking matrices
     X = np.broadcast_to(X, (R,) + X.shape[1:])
     Wk = np.broadcast_to(Wk, (R, Wk.shape[1]))

@@ -202,9 +202,10 @@ def leave_one_out(result: IndexResult, target: str | None = None) -> tuple[pd.Da
     ranks = rstats.rank_desc(out[:, :, 0], axis=1)
     shift = ranks - nominal[None, :]
     table = pd.DataFrame(shift.T, index=pd.Index(result.state.units, name="uCode"), columns=fw.indicators)
-    summary = pd.DataFrame({"iCode": fw.indicators,
-                            "MeanAbsRankShift": np.nanmean(np.abs(shift), axis=1),
-                            "MaxAbsRankShift": np.nanmax(np.abs(shift), axis=1)})
+    with rstats.empty_columns_give_nan():   # an indicator whose removal leaves no score at all: NA
+        summary = pd.DataFrame({"iCode": fw.indicators,
+                                "MeanAbsRankShift": np.nanmean(np.abs(shift), axis=1),
+                                "MaxAbsRankShift": np.nanmax(np.abs(shift), axis=1)})
     return summary, table
 
 
