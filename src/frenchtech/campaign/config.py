@@ -114,17 +114,22 @@ class Campaign:
         return next(s for s in self.specs if s.id == territory_id)
 
 
-def load_campaign(path) -> Campaign:
-    path = Path(path)
-    if not path.exists():
-        raise ConfigError(str(path), ["file not found"])
+def read_toml(path: Path, missing: str = "file not found") -> tuple[str, dict]:
+    """A TOML file's text and table; a missing file, bad bytes or bad TOML is a ConfigError naming it."""
+    if not path.is_file():
+        raise ConfigError(str(path), [missing])
     try:
         text = path.read_text(encoding="utf-8")
-        raw = tomllib.loads(text)
+        return text, tomllib.loads(text)
     except UnicodeDecodeError as exc:
         raise ConfigError(str(path), [f"not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), [f"invalid TOML: {exc}"]) from None
+
+
+def load_campaign(path) -> Campaign:
+    path = Path(path)
+    text, raw = read_toml(path)
     campaign = parse_campaign(raw, source=str(path), source_path=path, text=text)
     campaign.path = path
     return campaign

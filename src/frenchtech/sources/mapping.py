@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tomllib
 import zipfile
 from pathlib import Path
 from typing import Literal
@@ -106,18 +105,10 @@ class Profile(_Table):
 
 def read_profile(path) -> Profile:
     """Read and check a profile; every problem named with its line (``x.toml:4: ...``)."""
-    from frenchtech.campaign.config import Problems, _describe  # the campaign file's wording and lines
+    from frenchtech.campaign.config import Problems, _describe, read_toml  # the campaign file's wording and lines
 
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(str(path), ["file not found (the column-mapping profile of the rounds export)"])
-    try:
-        text = path.read_text(encoding="utf-8")
-        raw = tomllib.loads(text)
-    except UnicodeDecodeError as exc:
-        raise ConfigError(str(path), [f"not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), [f"invalid TOML: {exc}"]) from None
+    text, raw = read_toml(path, "file not found (the column-mapping profile of the rounds export)")
     try:
         return Profile.model_validate(raw)
     except ValidationError as exc:
