@@ -498,9 +498,11 @@ def commune_totals(con, store, measures, window):
         ("active", True): f"{created} <= {end} AND ((scan_key >> 38) & 1 = 1 OR (scan_key & {DAY_MAX}) > {end})",
         ("head_office", True): "(scan_key >> 39) & 1 = 1",
     }
+    # Each distinct filter is computed once per row, in the inner query; the counts combine them.
+    filters: dict[str, str] = {}
     aggregates = []
     for m in measures:
-        where = []
+        names = []
         for k, v in m.where.items():
             if k == "naf_tags":
                 if v == "campaign":
@@ -509,11 +511,12 @@ def commune_totals(con, store, measures, window):
                     from frenchtech.indicators.catalogue import load_catalogue
 
                     codes = load_catalogue().naf_codes(v)
-                where.append(f"naf IN ({', '.join(_sql_text(c) for c in sorted(codes))})" if codes else "false")
+                test = f"naf IN ({', '.join(_sql_text(c) for c in sorted(codes))})" if codes else "false"
             else:
-                where.append(tests[k, v])
-        condition = " AND ".join(f"({w})" for w in where) or "true"
-        aggregates.append(f'count(*) FILTER (WHERE {condition}) AS "{m.id}"')
+                test = tests[k, v]
+            names.append(filters.setdefault(test, f"f{len(filters)}"))
+        aggregates.append(f'count(*) FILTER (WHERE {" AND ".join(names) or "true"}) AS "{m.id}"')
+    inner = "".join(f", coalesce({test}, false) AS {name}" for test, name in filters.items())
     check_format(store)
     files = _sql_text(str(Path(store) / DATA / "*" / "*.parquet"))
     columns = con.con.sql(f"""
@@ -521,8 +524,9 @@ def commune_totals(con, store, measures, window):
                     WHEN number >= 100000 THEN (CASE WHEN number >= 101000 THEN '2B' ELSE '2A' END)
                                                || lpad(CAST(number % 1000 AS VARCHAR), 3, '0')
                     ELSE lpad(CAST(number AS VARCHAR), 5, '0') END AS commune, * EXCLUDE (number)
-        FROM (SELECT scan_key >> 40 AS number, {", ".join(aggregates)}, count(*) AS _rows
-              FROM read_parquet({files}, hive_partitioning = false) GROUP BY number)""").to_arrow_table()
+        FROM (SELECT number, {", ".join(aggregates)}, count(*) AS _rows
+              FROM (SELECT scan_key >> 40 AS number{inner} FROM read_parquet({files}, hive_partitioning = false))
+              GROUP BY number)""").to_arrow_table()
     out = pd.DataFrame({"commune": pd.Series(columns.column("commune").to_pylist(), dtype=object)})
     for name in columns.column_names[1:]:
         out[name] = columns.column(name).to_numpy().astype(np.int64)
