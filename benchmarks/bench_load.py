@@ -201,10 +201,14 @@ def run_locust(base: str, users: list[dict], n: int, seconds: float) -> dict:
                        env={**os.environ, "BENCH_SESSIONS": str(sessions)}, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         with open(f"{prefix}_stats.csv", newline="") as f:
-            total = next(r for r in csv.DictReader(f) if r["Name"] == "Aggregated")
+            rows = list(csv.DictReader(f))
+    total = next(r for r in rows if r["Name"] == "Aggregated")
+    pages = sorted((r for r in rows if r["Name"] != "Aggregated"), key=lambda r: -float(r["95%"]))
     return {"requests": int(total["Request Count"]), "errors": int(total["Failure Count"]),
             "rps": float(total["Requests/s"]), "p50": float(total["50%"]), "p95": float(total["95%"]),
-            "p99": float(total["99%"])}
+            "p99": float(total["99%"]),
+            # the kinds of page that weigh most on the p95, to know where the time goes
+            "slowest": [(r["Name"], float(r["50%"]), float(r["95%"])) for r in pages[:4]]}
 
 
 def show(load: str, name: str, r: dict, base: dict | None = None) -> None:
@@ -214,6 +218,8 @@ def show(load: str, name: str, r: dict, base: dict | None = None) -> None:
     print(f"  {name:<9} {r['requests']:8d} requests  {r['rps']:7.0f} req/s  p50 {r['p50']:7.1f} ms  "
           f"p95 {r['p95']:7.1f} ms  p99 {r['p99']:7.1f} ms  errors {r['errors']}"
           f"  {'meets' if ok else 'misses'} the target{ratio}", flush=True)
+    for page, p50, p95 in r.get("slowest", []):
+        print(f"      {page:<34} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms", flush=True)
 
 
 def main():
