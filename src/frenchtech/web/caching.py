@@ -138,7 +138,11 @@ def _keep(response) -> Kept | None:
         if length is None or int(length) > MAX_BODY:
             return None
         body = b"".join(response.streaming_content)
-        response.close()
+        # The file behind it closed, not the response: response.close() sends request_finished, which
+        # closes the request's database connection halfway through the request.
+        stream = getattr(response, "file_to_stream", None)
+        if stream is not None:
+            stream.close()
     else:
         body = response.content
         if len(body) > MAX_BODY:
