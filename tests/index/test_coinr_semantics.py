@@ -127,7 +127,9 @@ def assert_same(a, b):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
-SETTINGS = settings(max_examples=25, deadline=None,
+# derandomize: the suite explores the same examples on every run (a property found broken once is
+# kept as a regression test below, rather than found or missed at random in CI)
+SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 cell = st.one_of(st.floats(-100, 100, allow_nan=False).map(lambda v: round(v, 1)), st.just(np.nan))
 gappy = st.integers(4, 8).flatmap(lambda n: st.integers(2, 5).flatmap(

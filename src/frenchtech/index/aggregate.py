@@ -67,7 +67,8 @@ def _gmean(C, W, para, bad):
         return np.full(bad.shape, np.nan), len(C)
     num, den, cnt = _weighted_sum(C, W, np.log)
     y, cnt = _finish(num, den, cnt)
-    return np.exp(y), cnt
+    with np.errstate(over="ignore"):   # weights of mixed signs summing near 0 (PCA): Inf, as R gives
+        return np.exp(y), cnt
 
 
 def _hmean(C, W, para, bad):

@@ -143,6 +143,8 @@ def cronbach(x: pd.DataFrame) -> float:
         return np.nan
     cv = x.cov().to_numpy()
     total = np.nansum(cv)
+    if total == 0 or not np.isfinite(total):   # no variance at all: alpha is undefined (R's NaN)
+        return np.nan
     off = (total - np.nansum(np.diag(cv))) / (k * (k - 1))
     return k * k * off / total
 
@@ -159,7 +161,10 @@ def pca(x: pd.DataFrame) -> dict:
     z = x.dropna()
     if z.shape[0] < 3 or z.shape[1] < 2:
         return {"eigenvalues": np.array([]), "var_explained": np.array([]), "loadings": pd.DataFrame()}
-    r = np.corrcoef(z.to_numpy(dtype=float), rowvar=False)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.corrcoef(z.to_numpy(dtype=float), rowvar=False)
+    if not np.isfinite(r).all():   # a column constant on the complete rows: no correlation, no PCA
+        return {"eigenvalues": np.array([]), "var_explained": np.array([]), "loadings": pd.DataFrame()}
     vals, vecs = np.linalg.eigh(r)
     order = np.argsort(vals)[::-1]
     vals, vecs = vals[order], vecs[:, order]
