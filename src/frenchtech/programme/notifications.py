@@ -241,13 +241,10 @@ def review_reminder(call, assignments, actor=None) -> tuple[Outcome, dict]:
                    campaign=call.campaign, actor=actor), grouped
 
 
-def decisions_published(call, actor=None) -> Outcome:
-    """The decisions are public: to the campaign's teams (with their territory's decision) and the call's
-    jurors."""
-    # Imported here: the deliberation's services import this module to announce their publication.
-    from frenchtech.programme.deliberation.services import public_decisions
-
-    rows = {r["territory"]: r for r in public_decisions(call)}
+def decisions_published(call, decisions, actor=None) -> Outcome:
+    """The decisions are public: to the campaign's teams (with their territory's decision, a row of the
+    deliberation's ``public_decisions``) and the call's jurors."""
+    rows = {r["territory"]: r for r in decisions}
     jurors = set(Assignment.objects.filter(call=call).values_list("juror_id", flat=True))
     people = _people(Q(profile__team__campaign=call.campaign, profile__role=Role.APPLICANT) | Q(pk__in=jurors))
 

@@ -373,7 +373,7 @@ def publish(call: Call, actor, *, confirmed_manifest: str) -> Publication:
     record(actor, "call.publish", call, after={**plan.as_dict(), "published_at": call.published_at, "run": run.pk},
            campaign=call.campaign)
     # Announced once committed: a mail that fails is logged and never touches the publication.
-    notifications.after_commit(notifications.decisions_published, call, actor=actor)
+    notifications.after_commit(notifications.decisions_published, call, public_decisions(call), actor=actor)
     return publication
 
 
